@@ -1,0 +1,49 @@
+"""Notes in, candidates out: read a note file safely, parse it, run the style extractors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vlmnotes.errors import NoteReadError
+from vlmnotes.parse.entry import Candidate
+from vlmnotes.parse.markdown import parse_document
+from vlmnotes.parse.styles import extract
+from vlmnotes.vocab import Vocabulary
+
+MAX_NOTE_BYTES = 8 * 1024 * 1024
+
+
+def decode_note(data: bytes, name: str) -> str:
+    """Note bytes as text: UTF-8 (with or without BOM), else GB18030; CRLF and CR become LF."""
+    if b"\x00" in data[:8192]:
+        raise NoteReadError(f"{name}: binary file (NUL bytes), not a note; skipped")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    raise NoteReadError(f"{name}: neither UTF-8 nor GB18030 text; convert it to UTF-8 (iconv -t UTF-8)")
+
+
+def read_note(path: Path, name: str) -> str:
+    """The text of a note file, or NoteReadError naming the file and what to do."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTE_BYTES:
+            mib = size / 1024 / 1024
+            raise NoteReadError(f"{name}: {mib:.1f} MiB is larger than a note can be (8 MiB); split the file")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NoteReadError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+    return decode_note(data, name)
+
+
+def parse_text(text: str, name: str, vocab: Vocabulary) -> list[Candidate]:
+    """Every candidate paper entry in a note's text; `name` is the file name recorded in sources."""
+    return extract(parse_document(name, text), vocab)
+
+
+def parse_file(path: Path, name: str, vocab: Vocabulary) -> list[Candidate]:
+    """Every candidate paper entry in a note file."""
+    return parse_text(read_note(path, name), name, vocab)

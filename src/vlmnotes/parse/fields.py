@@ -1,0 +1,322 @@
+"""Small fields read out of note text: arXiv ids, dates, venues, names, link kinds and relations.
+
+Regexes here only ever look at a short piece of text (a URL, a line, a sentence), never at the
+structure of a document; that comes from the markdown-it token stream.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from vlmnotes.vocab import Vocabulary, fold
+
+# --- arXiv ids -------------------------------------------------------------------------------------------
+
+_NEW_ID = r"(?P<new>\d{4}\.\d{4,5})"
+_OLD_ID = r"(?P<old>[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})"
+_ID = rf"(?:{_NEW_ID}|{_OLD_ID})(?P<ver>v\d+)?"
+_URL_ID = re.compile(
+    rf"(?:https?://)?(?:www\.|export\.|browse\.)?arxiv\.org/(?:abs|pdf|html|format)/{_ID}(?:\.pdf)?", re.I
+)
+_TEXT_ID = re.compile(rf"(?:arxiv\s*[:.\-]\s*|10\.48550/arxiv\.|arxiv\.org/(?:abs|pdf|html)/){_ID}(?![\d.]\d)", re.I)
+
+
+def valid_arxiv_id(arxiv_id: str) -> bool:
+    """True for an id that can exist: new style YYMM.NNNN(N) with a real month, or old style arch/YYMMNNN."""
+    m = re.fullmatch(r"(\d{2})(\d{2})\.(\d{4,5})", arxiv_id)
+    if m:
+        yy, mm, num = int(m[1]), int(m[2]), m[3]
+        if not 1 <= mm <= 12:
+            return False
+        # Five-digit numbers started in January 2015; four-digit ones ran from April 2007.
+        if yy >= 15:
+            return len(num) == 5
+        return len(num) == 4 and (yy, mm) >= (7, 4)
+    m = re.fullmatch(r"[a-z][a-z\-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}", arxiv_id)
+    return bool(m) and 1 <= int(m[2]) <= 12 if m else False
+
+
+def _pick(m: re.Match[str]) -> str:
+    return m["new"] or m["old"]
+
+
+def arxiv_id_from_url(url: str) -> str | None:
+    """The arXiv id (without version) an URL points at, in any form seen in the wild."""
+    url = url.strip()
+    m = _URL_ID.search(url)
+    if m:
+        return _pick(m)
+    m = _TEXT_ID.search(url)
+    if m:
+        return _pick(m)
+    # Badges such as img.shields.io/badge/arXiv-2305.06500v2-b31b1b
+    m = re.search(r"arxiv-(\d{4}\.\d{4,5})(?:v\d+)?", url, re.I)
+    return m[1] if m else None
+
+
+def arxiv_ids_in_text(text: str) -> list[str]:
+    """arXiv ids written in plain text: bare arxiv.org URLs, `arXiv:ID`, DOIs 10.48550/arXiv.ID."""
+    return [_pick(m) for m in _TEXT_ID.finditer(text)]
+
+
+def arxiv_id_version(url: str) -> str | None:
+    """The version suffix (v2) of an arXiv URL, if it has one."""
+    m = _URL_ID.search(url) or _TEXT_ID.search(url)
+    return m["ver"] if m and m["ver"] else None
+
+
+def date_from_arxiv_id(arxiv_id: str) -> str | None:
+    """YYYY-MM from the id's yymm, or None when it does not give one."""
+    m = re.match(r"(?:[a-z\-.A-Z]+/)?(\d{2})(\d{2})", arxiv_id)
+    if not m:
+        return None
+    yy, mm = int(m[1]), int(m[2])
+    if not 1 <= mm <= 12:
+        return None
+    year = 1900 + yy if yy >= 91 else 2000 + yy
+    return f"{year:04d}-{mm:02d}"
+
+
+# --- dates -------------------------------------------------------------------------------------------------
+
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
+_MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_name) if m})
+_MONTHS["sept"] = 9
+_MON = (
+    r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_Y = r"(?P<y>(?:19|20)\d{2})"
+_M = r"(?P<m>1[0-2]|0?[1-9])"
+_D = r"(?P<d>3[01]|[12]\d|0?[1-9])"
+_WD = r"(?P<wd>Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
+
+# Ordered: most specific first. Each yields (year, month, day-or-None).
+_DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("rfc", re.compile(rf"(?:{_WD},?\s+)?{_D}\s+{_MON}\.?,?\s+{_Y}", re.I)),
+    ("mdy", re.compile(rf"{_MON}\.?\s+{_D},?\s+{_Y}", re.I)),
+    ("iso", re.compile(rf"(?<!\d){_Y}-(?P<m>1[0-2]|0[1-9])-(?P<d>3[01]|[12]\d|0[1-9])(?!\d)")),
+    ("cjk", re.compile(rf"{_Y}\s*年\s*{_M}\s*月(?:\s*{_D}\s*日)?")),
+    ("ym", re.compile(rf"(?<![\d.])(?:arxiv\s*)?{_Y}\s*[./\-]\s*(?P<m>1[0-2]|0[1-9])(?![\d])(?!\.\d)", re.I)),
+    ("my", re.compile(rf"{_MON}\.?,?\s+{_Y}", re.I)),
+]
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A date found in text: ISO value at its precision, the matched span and the weekday written."""
+
+    iso: str
+    start: int
+    end: int
+    weekday: str | None = None
+    form: str = ""
+
+
+def _iso(y: int, m: int | None, d: int | None) -> str | None:
+    if m is None:
+        return f"{y:04d}"
+    if d is None:
+        return f"{y:04d}-{m:02d}"
+    try:
+        dt.date(y, m, d)
+    except ValueError:
+        return None
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def find_date(text: str) -> FoundDate | None:
+    """The first paper date written in `text` in any format the notes use, or None."""
+    text = fold(text)
+    best: FoundDate | None = None
+    for form, pat in _DATE_PATTERNS:
+        for m in pat.finditer(text):
+            gd = m.groupdict()
+            month = _MONTHS[gd["mon"].lower().rstrip(".")] if gd.get("mon") else int(gd["m"])
+            day = int(gd["d"]) if gd.get("d") else None
+            iso = _iso(int(gd["y"]), month, day)
+            if iso is None:
+                continue
+            found = FoundDate(iso, m.start(), m.end(), gd.get("wd"), form)
+            if best is None or found.start < best.start:
+                best = found
+            break
+    return best
+
+
+def weekday_name(iso: str) -> str | None:
+    """Three-letter English weekday of a day-precise ISO date."""
+    if len(iso) != 10:
+        return None
+    return dt.date.fromisoformat(iso).strftime("%a")
+
+
+# --- venues -------------------------------------------------------------------------------------------------
+
+_VENUE = re.compile(r"(?P<v>[A-Za-z][A-Za-z\- ]{1,14}?)\s*[:：'’]?\s*(?P<y>(?:19|20)\d{2})(?!\d)")
+
+
+def find_venue(text: str, vocab: Vocabulary) -> tuple[str, int] | None:
+    """A venue with year such as `ICML:2021`, `NIPS 2019` or `CVPR2023` → ('NeurIPS 2019', 2019)."""
+    for m in _VENUE.finditer(fold(text)):
+        words = m["v"].strip().split()
+        # Try the longest tail of the words before the year that names a venue ("ACM MM", "MM").
+        for i in range(len(words)):
+            name = vocab.venue(" ".join(words[i:]))
+            if name and name != "arXiv":
+                return f"{name} {m['y']}", int(m["y"])
+    return None
+
+
+# --- names and titles ---------------------------------------------------------------------------------------
+
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-+/×]*(?:[\- ][A-Za-z0-9.+]+){0,2}")
+
+
+def clean_title(text: str) -> str:
+    """A title with its quotes, stray punctuation and doubled spaces removed."""
+    text = re.sub(r"\s+", " ", text).strip()
+    text = text.strip("\"“”'「」《》 ")
+    text = re.sub(r"^[:：.\-–—,\s]+|[\s,;:：.]+$", "", text)
+    return text.strip("\"“”' ")
+
+
+def is_name_like(text: str) -> bool:
+    """True for a short model name: CLIP, BLIP-2, Qwen2-VL, LLaVA-1.5, Castling-ViT, InternVL 1.5."""
+    text = text.strip()
+    if not text or len(text) > 32 or not _NAME_RE.fullmatch(text):
+        return False
+    if not re.search(r"[A-Z]", text):
+        return False
+    words = text.split()
+    # A name is one token, or a token plus a version or size word ("InternVL 1.5", "Llama 3.2 Vision").
+    if len(words) > 3:
+        return False
+    return all(w[0].isupper() or w[0].isdigit() for w in words)
+
+
+def name_from_title(title: str) -> str | None:
+    """The short name a title starts with ('BLIP-2: Bootstrapping ...' → 'BLIP-2'), if it has one."""
+    m = re.match(r"\s*([^:：]{1,40}?)\s*[:：]\s+\S", title)
+    if m and is_name_like(m[1]):
+        return m[1]
+    return None
+
+
+def split_name_parens(text: str) -> tuple[str, str | None]:
+    """'Vision Transformer (ViT)' → ('Vision Transformer', 'ViT'); no parentheses → (text, None)."""
+    m = re.fullmatch(r"\s*(.+?)\s*[(（]\s*([^()（）]{1,32}?)\s*[)）]\s*", text)
+    if m and is_name_like(m[2]):
+        return m[1], m[2]
+    return text.strip(), None
+
+
+def norm_key(text: str) -> str:
+    """A comparison key for names and titles: NFKC, lower case, letters and digits only."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"[\W_]+", "", text)
+
+
+def slugify(text: str) -> str:
+    """A file-safe id from a name: 'BLIP-2' → 'blip-2', 'ViT-L/14' → 'vit-l-14'."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w.\-]+", "-", text).strip("-.")
+    return text or "paper"
+
+
+# --- links --------------------------------------------------------------------------------------------------
+
+_PAPER_HOSTS = (
+    "arxiv.org",
+    "openreview.net",
+    "openaccess.thecvf.com",
+    "aclanthology.org",
+    "proceedings.neurips.cc",
+    "papers.nips.cc",
+    "proceedings.mlr.press",
+    "doi.org",
+    "ieeexplore.ieee.org",
+    "dl.acm.org",
+    "link.springer.com",
+    "ojs.aaai.org",
+    "ijcai.org",
+    "semanticscholar.org",
+    "paperswithcode.com/paper",
+)
+_CODE_HOSTS = ("github.com", "gitlab.com", "gitee.com", "huggingface.co", "modelscope.cn")
+
+
+def link_kind(url: str) -> str | None:
+    """'paper', 'pdf', 'code', 'project' or None (images, anchors, relative notes)."""
+    low = url.lower().strip()
+    if not low.startswith(("http://", "https://", "www.")):
+        return None
+    if arxiv_id_from_url(low):
+        return "pdf" if "/pdf/" in low else "paper"
+    if any(h in low for h in _PAPER_HOSTS):
+        return "pdf" if low.split("?")[0].endswith(".pdf") else "paper"
+    if low.split("?")[0].endswith(".pdf"):
+        return "pdf"
+    if any(h in low for h in _CODE_HOSTS):
+        return "code"
+    return "project"
+
+
+# --- relations ----------------------------------------------------------------------------------------------
+
+_N = r"([A-Za-z][A-Za-z0-9.\-+]*(?:-[A-Za-z0-9]+)*)"
+_RELATION_PATTERNS: list[tuple[str, re.Pattern[str], bool]] = [
+    # (type, pattern, whether group 1 is the subject and group 2 the target)
+    ("improves-on", re.compile(rf"{_N}\s*是\s*{_N}\s*的(?:改进|升级|增强)"), True),
+    ("improves-on", re.compile(rf"{_N}\s*在\s*{_N}\s*(?:的)?基础上(?:进行了|做了)?(?:改进|优化|升级)"), True),
+    ("improves-on", re.compile(rf"{_N}\s+(?:improves|improved)\s+(?:on|upon)\s+{_N}", re.I), True),
+    ("improves-on", re.compile(rf"{_N}\s+is\s+an?\s+improved\s+(?:version\s+of\s+)?{_N}", re.I), True),
+    (
+        "similar-to",
+        re.compile(rf"{_N}\s*(?:和|与|跟)\s*{_N}\s*(?:是不是|有点|非常|很)?\s*(?:很像|相似|类似)"),
+        True,
+    ),
+    ("similar-to", re.compile(rf"{_N}\s+(?:is|looks)\s+(?:very\s+)?similar\s+to\s+{_N}", re.I), True),
+    ("builds-on", re.compile(rf"{_N}\s+(?:builds|built|is built)\s+(?:on|upon)\s+{_N}", re.I), True),
+    (
+        "builds-on",
+        re.compile(rf"(?:基于|利用了|沿用了?|继承了?)\s*{_N}\s*(?:的)?(?:架构|框架|模型|思路|结构|方式)"),
+        False,
+    ),
+    ("builds-on", re.compile(rf"(?:builds?|built)\s+(?:on|upon)\s+{_N}", re.I), False),
+    ("uses", re.compile(r"(?:from)\s+([A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*)(?=[\s,.;)（(]|$)"), False),
+    ("uses", re.compile(rf"使用\s*{_N}\s*的方式"), False),
+]
+
+
+@dataclass(frozen=True)
+class RelationClaim:
+    """A relation found in a sentence: the subject (None = the entry itself), type, target and evidence."""
+
+    subject: str | None
+    type: str
+    target: str
+    evidence: str
+
+
+def find_relations(text: str) -> list[RelationClaim]:
+    """Relations stated in `text`.
+
+    Examples: 'BLIP-2 是 BLIP 的改进版本', 'FILIP 和 ColPali 是不是很像', 'ViT-g/14 from EVA-CLIP'.
+    """
+    out: list[RelationClaim] = []
+    for sentence in re.split(r"(?<=[。！？!?；;])|\n", fold(text)):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        for kind, pat, has_subject in _RELATION_PATTERNS:
+            for m in pat.finditer(sentence):
+                subject, target = (m[1], m[2]) if has_subject else (None, m[1])
+                if not re.search(r"[A-Z]", target) or len(target) > 32:
+                    continue
+                out.append(RelationClaim(subject, kind, target.rstrip(".-"), sentence[:300]))
+    return out

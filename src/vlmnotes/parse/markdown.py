@@ -1,0 +1,275 @@
+"""One markdown-it configuration and the block tree the style extractors work on.
+
+The tree keeps what the extractors need and nothing else: headings, list items (with their nested
+blocks and checkbox), paragraphs, table rows and footnote definitions, each with 1-based line numbers
+taken from `token.map`. Code fences, code blocks and HTML blocks (comments included) never enter it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+# Deeper nesting than this is flattened: no real note nests 40 levels, and markdown-it's own
+# recursion guard would otherwise turn a hostile file into a long, useless tree.
+MAX_NESTING = 40
+
+
+@lru_cache(maxsize=1)
+def markdown_parser() -> MarkdownIt:
+    """The one MarkdownIt configuration used everywhere (CommonMark + tables, strikethrough, footnotes)."""
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
+    md.enable(["table", "strikethrough"])
+    md.use(front_matter_plugin).use(footnote_plugin)
+    return md
+
+
+@dataclass
+class Link:
+    """A link or image inside an inline run."""
+
+    text: str
+    url: str
+    line: int
+    image: bool = False
+    start: int = 0  # offset of the link text inside Inline.text
+    end: int = 0
+
+
+@dataclass
+class Inline:
+    """The inline content of one block: plain text plus the links and bold runs in it."""
+
+    text: str = ""
+    links: list[Link] = field(default_factory=list)
+    strong: list[str] = field(default_factory=list)
+    line: int = 0
+    # Offsets into `text` where each source line starts (the first is 0).
+    line_starts: list[int] = field(default_factory=lambda: [0])
+    footnote_refs: list[tuple[str, int]] = field(default_factory=list)  # (label, offset in text)
+
+    def line_at(self, offset: int) -> int:
+        """The source line of a character offset in `text`."""
+        n = 0
+        for i, start in enumerate(self.line_starts):
+            if start <= offset:
+                n = i
+        return self.line + n
+
+    def lines(self) -> list[tuple[int, int, int]]:
+        """(line number, start offset, end offset) of every source line in `text`."""
+        bounds = [*self.line_starts, len(self.text) + 1]
+        return [(self.line + i, bounds[i], bounds[i + 1] - 1) for i in range(len(self.line_starts))]
+
+
+@dataclass
+class Block:
+    """A heading, list item, paragraph, table row or footnote definition."""
+
+    kind: str  # heading | item | paragraph | row | footnote
+    line: int
+    end_line: int
+    inline: Inline = field(default_factory=Inline)
+    level: int = 0  # heading level, or list depth for items
+    children: list[Block] = field(default_factory=list)
+    checked: bool | None = None  # list items written `[x]` / `[ ]`
+    cells: list[Inline] = field(default_factory=list)  # table rows
+    label: str = ""  # footnote label
+    header: bool = False  # a table's header row
+    ordered: bool = False  # an item of an ordered list
+
+    def walk(self) -> list[Block]:
+        """This block and every block nested in it, in document order."""
+        out = [self]
+        for child in self.children:
+            out += child.walk()
+        return out
+
+    def all_text(self) -> str:
+        """The text of this block and everything nested in it, one block a line."""
+        parts = [self.inline.text, *(c.text for c in self.cells)]
+        parts += [child.all_text() for child in self.children]
+        return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class Document:
+    """A parsed note: its blocks in order (headings flat, lists nested) and its front matter."""
+
+    path: str
+    lines: list[str]
+    blocks: list[Block]
+    front_matter: dict[str, Any]
+    front_matter_error: str | None = None
+
+    def source(self, line: int, end_line: int) -> str:
+        """The raw Markdown of lines line..end_line (1-based, inclusive)."""
+        return "\n".join(self.lines[line - 1 : end_line]).strip("\n")
+
+
+_BARE_URL = re.compile(r"https?://[^\s<>\"'\]\[（）]+")
+_TASK = re.compile(r"^\[([ xX])\](?:\s+|$)")
+
+
+def _inline(token: Token) -> Inline:
+    line = (token.map[0] + 1) if token.map else 0
+    out = Inline(line=line)
+    text: list[str] = []
+    pos = 0
+    link_stack: list[tuple[str, int]] = []
+    strong_stack: list[int] = []
+    for child in token.children or []:
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            if kind == "text" and not link_stack:
+                # Bare URLs are links to a reader even without linkify (footnotes, pasted addresses).
+                for m in _BARE_URL.finditer(child.content):
+                    url = m[0].rstrip(".,;:)）】」。，")
+                    at = pos + m.start()
+                    line_no = out.line + len(out.line_starts) - 1 + child.content.count("\n", 0, m.start())
+                    out.links.append(Link(url, url, line_no, False, at, at + len(url)))
+            text.append(child.content)
+            pos += len(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            text.append("\n")
+            pos += 1
+            out.line_starts.append(pos)
+        elif kind == "link_open":
+            link_stack.append((str(child.attrs.get("href", "")), pos))
+        elif kind == "link_close" and link_stack:
+            url, start = link_stack.pop()
+            label = "".join(text)[start:pos]
+            out.links.append(Link(label, url, out.line + len(out.line_starts) - 1, False, start, pos))
+        elif kind == "image":
+            alt = child.content
+            url = str(child.attrs.get("src", ""))
+            out.links.append(Link(alt, url, out.line + len(out.line_starts) - 1, True, pos, pos))
+        elif kind == "strong_open":
+            strong_stack.append(pos)
+        elif kind == "strong_close" and strong_stack:
+            start = strong_stack.pop()
+            out.strong.append("".join(text)[start:pos])
+        elif kind == "footnote_ref":
+            out.footnote_refs.append((str((child.meta or {}).get("label", "")), pos))
+        elif kind == "html_inline":
+            # `<img src=...>` inline: keep the URL as an image link so badges are seen.
+            src = re.search(r"""src\s*=\s*["']([^"']+)""", child.content)
+            if src:
+                out.links.append(Link("", src[1], out.line + len(out.line_starts) - 1, True, pos, pos))
+    out.text = "".join(text)
+    return out
+
+
+def _strip_task(inline: Inline) -> bool | None:
+    found = _TASK.match(inline.text)
+    if not found:
+        return None
+    m = found
+    cut = m.end()
+    inline.text = inline.text[cut:]
+    for link in inline.links:
+        link.start, link.end = max(0, link.start - cut), max(0, link.end - cut)
+    inline.line_starts = [0] + [max(0, s - cut) for s in inline.line_starts[1:]]
+    inline.footnote_refs = [(label, max(0, p - cut)) for label, p in inline.footnote_refs]
+    return m[1] != " "
+
+
+def _read_front_matter(content: str) -> tuple[dict[str, Any], str | None]:
+    try:
+        data = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 2}" if mark is not None else "front matter"
+        return {}, f"{where}: front matter is not valid YAML"
+    return (data if isinstance(data, dict) else {}), None
+
+
+def parse_document(path: str, text: str) -> Document:
+    """Parse note text into a Document."""
+    tokens = markdown_parser().parse(text)
+    lines = text.split("\n")
+    blocks: list[Block] = []
+    stack: list[Block] = []  # open list items and footnotes
+    front: dict[str, Any] = {}
+    front_error: str | None = None
+    depth = 0
+    table_row: Block | None = None
+    in_thead = False
+    ordered_stack: list[bool] = []
+    pending_heading: Block | None = None
+
+    def add(block: Block) -> None:
+        if stack:
+            stack[-1].children.append(block)
+        else:
+            blocks.append(block)
+
+    for tok in tokens:
+        t = tok.type
+        if t == "front_matter":
+            front, front_error = _read_front_matter(tok.content)
+        elif t == "heading_open":
+            start, end = (tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0)
+            pending_heading = Block("heading", start, end, level=int(tok.tag[1:]))
+        elif t in ("bullet_list_open", "ordered_list_open"):
+            ordered_stack.append(t == "ordered_list_open")
+            depth += 1
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            if ordered_stack:
+                ordered_stack.pop()
+            depth -= 1
+        elif t == "list_item_open":
+            start, end = (tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0)
+            item = Block("item", start, end, level=depth, ordered=bool(ordered_stack and ordered_stack[-1]))
+            add(item)
+            stack.append(item)
+        elif t == "list_item_close" or t == "footnote_close":
+            if stack:
+                stack.pop()
+        elif t == "footnote_open":
+            label = str((tok.meta or {}).get("label", ""))
+            note = Block("footnote", 0, 0, label=label)
+            blocks.append(note)
+            stack.append(note)
+        elif t == "thead_open":
+            in_thead = True
+        elif t == "thead_close":
+            in_thead = False
+        elif t == "tr_open":
+            start, end = (tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0)
+            table_row = Block("row", start, end, header=in_thead)
+            add(table_row)
+        elif t == "tr_close":
+            table_row = None
+        elif t == "inline":
+            inline = _inline(tok)
+            if table_row is not None:
+                table_row.cells.append(inline)
+                if not table_row.inline.text:
+                    table_row.inline = Inline(line=table_row.line)
+                continue
+            if pending_heading is not None:
+                pending_heading.inline = inline
+                add(pending_heading)
+                pending_heading = None
+                continue
+            owner = stack[-1] if stack else None
+            if owner is not None and owner.kind == "item" and not owner.inline.text and not owner.children:
+                owner.checked = _strip_task(inline)
+                owner.inline = inline
+            elif owner is not None and owner.kind == "footnote" and not owner.inline.text:
+                owner.inline = inline
+                owner.line = owner.end_line = inline.line
+            else:
+                start = inline.line
+                end = (tok.map[1]) if tok.map else start
+                add(Block("paragraph", start, end, inline=inline))
+    return Document(path, lines, blocks, front, front_error)

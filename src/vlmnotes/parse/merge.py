@@ -1,0 +1,251 @@
+"""One record per paper: group candidates by arXiv id, then by normalised name, alias or title.
+
+Two candidates with different arXiv ids are never put together, however alike their names; a
+value on which the notes disagree is kept in `conflicts`, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from vlmnotes.model import SLOTS, Components, Conflict, ConflictValue, Links, Paper, Relation, Source
+from vlmnotes.parse.entry import EXPLICIT, Candidate
+from vlmnotes.parse.fields import date_from_arxiv_id, norm_key, slugify
+
+
+class _Groups:
+    """Union-find over candidates that refuses to join two different arXiv ids."""
+
+    def __init__(self, n: int, ids: list[str | None]) -> None:
+        self.parent = list(range(n))
+        self.arxiv: list[str | None] = list(ids)
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        xa, xb = self.arxiv[ra], self.arxiv[rb]
+        if xa and xb and xa != xb:
+            return
+        lo, hi = min(ra, rb), max(ra, rb)
+        self.parent[hi] = lo
+        self.arxiv[lo] = xa or xb
+
+
+def _keys(cand: Candidate) -> list[str]:
+    names = [cand.name, *cand.aliases, cand.title]
+    if cand.title:
+        # 'SPAE: Semantic Pyramid …' and 'Semantic Pyramid …' are the same title.
+        names.append(re.sub(r"^[^:：]{1,40}[:：]\s*", "", cand.title))
+    keys = []
+    for name in names:
+        key = norm_key(name or "")
+        if len(key) >= 2 and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def group_candidates(cands: list[Candidate]) -> list[list[Candidate]]:
+    """Candidates grouped into papers, groups and members in note order."""
+    groups = _Groups(len(cands), [c.arxiv_id for c in cands])
+    by_arxiv: dict[str, int] = {}
+    for i, cand in enumerate(cands):
+        if cand.arxiv_id:
+            groups.union(by_arxiv.setdefault(cand.arxiv_id, i), i)
+    # Names join groups only when the name points at a single arXiv id (or none): a name shared by
+    # two different papers joins nothing.
+    by_key: dict[str, list[int]] = {}
+    for i, cand in enumerate(cands):
+        for key in _keys(cand):
+            by_key.setdefault(key, []).append(i)
+    for members in by_key.values():
+        ids = {cands[i].arxiv_id for i in members if cands[i].arxiv_id}
+        if len(ids) > 1:
+            continue
+        for i in members[1:]:
+            groups.union(members[0], i)
+    out: dict[int, list[Candidate]] = {}
+    for i, cand in enumerate(cands):
+        out.setdefault(groups.find(i), []).append(cand)
+    return [out[k] for k in sorted(out)]
+
+
+def _date_priority(iso: str, rank: int) -> tuple[int, int]:
+    # A day-exact date written in the note beats the arXiv id's month, which beats a month or year
+    # written elsewhere (终版提交, venue): the arXiv month is when the paper first appeared.
+    if rank == EXPLICIT and len(iso) == 10:
+        return (4, len(iso))
+    if rank == -1:
+        return (3, len(iso))
+    return (min(rank, 2), len(iso))
+
+
+def _compatible(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
+
+
+def _pick(field: str, values: list[tuple[str, str]], conflicts: list[Conflict], same: object = None) -> str | None:
+    """The first value; a conflict listed when another value differs (compared by `same`, or norm_key)."""
+    if not values:
+        return None
+    key = same if callable(same) else norm_key
+    kept = values[0]
+    others = [v for v in values[1:] if key(v[0]) != key(kept[0])]
+    if others:
+        seen: set[str] = set()
+        listed = []
+        for value, where in [kept, *others]:
+            if key(value) not in seen:
+                seen.add(key(value))
+                listed.append(ConflictValue(value=value, source=where))
+        conflicts.append(Conflict(field=field, values=listed))
+    return kept[0]
+
+
+def _strip_name_prefix(title: str) -> str:
+    return norm_key(re.sub(r"^[^:：]{1,40}[:：]\s*", "", title))
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        key = norm_key(item) or item
+        if item and key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def build_paper(members: list[Candidate]) -> Paper:
+    """Merge one group of candidates into a Paper (relations are resolved later)."""
+    conflicts: list[Conflict] = []
+    entries = [c for c in members if not c.passing] or members
+    named = sorted((c for c in members if c.name), key=lambda c: -c.name_rank)
+    name = named[0].name if named else None
+    aliases = _unique(n for c in members for n in [c.name, *c.aliases] if n and n != name)
+    aliases = [a for a in aliases if norm_key(a) != norm_key(name or "")]
+    title = _pick("title", [(c.title, c.where) for c in members if c.title], conflicts, same=_strip_name_prefix)
+    arxiv_id = next((c.arxiv_id for c in members if c.arxiv_id), None)
+
+    claims = [(c.date, c.date_rank, c.where) for c in members if c.date]
+    if arxiv_id and (yymm := date_from_arxiv_id(arxiv_id)):
+        claims.append((yymm, -1, f"arXiv:{arxiv_id}"))
+    claims.sort(key=lambda d: _date_priority(d[0], d[1]), reverse=True)
+    date = claims[0][0] if claims else None
+    stated = [(d, w) for d, r, w in claims if r == EXPLICIT]
+    if date and any(not _compatible(d, date) for d, _ in stated):
+        conflicts.append(
+            Conflict(
+                field="date",
+                values=[ConflictValue(value=date, source=claims[0][2])]
+                + [ConflictValue(value=d, source=w) for d, w in stated if d != date],
+            )
+        )
+
+    venue = _pick("venue", [(c.venue, c.where) for c in members if c.venue], conflicts, same=str.lower)
+    authors_lists = [(c.authors, c.where) for c in members if c.authors]
+    authors = authors_lists[0][0] if authors_lists else []
+    _pick("authors", [("; ".join(a), w) for a, w in authors_lists], conflicts)
+    cites = [(str(c.citations), c.where) for c in members if c.citations is not None]
+    citations = _pick("citations", cites, conflicts, same=str)
+
+    links: dict[str, str] = {}
+    other: list[str] = []
+    for cand in members:
+        for kind, url in cand.links.items():
+            if kind not in links:
+                links[kind] = url
+            elif links[kind] != url and url not in other:
+                other.append(url)
+        other += [u for u in cand.other_links if u not in other and u not in links.values()]
+
+    components = {slot: _unique(v for c in entries for v in c.components.get(slot, [])) for slot in SLOTS}
+    sections: dict[str, str] = {}
+    for cand in entries:
+        for label, text in cand.sections.items():
+            if text and label in sections and text not in sections[label]:
+                sections[label] += "\n\n" + text
+            elif label not in sections:
+                sections[label] = text
+    statuses = {c.status for c in members if c.status}
+    status = "read" if "read" in statuses else ("unread" if statuses else None)
+
+    return Paper(
+        id=arxiv_id or slugify(name or title or members[0].where),
+        name=name,
+        aliases=aliases,
+        title=title,
+        arxiv_id=arxiv_id,
+        date=date,
+        year=int(date[:4]) if date else None,
+        authors=authors,
+        orgs=_unique(o for c in entries for o in c.orgs),
+        venue=venue,
+        citations=int(citations) if citations else None,
+        links=Links(**links, other=other),
+        components=Components(**components),
+        tags=_unique(t for c in members for t in c.tags),
+        status=status,
+        sections={k: v for k, v in sections.items()},
+        sources=[Source(file=c.file, line=c.line, end_line=c.end_line, style=c.style, text=c.text) for c in members],
+        conflicts=conflicts,
+    )
+
+
+def _resolve_relations(groups: list[list[Candidate]], papers: list[Paper]) -> None:
+    by_name: dict[str, Paper] = {}
+    for paper in papers:
+        for name in [paper.name, *paper.aliases, paper.arxiv_id]:
+            key = norm_key(name or "")
+            if key and key not in by_name:
+                by_name[key] = paper
+    for members, paper in zip(groups, papers, strict=True):
+        own = {norm_key(n) for n in [paper.name, *paper.aliases] if n}
+        for cand in members:
+            for claim, line in cand.relations:
+                subject = paper
+                if claim.subject and norm_key(claim.subject) not in own:
+                    other = by_name.get(norm_key(claim.subject))
+                    if other is None:
+                        continue
+                    subject = other
+                target = by_name.get(norm_key(claim.target))
+                if target is subject or norm_key(claim.target) in ({norm_key(subject.name or "")} - {""}):
+                    continue
+                if target is None and claim.type == "uses":  # an unknown "from X" is too weak to keep
+                    continue
+                rel = Relation(
+                    type=claim.type,
+                    target=claim.target,
+                    target_id=target.id if target else None,
+                    evidence=claim.evidence,
+                    source=f"{cand.file}:{line}",
+                )
+                if not any(
+                    (r.type, r.target_id or r.target) == (rel.type, rel.target_id or rel.target)
+                    for r in subject.relations
+                ):
+                    subject.relations.append(rel)
+
+
+def merge(cands: list[Candidate]) -> list[Paper]:
+    """One Paper per paper in the candidates, with unique ids and resolved relations, sorted by id."""
+    groups = group_candidates(cands)
+    papers = [build_paper(g) for g in groups]
+    seen: dict[str, int] = {}
+    for paper in papers:
+        if paper.id in seen:
+            seen[paper.id] += 1
+            paper.id = f"{paper.id}-{seen[paper.id]}"
+        else:
+            seen[paper.id] = 1
+    _resolve_relations(groups, papers)
+    return sorted(papers, key=lambda p: p.id)

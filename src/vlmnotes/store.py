@@ -1,0 +1,197 @@
+"""The YAML store: one file per paper under kb/papers/, deterministic, written atomically, hand edits kept.
+
+How hand edits survive: the build remembers, in kb/.generated.json, a hash of every value it wrote.
+When a record file's value no longer matches that hash, the user changed it: the field's name goes into
+the record's `pinned` list and later builds keep the file's value. Remove a name from `pinned` (or
+delete the record file) to hand the field back to the notes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from vlmnotes.errors import RecordError
+from vlmnotes.model import Paper
+
+try:  # the libyaml C loader and dumper are several times faster where installed
+    from yaml import CSafeDumper as _Dumper
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+STATE_FILE = ".generated.json"
+PAPERS_DIR = "papers"
+# Fields a build always owns; the rest may be pinned by a hand edit.
+UNPINNABLE = ("id", "sources", "pinned", "conflicts")
+
+
+class _RecordDumper(_Dumper):
+    """Block style for multi-line text, Chinese kept as Chinese."""
+
+
+def _str_presenter(dumper: _RecordDumper, data: str) -> yaml.ScalarNode:
+    if "\n" in data:
+        # Block literals cannot carry trailing spaces on a line or tabs safely; strip line ends.
+        data = "\n".join(line.rstrip() for line in data.split("\n"))
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_RecordDumper.add_representer(str, _str_presenter)
+
+
+def dump_record(data: dict[str, Any]) -> str:
+    """A record as YAML text: keys in schema order, block text, unicode as is, no line folding."""
+    return yaml.dump(
+        data,
+        Dumper=_RecordDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100000,
+        default_flow_style=False,
+    )
+
+
+def record_filename(paper_id: str) -> str:
+    """The file name of a record: its id with '/' (old-style arXiv ids) turned into '_'."""
+    return paper_id.replace("/", "_") + ".yaml"
+
+
+def value_hash(value: Any) -> str:
+    """A short stable hash of a field value, for noticing hand edits."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write text to path through a temporary file and a rename, so a crash leaves old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _line_of_key(text: str, key: str) -> int:
+    for i, line in enumerate(text.split("\n"), 1):
+        if line.startswith(f"{key}:"):
+            return i
+    return 1
+
+
+def _validation_message(exc: ValidationError, text: str, name: str) -> str:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    top = loc[0] if loc else ""
+    line = _line_of_key(text, top) if top else 1
+    if err["type"] == "extra_forbidden":
+        from difflib import get_close_matches
+
+        close = get_close_matches(top, list(Paper.model_fields), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"{name}:{line}: unknown field '{'.'.join(loc)}'{hint}"
+    return f"{name}:{line}: {'.'.join(loc)}: {err['msg']}"
+
+
+def parse_record(text: str, name: str) -> Paper:
+    """A Paper from record YAML; RecordError names the file, line and problem."""
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+        raise RecordError(f"{name}:{line}: not valid YAML: {problem}; fix the file or delete it to rebuild") from exc
+    if not isinstance(data, dict):
+        raise RecordError(f"{name}:1: a record must be a mapping of fields; fix the file or delete it to rebuild")
+    try:
+        return Paper.model_validate(data)
+    except ValidationError as exc:
+        raise RecordError(_validation_message(exc, text, name)) from exc
+
+
+@dataclass
+class LoadResult:
+    """Records read from a store, and the one-line errors of the files that could not be read."""
+
+    papers: list[Paper] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # id → file text, for change detection
+
+
+class Store:
+    """kb/: record files under papers/, plus the build's memory of what it wrote."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.papers_dir = root / PAPERS_DIR
+
+    def display(self, path: Path) -> str:
+        """A path as shown to the user: relative to the working directory when possible."""
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    def files(self) -> Iterator[Path]:
+        """Every record file, sorted."""
+        if self.papers_dir.is_dir():
+            yield from sorted(self.papers_dir.glob("*.yaml"))
+
+    def load(self) -> LoadResult:
+        """Every record that loads; a broken file is reported and skipped, the others still load."""
+        result = LoadResult()
+        for path in self.files():
+            name = self.display(path)
+            try:
+                text = path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                result.errors.append(f"{name}: cannot read ({exc.__class__.__name__}); delete it to rebuild")
+                continue
+            try:
+                paper = parse_record(text, name)
+            except RecordError as exc:
+                result.errors.append(str(exc))
+                result.texts[path.stem] = text
+                continue
+            result.papers.append(paper)
+            result.texts[paper.id] = text
+        return result
+
+    def path_of(self, paper_id: str) -> Path:
+        """The record file of an id."""
+        return self.papers_dir / record_filename(paper_id)
+
+    def read_state(self) -> dict[str, Any]:
+        """What the last build wrote: {id: {"file": hash, "fields": {field: hash}}}; empty when unknown."""
+        try:
+            data = json.loads((self.root / STATE_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def write_state(self, state: dict[str, Any]) -> None:
+        """Remember what this build wrote."""
+        atomic_write(self.root / STATE_FILE, json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+
+
+def record_state(paper: Paper, text: str) -> dict[str, Any]:
+    """The hashes the build remembers for a record it wrote."""
+    data = paper.to_dict()
+    fields = {k: value_hash(data.get(k)) for k in Paper.model_fields if k not in UNPINNABLE}
+    return {"file": value_hash(text), "fields": fields}

@@ -1,0 +1,195 @@
+"""The bilingual vocabulary (components, organisations, venues), kept as YAML data beside this module.
+
+A user extends it with a `vlmnotes-vocab.yaml` file in the notes folder, in the same shape:
+`components: {slot: [{name, aliases}]}`, `orgs: [{name, aliases}]`, `venues: [{name, aliases}]`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vlmnotes.errors import VocabularyError
+
+USER_VOCAB_NAME = "vlmnotes-vocab.yaml"
+
+# Characters that continue a Latin word; an alias must not be glued to one on either side.
+_WORD = "A-Za-z0-9_"
+# Full-width ASCII and curly apostrophes fold to plain ASCII without changing string length.
+_FOLD = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}, "’": "'", "‘": "'", "\u3000": " "})
+
+
+def fold(text: str) -> str:
+    """Fold full-width characters and curly apostrophes; the result has the same length."""
+    return text.translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A canonical name with its category (a component slot, 'org' or 'venue')."""
+
+    category: str
+    name: str
+    label_only: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    """A vocabulary term found in a text, with its span."""
+
+    term: Term
+    start: int
+    end: int
+    text: str
+
+
+def _alias_pattern(alias: str) -> str:
+    """A regex for an alias: spaces, hyphens and underscores alike; glued to no Latin word."""
+    alias = fold(alias)
+    parts = re.split(r"[\s\-_‐‑–]+", alias.strip())
+    body = r"[\s\-_‐‑–]*".join(re.escape(p) for p in parts if p)
+    if re.match(f"[{_WORD}]", alias[0]):
+        body = rf"(?<![{_WORD}\-]){body}"
+    if re.match(f"[{_WORD}]", alias[-1]):
+        body = rf"{body}(?![{_WORD}]|-[A-Za-z])"
+    return body
+
+
+def _is_case_sensitive(alias: str, category: str) -> bool:
+    if category == "org":
+        return True
+    return len(alias) <= 3 and alias.isupper()
+
+
+@dataclass
+class _Matcher:
+    """One compiled alternation over many aliases, longest alias first."""
+
+    terms: dict[str, Term] = field(default_factory=dict)
+    pattern: re.Pattern[str] | None = None
+
+    def compile(self, entries: list[tuple[str, Term]]) -> None:
+        # Longest first so that 'ViT-L/14' wins over 'ViT' and '掩码语言建模' over '语言建模'.
+        entries = sorted(entries, key=lambda e: -len(e[0]))
+        groups = []
+        for i, (alias, term) in enumerate(entries):
+            key = f"t{i}"
+            self.terms[key] = term
+            flags = "" if _is_case_sensitive(alias, term.category) else "(?i:"
+            pat = _alias_pattern(alias)
+            groups.append(f"(?P<{key}>{flags}{pat}{')' if flags else ''})")
+        self.pattern = re.compile("|".join(groups)) if groups else None
+
+    def find(self, text: str) -> list[Match]:
+        if self.pattern is None:
+            return []
+        folded = fold(text)
+        out = []
+        for m in self.pattern.finditer(folded):
+            key = m.lastgroup
+            if key is None:
+                continue
+            out.append(Match(self.terms[key], m.start(), m.end(), text[m.start() : m.end()]))
+        return out
+
+
+class Vocabulary:
+    """Canonical components, organisations and venues with their English and Chinese aliases."""
+
+    def __init__(self, data: list[dict[str, Any]]) -> None:
+        self.components: dict[str, list[tuple[str, list[str], bool]]] = {}
+        self.orgs: list[tuple[str, list[str]]] = []
+        self.venues: list[tuple[str, list[str]]] = []
+        for doc in data:
+            for slot, items in (doc.get("components") or {}).items():
+                for item in items or []:
+                    self.components.setdefault(slot, []).append(
+                        (item["name"], list(item.get("aliases") or []), bool(item.get("label_only")))
+                    )
+            for item in doc.get("orgs") or []:
+                self.orgs.append((item["name"], list(item.get("aliases") or [])))
+            for item in doc.get("venues") or []:
+                self.venues.append((item["name"], list(item.get("aliases") or [])))
+        comp_entries: list[tuple[str, Term]] = []
+        for slot, items in self.components.items():
+            for name, aliases, label_only in items:
+                term = Term(slot, name, label_only)
+                comp_entries += [(a, term) for a in {name, *aliases}]
+        self._components = _Matcher()
+        self._components.compile(comp_entries)
+        self._orgs = _Matcher()
+        self._orgs.compile([(a, Term("org", n)) for n, al in self.orgs for a in {n, *al}])
+        self._venue_by_alias = {fold(a).lower(): n for n, al in self.venues for a in {n, *al}}
+        self._org_names = {n for n, _ in self.orgs}
+        self._org_by_alias = {fold(a).lower(): n for n, al in self.orgs for a in {n, *al}}
+        self._component_alias_index: dict[str, set[str]] = {}
+        for alias, term in comp_entries:
+            self._component_alias_index.setdefault(term.name, set()).add(alias)
+
+    def find_components(self, text: str) -> list[Match]:
+        """Every component term in `text`, longest alias first at each place."""
+        return self._components.find(text)
+
+    def find_orgs(self, text: str) -> list[Match]:
+        """Every organisation named in `text`."""
+        return self._orgs.find(text)
+
+    def org(self, text: str) -> str | None:
+        """The canonical organisation when `text` is exactly one of its aliases."""
+        return self._org_by_alias.get(fold(text).strip().lower())
+
+    def venue(self, text: str) -> str | None:
+        """The canonical venue name for an alias such as NIPS, or None."""
+        return self._venue_by_alias.get(fold(text).strip().lower())
+
+    def org_names(self) -> list[str]:
+        """Every canonical organisation name."""
+        return sorted(self._org_names)
+
+    def aliases_of(self, canonical: str) -> set[str]:
+        """Every alias of a canonical component name."""
+        return self._component_alias_index.get(canonical, set())
+
+
+def _load_builtin() -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = []
+    pkg = resources.files("vlmnotes.vocab")
+    docs.append({"components": yaml.safe_load(pkg.joinpath("components.yaml").read_text("utf-8"))})
+    docs.append({"orgs": yaml.safe_load(pkg.joinpath("orgs.yaml").read_text("utf-8"))})
+    docs.append({"venues": yaml.safe_load(pkg.joinpath("venues.yaml").read_text("utf-8"))})
+    return docs
+
+
+def _check_user_doc(path: Path, doc: object) -> dict[str, Any]:
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict) or not set(doc) <= {"components", "orgs", "venues"}:
+        raise VocabularyError(f"{path}: expected the keys components, orgs and venues only")
+    for key in ("orgs", "venues"):
+        for item in doc.get(key) or []:
+            if not isinstance(item, dict) or "name" not in item:
+                raise VocabularyError(f"{path}: every entry under {key} needs a name (name: X, aliases: [...])")
+    for slot, items in (doc.get("components") or {}).items():
+        for item in items or []:
+            if not isinstance(item, dict) or "name" not in item:
+                raise VocabularyError(f"{path}: every entry under components.{slot} needs a name")
+    return doc
+
+
+@lru_cache(maxsize=8)
+def load_vocabulary(user_file: Path | None = None) -> Vocabulary:
+    """The built-in vocabulary, extended by a user's vocabulary file when given."""
+    docs = _load_builtin()
+    if user_file is not None and user_file.is_file():
+        try:
+            user = yaml.safe_load(user_file.read_text("utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise VocabularyError(f"{user_file}: not valid YAML ({exc.__class__.__name__}); fix or remove it") from exc
+        docs.append(_check_user_doc(user_file, user))
+    return Vocabulary(docs)
