@@ -72,7 +72,7 @@ def _guard(fn: Callable[[], T]) -> T:
 
 
 def _config() -> Config:
-    from vlmnotes.kb import DEFAULT_EXTENSIONS, find_notes_dir
+    from vlmnotes.kb import DEFAULT_EXTENSIONS, Config, find_notes_dir
 
     notes = state.notes
     if not notes:

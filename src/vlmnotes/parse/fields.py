@@ -185,24 +185,39 @@ def clean_title(text: str) -> str:
     return text.strip("\"“”' ")
 
 
-def is_name_like(text: str) -> bool:
-    """True for a short model name: CLIP, BLIP-2, Qwen2-VL, LLaVA-1.5, Castling-ViT, InternVL 1.5."""
+_NAME_TAIL = {"vl", "vision", "pro", "max", "plus", "chat", "large", "base", "lite", "mini", "next", "ov", "hd"}
+
+
+def _marked(word: str) -> bool:
+    """A word that looks coined rather than English: RoPE, OCR, V-JEPA, 2.5, GPT4."""
+    return bool(re.search(r"\d|-|[A-Z]{2}|[a-z][A-Z]", word))
+
+
+def is_name_like(text: str, *, loose: bool = False) -> bool:
+    """True for a short model name: CLIP, BLIP-2, Qwen2-VL, LLaVA-1.5, InternVL 1.5, Llama 3.2 Vision.
+
+    Several words make a name only when the later ones are versions or sizes ("Cosmos 3"), or, with
+    `loose` (a title's prefix before a colon), when one of them looks coined ("Spiral RoPE").
+    """
     text = text.strip()
     if not text or len(text) > 32 or not _NAME_RE.fullmatch(text):
         return False
     if not re.search(r"[A-Z]", text):
         return False
     words = text.split()
-    # A name is one token, or a token plus a version or size word ("InternVL 1.5", "Llama 3.2 Vision").
-    if len(words) > 3:
+    if len(words) > 3 or not all(w[0].isupper() or w[0].isdigit() for w in words):
         return False
-    return all(w[0].isupper() or w[0].isdigit() for w in words)
+    if len(words) == 1:
+        return True
+    if loose:
+        return words[0].lower() not in ("the", "a", "an") and any(_marked(w) for w in words)
+    return all(_marked(w) or w.lower() in _NAME_TAIL for w in words[1:])
 
 
 def name_from_title(title: str) -> str | None:
     """The short name a title starts with ('BLIP-2: Bootstrapping ...' → 'BLIP-2'), if it has one."""
     m = re.match(r"\s*([^:：]{1,40}?)\s*[:：]\s+\S", title)
-    if m and is_name_like(m[1]):
+    if m and is_name_like(m[1], loose=True):
         return m[1]
     return None
 
@@ -301,6 +316,7 @@ class RelationClaim:
     type: str
     target: str
     evidence: str
+    target_arxiv: str | None = None
 
 
 def find_relations(text: str) -> list[RelationClaim]:

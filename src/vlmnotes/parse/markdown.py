@@ -51,6 +51,7 @@ class Inline:
     text: str = ""
     links: list[Link] = field(default_factory=list)
     strong: list[str] = field(default_factory=list)
+    strong_at: list[int] = field(default_factory=list)  # offset in `text` of each bold run
     line: int = 0
     # Offsets into `text` where each source line starts (the first is 0).
     line_starts: list[int] = field(default_factory=lambda: [0])
@@ -84,6 +85,7 @@ class Block:
     cells: list[Inline] = field(default_factory=list)  # table rows
     label: str = ""  # footnote label
     header: bool = False  # a table's header row
+    headers: list[str] = field(default_factory=list)  # a table row's column names
     ordered: bool = False  # an item of an ordered list
 
     def walk(self) -> list[Block]:
@@ -157,6 +159,7 @@ def _inline(token: Token) -> Inline:
         elif kind == "strong_close" and strong_stack:
             start = strong_stack.pop()
             out.strong.append("".join(text)[start:pos])
+            out.strong_at.append(start)
         elif kind == "footnote_ref":
             out.footnote_refs.append((str((child.meta or {}).get("label", "")), pos))
         elif kind == "html_inline":
@@ -205,6 +208,7 @@ def parse_document(path: str, text: str) -> Document:
     in_thead = False
     ordered_stack: list[bool] = []
     pending_heading: Block | None = None
+    table_headers: list[str] = []
 
     def add(block: Block) -> None:
         if stack:
@@ -245,7 +249,10 @@ def parse_document(path: str, text: str) -> Document:
             in_thead = False
         elif t == "tr_open":
             start, end = (tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0)
-            table_row = Block("row", start, end, header=in_thead)
+            table_row = Block("row", start, end, header=in_thead, headers=table_headers)
+            if in_thead:
+                table_headers = []
+                table_row.headers = table_headers
             add(table_row)
         elif t == "tr_close":
             table_row = None
@@ -253,6 +260,8 @@ def parse_document(path: str, text: str) -> Document:
             inline = _inline(tok)
             if table_row is not None:
                 table_row.cells.append(inline)
+                if table_row.header:
+                    table_headers.append(inline.text.strip().lower())
                 if not table_row.inline.text:
                     table_row.inline = Inline(line=table_row.line)
                 continue

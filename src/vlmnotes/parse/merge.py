@@ -87,6 +87,13 @@ def _date_priority(iso: str, rank: int) -> tuple[int, int]:
     return (min(rank, 2), len(iso))
 
 
+def _months_apart(a: str, b: str) -> int:
+    """Whole months between two dates of at least month precision (0 when either is a bare year)."""
+    if len(a) < 7 or len(b) < 7:
+        return 0
+    return abs((int(a[:4]) * 12 + int(a[5:7])) - (int(b[:4]) * 12 + int(b[5:7])))
+
+
 def _compatible(a: str, b: str) -> bool:
     return a.startswith(b) or b.startswith(a)
 
@@ -141,6 +148,8 @@ def build_paper(members: list[Candidate]) -> Paper:
     claims.sort(key=lambda d: _date_priority(d[0], d[1]), reverse=True)
     date = claims[0][0] if claims else None
     stated = [(d, w) for d, r, w in claims if r == EXPLICIT]
+    if arxiv_id and date and (yymm := date_from_arxiv_id(arxiv_id)) and _months_apart(date, yymm) > 1:
+        stated.append((yymm, f"arXiv:{arxiv_id}"))
     if date and any(not _compatible(d, date) for d, _ in stated):
         conflicts.append(
             Conflict(
@@ -217,7 +226,7 @@ def _resolve_relations(groups: list[list[Candidate]], papers: list[Paper]) -> No
                     if other is None:
                         continue
                     subject = other
-                target = by_name.get(norm_key(claim.target))
+                target = by_name.get(norm_key(claim.target_arxiv or claim.target))
                 if target is subject or norm_key(claim.target) in ({norm_key(subject.name or "")} - {""}):
                     continue
                 if target is None and claim.type == "uses":  # an unknown "from X" is too weak to keep

@@ -33,7 +33,7 @@ from vlmnotes.parse.fields import (
     name_from_title,
     split_name_parens,
 )
-from vlmnotes.parse.markdown import Block, Document, Link
+from vlmnotes.parse.markdown import Block, Document, Inline, Link
 from vlmnotes.vocab import Vocabulary
 
 _GENERIC_LINK_TEXT = re.compile(
@@ -95,8 +95,9 @@ class Context:
             cand.set_date(str(venue[1]), DERIVED)
         return cand
 
-    def region(self, heading: Block) -> list[Block]:
-        """The top-level blocks after a heading up to the next heading of the same or a higher level."""
+    def region(self, heading: Block, *, any_heading: bool = False) -> list[Block]:
+        """The top-level blocks after a heading up to the next heading of the same or a higher level
+        (of any level, with `any_heading`)."""
         blocks = self.doc.blocks
         try:
             i = next(k for k, b in enumerate(blocks) if b is heading)
@@ -104,7 +105,7 @@ class Context:
             return []
         out = []
         for block in blocks[i + 1 :]:
-            if block.kind == "heading" and block.level <= heading.level:
+            if block.kind == "heading" and (any_heading or block.level <= heading.level):
                 break
             out.append(block)
         return out
@@ -179,7 +180,10 @@ def essay(ctx: Context) -> list[Candidate]:
         end = max([b.end_line for b in region] + [block.end_line])
         cand = ctx.new("essay", block, end)
         _name_and_title(cand, m[1])
-        link = _paper_link(block.inline.links)
+        # An essay names its paper in the heading or links it in its opening paragraph.
+        link = _paper_link(block.inline.links) or next(
+            (lk for b in region[:1] for sub in b.walk() for lk in [_paper_link(sub.inline.links)] if lk), None
+        )
         read_body(cand, region, ctx.vocab)
         ctx.claim([block, *region], cand)
         out.append(_finish(ctx, cand, link))
@@ -221,10 +225,10 @@ def review_card(ctx: Context) -> list[Candidate]:
     for block in ctx.doc.blocks:
         if block.kind != "heading" or id(block) in ctx.claimed:
             continue
-        region = ctx.region(block)
-        items = _card_items(region)
+        items = _card_items(ctx.region(block, any_heading=True))
         if len(items) < 3 or sum(_bold_led(i) for i in items) < 3:
             continue
+        region = ctx.region(block)
         m = _NUMBERED.match(block.inline.text)
         heading_text = m[1] if m else block.inline.text
         end = max([b.end_line for b in region] + [block.end_line])
@@ -263,17 +267,23 @@ def _card_field(ctx: Context, cand: Candidate, item: Block) -> None:
         cand.set_date(rest, DERIVED)
     elif label or text.rstrip(":：").strip().lower() in SECTION_LABELS:
         return  # a summary section: read_body files it under its label
-    elif ctx.vocab.org(text):
-        org = ctx.vocab.org(text)
-        if org and org not in cand.orgs:
-            cand.orgs.append(org)
+    elif any(ctx.vocab.org(part) for part in _org_parts(text)):
+        for part in _org_parts(text):
+            org = ctx.vocab.org(part) or part
+            if org not in cand.orgs:
+                cand.orgs.append(org)
     elif (venue := find_venue(text, ctx.vocab)) and len(text) <= 24:
         cand.venue = venue[0]
         cand.set_date(str(venue[1]), DERIVED)
-    elif is_name_like(text) and cand.name_rank < EXPLICIT:
-        cand.set_name(text, EXPLICIT)
-    elif len(text) <= 40 and not re.search(r"[。，,.!?！？]", text) and not item.children:
-        cand.orgs.append(text)
+    elif is_name_like(text):
+        cand.set_name(text, EXPLICIT if cand.name_rank < EXPLICIT else GUESSED)
+    elif len(text) <= 60 and not re.search(r"[。.!?！？]", text) and not item.children:
+        cand.orgs += [p for p in _org_parts(text) if p not in cand.orgs]
+
+
+def _org_parts(text: str) -> list[str]:
+    """'Kakao Enterprise、Kakao Brain' → both; one bold line may name several organisations."""
+    return [p.strip() for p in re.split(r"\s*(?:[、,，;；/&]|\band\b)\s*", text) if p.strip()]
 
 
 # --- 003: `[[NAME](url)] Title.[[code](url)]` lists ---------------------------------------------------------
@@ -331,13 +341,22 @@ def dated_bullet(ctx: Context) -> list[Candidate]:
         read_inline(cand, inline, remark.strip(" ]:："), ctx.vocab, with_orgs=True)
         first_child = block.children[0] if block.children else None
         if first_child is not None and first_child.kind == "item":
-            guess = first_child.inline.text.strip()
-            if is_name_like(guess) and len(guess.split()) == 1:
+            guess = _leading_name(first_child.inline.text)
+            if guess and not first_child.inline.links:
                 cand.set_name(guess, GUESSED)
         read_body(cand, block.children, ctx.vocab, with_orgs=True)
         ctx.claim([block], cand)
         out.append(_finish(ctx, cand, link))
     return out
+
+
+def _leading_name(text: str) -> str | None:
+    """The model name a remark starts with: 'ViT', 'ALIGN (Google), …', 'BEiT-3: …' (not 'CLIP dual-encoder')."""
+    m = re.match(r"\s*([A-Za-z][\w.\-+]*)\s*(?:[(（,，:：]|$)", text)
+    if m and is_name_like(m[1]) and re.search(r"\d|[A-Z].*[A-Z]|[a-z][A-Z]", m[1]):
+        return m[1]
+    text = text.strip()
+    return text if is_name_like(text) and " " not in text else None
 
 
 # --- 001: awesome-list checklists `- [x] [Name](url)` -----------------------------------------------------
@@ -399,6 +418,9 @@ def generic(ctx: Context) -> list[Candidate]:
             if link is None or _seen(ctx, link):
                 continue
             host = ctx.hosts.get(id(block))
+            arxiv = arxiv_id_from_url(link.url)
+            if host is not None and ((arxiv and arxiv == host.arxiv_id) or link.url in host.links.values()):
+                continue  # the entry's own paper, linked again in its body
             if block.kind == "heading" and host is None and start == 0:
                 out.append(_generic_heading(ctx, block, link))
                 continue
@@ -410,9 +432,8 @@ def generic(ctx: Context) -> list[Candidate]:
             line_text = inline.text[start:end]
             rest = line_text[: link.start - start] + " " + line_text[link.end - start :]
             _read_line_fields(ctx, cand, rest)
-            bold_name = next((s for s in inline.strong if is_name_like(s) and s != link.text), None)
-            if bold_name and not cand.passing:
-                cand.set_name(bold_name, DERIVED)
+            if not cand.passing:
+                _read_bold(cand, inline, link, start, end)
             if not cand.passing:
                 read_inline(cand, inline, line_text[link.end - start :], ctx.vocab, with_orgs=True)
                 if block.kind == "item" and start == 0:
@@ -424,9 +445,20 @@ def generic(ctx: Context) -> list[Candidate]:
             out.append(_finish(ctx, cand, link))
             if host is not None:
                 target = cand.name or cand.title or cand.arxiv_id or link.text
-                claim = RelationClaim(None, "mentions", target, line_text.strip()[:300])
+                claim = RelationClaim(None, "mentions", target, line_text.strip()[:300], cand.arxiv_id)
                 host.relations.append((claim, line_no))
     return out
+
+
+def _read_bold(cand: Candidate, inline: Inline, link: Link, start: int, end: int) -> None:
+    """`**Topic**: [Title](url), venue, (**NAME**)`: bold before the link is a topic, after it the name."""
+    for text, at in zip(inline.strong, inline.strong_at, strict=True):
+        if not start <= at <= end or text == link.text:
+            continue
+        if at >= link.end and is_name_like(text):
+            cand.set_name(text, DERIVED)
+        elif at < link.start and text.strip() and text.strip() not in cand.tags:
+            cand.tags.append(text.strip().rstrip(":："))
 
 
 def _seen(ctx: Context, link: Link) -> bool:
@@ -461,23 +493,51 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
     if row.header or link is None or _seen(ctx, link):
         return []
     cand = ctx.new("table-row", row)
-    for cell in row.cells:
+    for i, cell in enumerate(row.cells):
         text = cell.text.strip()
+        column = _column_kind(row.headers[i] if i < len(row.headers) else "")
         if link in cell.links and not _GENERIC_LINK_TEXT.match(link.text):
             _name_and_title(cand, link.text)
-        elif text and not cell.links and cand.name is None and is_name_like(text):
-            cand.set_name(text, EXPLICIT)
-        elif text and not cell.links:
-            found = find_date(text)
-            if found:
-                cand.set_date(found.iso, EXPLICIT)
-            elif len(text.split()) > 3 and cand.title is None:
-                cand.title = clean_title(text)
+        elif not text or cell.links:
+            continue
+        elif column == "name" or (column == "" and cand.name is None and is_name_like(text)):
+            _name_and_title(cand, text)
+        elif column == "title":
+            cand.title = clean_title(text)
+        elif column == "venue":
+            venue = find_venue(text, ctx.vocab)
+            cand.venue = venue[0] if venue else text
+        elif column == "org":
+            cand.orgs += [ctx.vocab.org(o) or o for o in re.split(r"\s*[,，;；、]\s*", text) if o]
+        elif column == "comment":
+            cand.sections["comment"] = text
+            read_inline(cand, cell, text, ctx.vocab, with_orgs=False)
+        elif (found := find_date(text)) is not None and column in ("date", ""):
+            cand.set_date(found.iso, EXPLICIT)
     for other in links:
         if other is not link:
             cand.add_link(other.url)
     ctx.claim([row], cand)
     return [_finish(ctx, cand, link)]
+
+
+_COLUMNS = {
+    "name": ("name", "model", "模型", "method", "方法", "short"),
+    "title": ("title", "paper title", "标题", "题目", "论文题目"),
+    "date": ("date", "time", "year", "日期", "时间", "年份"),
+    "venue": ("venue", "conference", "conf", "journal", "publication", "会议", "期刊"),
+    "org": ("org", "organization", "organisation", "institution", "affiliation", "机构", "单位"),
+    "comment": ("comment", "comments", "description", "notes", "note", "resources", "remark", "备注", "说明", "简介"),
+}
+
+
+def _column_kind(header: str) -> str:
+    """What a table column holds, from its header ('Model Name' → name, 'Arxiv Time' → date)."""
+    header = header.lower().strip()
+    for kind, words in _COLUMNS.items():
+        if any(w in header for w in words):
+            return kind
+    return ""
 
 
 def _footnote_names(ctx: Context) -> dict[str, str]:
