@@ -174,9 +174,24 @@ def split_label(text: str) -> tuple[str, str] | None:
 
 def read_body(cand: Candidate, blocks: list[Block], vocab: Vocabulary, *, with_orgs: bool = False) -> None:
     """Read components, sections, relations, extra links (and orgs, if asked) from an entry's body."""
+    section: str | None = None
     for block in blocks:
+        if block.kind == "heading":
+            label = _heading_label(block.inline.text)
+            section = label[0] if label else None
+            if label:
+                cand.sections[label[0]] = label[1]
+        elif section is not None:
+            text = block.all_text().strip()
+            if text:
+                cand.sections[section] = (cand.sections[section] + "\n" + text).strip()
         for sub in block.walk():
             _read_block(cand, sub, vocab, with_orgs)
+
+
+def _heading_label(text: str) -> tuple[str, str] | None:
+    """'思考' or '思考：BLIP与BLIP-2的关系' as a section label and its rest."""
+    return split_label(text) or ((text.strip(), "") if text.strip().lower() in SECTION_LABELS else None)
 
 
 def read_inline(cand: Candidate, inline: Inline, text: str, vocab: Vocabulary, *, with_orgs: bool) -> None:
@@ -194,11 +209,7 @@ def read_inline(cand: Candidate, inline: Inline, text: str, vocab: Vocabulary, *
 def _read_block(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: bool) -> None:
     inline = block.inline
     text = inline.text
-    if block.kind == "heading":
-        label = split_label(text) or ((text.strip(), "") if text.strip().lower() in SECTION_LABELS else None)
-        if label:
-            cand.sections.setdefault(label[0], label[1])
-    elif block.kind == "item":
+    if block.kind == "item":
         bare = text.strip().rstrip(":：").strip()
         label = split_label(text) or ((bare, "") if bare.lower() in SECTION_LABELS else None)
         if label:

@@ -325,12 +325,13 @@ def find_relations(text: str) -> list[RelationClaim]:
     Examples: 'BLIP-2 是 BLIP 的改进版本', 'FILIP 和 ColPali 是不是很像', 'ViT-g/14 from EVA-CLIP'.
     """
     out: list[RelationClaim] = []
-    for sentence in re.split(r"(?<=[。！？!?；;])|\n", fold(text)):
+    for sentence in re.split(r"(?<=[。！？!?；;])|\n", text):
         sentence = sentence.strip()
         if not sentence:
             continue
+        folded = fold(sentence)  # same length: matched on folded text, quoted as written
         for kind, pat, has_subject in _RELATION_PATTERNS:
-            for m in pat.finditer(sentence):
+            for m in pat.finditer(folded):
                 subject, target = (m[1], m[2]) if has_subject else (None, m[1])
                 if not re.search(r"[A-Z]", target) or len(target) > 32:
                     continue

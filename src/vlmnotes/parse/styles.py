@@ -342,7 +342,7 @@ def dated_bullet(ctx: Context) -> list[Candidate]:
         first_child = block.children[0] if block.children else None
         if first_child is not None and first_child.kind == "item":
             guess = _leading_name(first_child.inline.text)
-            if guess and not first_child.inline.links:
+            if guess and cand.name is None and not first_child.inline.links:
                 cand.set_name(guess, GUESSED)
         read_body(cand, block.children, ctx.vocab, with_orgs=True)
         ctx.claim([block], cand)
@@ -350,9 +350,14 @@ def dated_bullet(ctx: Context) -> list[Candidate]:
     return out
 
 
+_ROLE_WORDS = {"LLM", "VLM", "MLLM", "LMM", "IO", "IMG", "TXT", "VIT", "NOTE", "TODO", "TLDR", "PS"}
+
+
 def _leading_name(text: str) -> str | None:
     """The model name a remark starts with: 'ViT', 'ALIGN (Google), …', 'BEiT-3: …' (not 'CLIP dual-encoder')."""
     m = re.match(r"\s*([A-Za-z][\w.\-+]*)\s*(?:[(（,，:：]|$)", text)
+    if m and m[1].upper() in _ROLE_WORDS:
+        return None
     if m and is_name_like(m[1]) and re.search(r"\d|[A-Z].*[A-Z]|[a-z][A-Z]", m[1]):
         return m[1]
     text = text.strip()
