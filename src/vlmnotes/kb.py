@@ -31,7 +31,19 @@ from vlmnotes.vocab import USER_VOCAB_NAME
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 CACHE_FILE = Path(".cache") / "parsed.pickle"
-_CACHE_VERSION = f"{__version__}-1"
+
+
+def _parser_signature() -> str:
+    """The version plus the size and time of the parser's own files: a changed parser re-parses every note."""
+    here = Path(__file__).parent
+    parts = [__version__]
+    for path in sorted([*(here / "parse").glob("*.py"), *(here / "vocab").glob("*.*")]):
+        st = path.stat()
+        parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
+_CACHE_VERSION = _parser_signature()
 
 
 @dataclass(frozen=True)

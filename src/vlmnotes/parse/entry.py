@@ -64,6 +64,20 @@ SECTION_LABELS = {
     "review",
     "tldr",
 }
+# Reflections compare the paper with others: the components they name are not the paper's own.
+REFLECTION_LABELS = {
+    "思考",
+    "thoughts",
+    "rating",
+    "评价",
+    "启发",
+    "收获",
+    "review",
+    "pros",
+    "cons",
+    "对比",
+    "comparison",
+}
 _LABEL = re.compile(r"^\s*([^\s:：][^:：\n]{0,15}?)\s*[:：]\s*(.*)$", re.S)
 _TEXT_LABEL = re.compile(r"(?:文本|文字|text|txt|语言|language)\s*(?:encoder|编码器)?\s*[:：]?\s*$", re.I)
 
@@ -185,8 +199,15 @@ def read_body(cand: Candidate, blocks: list[Block], vocab: Vocabulary, *, with_o
             text = block.all_text().strip()
             if text:
                 cand.sections[section] = (cand.sections[section] + "\n" + text).strip()
-        for sub in block.walk():
-            _read_block(cand, sub, vocab, with_orgs)
+        _read_tree(cand, block, vocab, with_orgs, reflective=(section or "").lower() in REFLECTION_LABELS)
+
+
+def _read_tree(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: bool, *, reflective: bool) -> None:
+    label = split_label(block.inline.text) if block.kind == "item" else None
+    reflective = reflective or bool(label and label[0].lower() in REFLECTION_LABELS)
+    _read_block(cand, block, vocab, with_orgs, components=not reflective)
+    for child in block.children:
+        _read_tree(cand, child, vocab, with_orgs, reflective=reflective)
 
 
 def _heading_label(text: str) -> tuple[str, str] | None:
@@ -206,7 +227,7 @@ def read_inline(cand: Candidate, inline: Inline, text: str, vocab: Vocabulary, *
         cand.relations.append((claim, inline.line))
 
 
-def _read_block(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: bool) -> None:
+def _read_block(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: bool, *, components: bool = True) -> None:
     inline = block.inline
     text = inline.text
     if block.kind == "item":
@@ -218,7 +239,7 @@ def _read_block(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: boo
             cand.sections[key] = (cand.sections[key] + "\n" + body).strip() if key in cand.sections else body
     for line_no, start, end in inline.lines():
         piece = text[start:end]
-        for slot, name in components_in(piece, vocab):
+        for slot, name in components_in(piece, vocab) if components else []:
             cand.add_component(slot, name)
         if with_orgs:
             for org in orgs_in(piece, vocab):
