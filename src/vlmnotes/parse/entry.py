@@ -191,7 +191,7 @@ def read_body(cand: Candidate, blocks: list[Block], vocab: Vocabulary, *, with_o
     section: str | None = None
     for block in blocks:
         if block.kind == "heading":
-            label = _heading_label(block.inline.text)
+            label = _section_label(block.inline.text)
             section = label[0] if label else None
             if label:
                 cand.sections[label[0]] = label[1]
@@ -210,43 +210,39 @@ def _read_tree(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: bool
         _read_tree(cand, child, vocab, with_orgs, reflective=reflective)
 
 
-def _heading_label(text: str) -> tuple[str, str] | None:
-    """'思考' or '思考：BLIP与BLIP-2的关系' as a section label and its rest."""
-    return split_label(text) or ((text.strip(), "") if text.strip().lower() in SECTION_LABELS else None)
+def _section_label(text: str) -> tuple[str, str] | None:
+    """'思考', '背景:' or '思考：BLIP与BLIP-2的关系' as a section label and the text after it."""
+    bare = text.strip().rstrip(":：").strip()
+    return split_label(text) or ((bare, "") if bare.lower() in SECTION_LABELS else None)
 
 
 def read_inline(cand: Candidate, inline: Inline, text: str, vocab: Vocabulary, *, with_orgs: bool) -> None:
     """Read components, relations (and orgs) from part of an entry's own line."""
-    for slot, name in components_in(text, vocab):
+    _read_text(cand, text, inline.line, vocab, with_orgs=with_orgs, components=True)
+
+
+def _read_text(cand: Candidate, text: str, line: int, vocab: Vocabulary, *, with_orgs: bool, components: bool) -> None:
+    for slot, name in components_in(text, vocab) if components else []:
         cand.add_component(slot, name)
     if with_orgs:
         for org in orgs_in(text, vocab):
             if org not in cand.orgs:
                 cand.orgs.append(org)
     for claim in find_relations(text):
-        cand.relations.append((claim, inline.line))
+        cand.relations.append((claim, line))
 
 
 def _read_block(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: bool, *, components: bool = True) -> None:
     inline = block.inline
     text = inline.text
     if block.kind == "item":
-        bare = text.strip().rstrip(":：").strip()
-        label = split_label(text) or ((bare, "") if bare.lower() in SECTION_LABELS else None)
+        label = _section_label(text)
         if label:
             body = "\n".join([label[1], *(c.all_text() for c in block.children)]).strip()
             key = label[0]
             cand.sections[key] = (cand.sections[key] + "\n" + body).strip() if key in cand.sections else body
     for line_no, start, end in inline.lines():
-        piece = text[start:end]
-        for slot, name in components_in(piece, vocab) if components else []:
-            cand.add_component(slot, name)
-        if with_orgs:
-            for org in orgs_in(piece, vocab):
-                if org not in cand.orgs:
-                    cand.orgs.append(org)
-        for claim in find_relations(piece):
-            cand.relations.append((claim, line_no))
+        _read_text(cand, text[start:end], line_no, vocab, with_orgs=with_orgs, components=components)
     for link in inline.links:
         if not link.image and link_kind(link.url) in ("code", "project"):
             cand.add_link(link.url)

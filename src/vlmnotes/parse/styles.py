@@ -77,6 +77,10 @@ class Context:
             out += block.walk()
         return out
 
+    def unclaimed_items(self) -> list[Block]:
+        """List items no earlier extractor has read, in document order."""
+        return [b for b in self.all_blocks() if b.kind == "item" and id(b) not in self.claimed]
+
     def claim(self, blocks: list[Block], host: Candidate) -> None:
         """Mark blocks (and everything nested in them) as read by `host`'s entry."""
         for block in blocks:
@@ -292,8 +296,8 @@ def _org_parts(text: str) -> list[str]:
 def bracket_list(ctx: Context) -> list[Candidate]:
     """Bracketed-name lists: `- [[LENS](pdf)]: Title. [[code](url)]` with Insights / 思考 sub-bullets."""
     out = []
-    for block in ctx.all_blocks():
-        if block.kind != "item" or id(block) in ctx.claimed:
+    for block in ctx.unclaimed_items():
+        if id(block) in ctx.claimed:  # read as part of an entry found earlier in this loop
             continue
         inline = block.inline
         text = inline.text
@@ -324,8 +328,8 @@ def bracket_list(ctx: Context) -> list[Candidate]:
 def dated_bullet(ctx: Context) -> list[Candidate]:
     """Dated bullets: a date, then a paper link, then remarks and sub-bullets (`- [2025.05] [Title](url) 智谱`)."""
     out = []
-    for block in ctx.all_blocks():
-        if block.kind != "item" or id(block) in ctx.claimed:
+    for block in ctx.unclaimed_items():
+        if id(block) in ctx.claimed:  # read as part of an entry found earlier in this loop
             continue
         inline = block.inline
         link = _paper_link(inline.links)
@@ -370,8 +374,8 @@ def _leading_name(text: str) -> str | None:
 def checklist(ctx: Context) -> list[Candidate]:
     """Checklists: `- [x] [CLIP](url) - remark` (read) or `- [ ] Flamingo` (to read), motivation/contribution."""
     out = []
-    for block in ctx.all_blocks():
-        if block.kind != "item" or block.checked is None or id(block) in ctx.claimed:
+    for block in ctx.unclaimed_items():
+        if block.checked is None or id(block) in ctx.claimed:
             continue
         inline = block.inline
         first_line = inline.text.split("\n")[0].strip()
