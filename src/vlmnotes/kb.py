@@ -7,30 +7,25 @@ notes that changed; the cache is rebuilt silently when it is missing or unreadab
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vlmnotes import __version__
 from vlmnotes.errors import NoteReadError, UsageError, VlmnotesError
-from vlmnotes.model import Paper
-from vlmnotes.store import (
-    UNPINNABLE,
-    LoadResult,
-    Store,
-    atomic_write,
-    dump_record,
-    record_filename,
-    record_state,
-    value_hash,
-)
-from vlmnotes.vocab import USER_VOCAB_NAME
+
+if TYPE_CHECKING:  # the store and the model load lazily: a fresh-index search needs neither
+    from vlmnotes.model import Paper
+    from vlmnotes.store import LoadResult
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
+USER_VOCAB_NAME = "vlmnotes-vocab.yaml"
 CACHE_FILE = Path(".cache") / "parsed.pickle"
+BUILT_FILE = Path(".cache") / "built-from.json"
 
 
 def _parser_signature() -> str:
@@ -96,7 +91,6 @@ class ParseCache:
     """Candidates of each note by (mtime, size), plus what the last build was made from."""
 
     files: dict[str, tuple[int, int, list[Any]]] = field(default_factory=dict)
-    built_from: tuple[Any, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> ParseCache:
@@ -105,8 +99,8 @@ class ParseCache:
             with path.open("rb") as fh:
                 data = pickle.load(fh)
             if data.get("version") == _CACHE_VERSION:
-                return cls(data["files"], tuple(data.get("built_from", ())))
-        except Exception:
+                return cls(data["files"])
+        except Exception:  # any unreadable cache is simply rebuilt
             pass
         return cls()
 
@@ -116,13 +110,30 @@ class ParseCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             with tmp.open("wb") as fh:
-                pickle.dump({"version": _CACHE_VERSION, "files": self.files, "built_from": self.built_from}, fh)
+                pickle.dump({"version": _CACHE_VERSION, "files": self.files}, fh)
             os.replace(tmp, path)
         except OSError:
             pass
 
 
+def _read_built_from(config: Config) -> Any:
+    try:
+        return json.loads((config.kb / BUILT_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_built_from(config: Config, signature: tuple[Any, ...]) -> None:
+    try:
+        path = config.kb / BUILT_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(signature), "utf-8")
+    except OSError:
+        pass
+
+
 def _signature(config: Config, notes: list[tuple[Path, str]]) -> tuple[Any, ...]:
+    """What a build is made from: the kb path, each note's name, time and size, the user vocabulary, the parser."""
     stats = []
     for path, name in notes:
         try:
@@ -132,7 +143,7 @@ def _signature(config: Config, notes: list[tuple[Path, str]]) -> tuple[Any, ...]
             stats.append((name, 0, -1))
     vocab = config.vocab_file
     vocab_sig = (vocab.stat().st_mtime_ns, vocab.stat().st_size) if vocab else None
-    return (str(config.kb.resolve()), tuple(stats), vocab_sig)
+    return (str(config.kb.resolve()), tuple(stats), vocab_sig, _CACHE_VERSION)
 
 
 @dataclass
@@ -153,7 +164,8 @@ def collect(config: Config, cache: ParseCache) -> Collected:
     vocab = load_vocabulary(config.vocab_file)
     notes = note_files(config)
     signature = _signature(config, notes)
-    vocab_changed = cache.built_from[2:3] != signature[2:3]
+    built = _read_built_from(config)
+    vocab_changed = not built or built[2:3] != json.loads(json.dumps(signature[2:3]))
     candidates: list[Any] = []
     skipped: list[str] = []
     reparsed = 0
@@ -200,6 +212,9 @@ class BuildReport:
 
 def _apply_hand_edits(paper: Paper, old: Paper | None, remembered: dict[str, str]) -> Paper:
     """Keep the values a user edited in the record file, and list them in `pinned`."""
+    from vlmnotes.model import Paper
+    from vlmnotes.store import UNPINNABLE, value_hash
+
     if old is None:
         return paper
     pinned = set(old.pinned)
@@ -218,6 +233,7 @@ def _apply_hand_edits(paper: Paper, old: Paper | None, remembered: dict[str, str
 def build(config: Config, *, check: bool = False) -> BuildReport:
     """Bring kb/ up to date with the notes; with check, change nothing and report what would change."""
     from vlmnotes.parse.merge import merge
+    from vlmnotes.store import Store, atomic_write, dump_record, record_state, value_hash
 
     store = Store(config.kb)
     cache = ParseCache.load(config.kb / CACHE_FILE)
@@ -274,21 +290,23 @@ def build(config: Config, *, check: bool = False) -> BuildReport:
             store.write_state(new_state)
     except OSError as exc:
         raise VlmnotesError(f"{store.display(config.kb)}: cannot write the knowledge base ({exc.strerror})") from exc
-    cache.built_from = collected.signature
     cache.save(config.kb / CACHE_FILE)
+    _write_built_from(config, collected.signature)
     return report
 
 
 def is_current(config: Config) -> bool:
     """True when no note (nor the user vocabulary) changed since the last build."""
-    cache = ParseCache.load(config.kb / CACHE_FILE)
-    if not cache.built_from or not (config.kb / "papers").is_dir():
+    built = _read_built_from(config)
+    if not built or not (config.kb / "papers").is_dir():
         return False
-    return _signature(config, note_files(config)) == cache.built_from
+    return bool(json.loads(json.dumps(_signature(config, note_files(config)))) == built)
 
 
 def load_current(config: Config) -> tuple[LoadResult, BuildReport | None]:
     """The records, after bringing the knowledge base up to date if a note changed."""
+    from vlmnotes.store import Store
+
     report = None
     if not is_current(config):
         report = build(config)
@@ -299,6 +317,8 @@ def load_current(config: Config) -> tuple[LoadResult, BuildReport | None]:
 
 def record_file(config: Config, paper: Paper) -> Path:
     """The record file of a paper."""
+    from vlmnotes.store import record_filename
+
     return config.kb / "papers" / record_filename(paper.id)
 
 

@@ -17,8 +17,6 @@ import yaml
 
 from vlmnotes.errors import VocabularyError
 
-USER_VOCAB_NAME = "vlmnotes-vocab.yaml"
-
 # Characters that continue a Latin word; an alias must not be glued to one on either side.
 _WORD = "A-Za-z0-9_"
 # Full-width ASCII and curly apostrophes fold to plain ASCII without changing string length.

@@ -1,0 +1,230 @@
+"""The query language shared by `search` and `list`, parsed into a small tree.
+
+    clip                      free text (a prefix: `BLI` finds BLIP and BLIP-2)
+    "frozen image encoder"    a phrase
+    org:Salesforce  llm:Qwen  fields (component fields match canonical names and their aliases)
+    year:>=2021  year:2021..2023   comparisons and ranges
+    -term  NOT term           leave out
+    a OR b                    either; terms side by side must all match
+    ( ... )                   grouping
+
+A malformed query raises QueryError (a usage error) naming the column and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import get_close_matches
+
+from vlmnotes.errors import UsageError
+
+# field name in the query → index column (text fields) or a column compared as is.
+TEXT_FIELDS = {
+    "name": "names",
+    "title": "title",
+    "org": "orgs",
+    "venue": "venue",
+    "tag": "tags",
+    "encoder": "vision_encoder",
+    "vision-encoder": "vision_encoder",
+    "text-encoder": "text_encoder",
+    "llm": "llm",
+    "connector": "connector",
+    "loss": "losses",
+    "arch": "architecture",
+    "author": "authors",
+}
+EXACT_FIELDS = {"status", "arxiv", "id"}
+NUMBER_FIELDS = {"year", "citations"}
+FIELDS = sorted([*TEXT_FIELDS, *EXACT_FIELDS, *NUMBER_FIELDS])
+
+
+class QueryError(UsageError):
+    """A malformed query."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """Free text or a text field: `clip`, `"frozen encoder"`, `llm:Qwen`."""
+
+    text: str
+    field: str | None = None
+    phrase: bool = False
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A number or exact field: `year:>=2021`, `year:2021..2023`, `status:read`, `arxiv:2103.00020`."""
+
+    field: str
+    op: str  # = != < <= > >= ..
+    value: str
+    high: str | None = None
+
+
+@dataclass(frozen=True)
+class Not:
+    """Leave out what the inner query matches."""
+
+    inner: Node
+
+
+@dataclass(frozen=True)
+class And:
+    """Every part matches."""
+
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    """Any part matches."""
+
+    parts: tuple[Node, ...]
+
+
+Node = Term | Compare | Not | And | Or
+
+_TOKEN = re.compile(r'\s+|\(|\)|"[^"]*"|[^\s()"]+(?:"[^"]*")?|"')
+
+
+@dataclass
+class _Tok:
+    text: str
+    col: int
+
+
+def _lex(query: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    pos = 0
+    while pos < len(query):
+        m = _TOKEN.match(query, pos)
+        if m is None:  # pragma: no cover - the pattern matches any character
+            raise QueryError(f"query: cannot read column {pos + 1}: {query!r}")
+        text = m.group(0)
+        if text == '"' or (text.count('"') % 2 == 1):
+            raise QueryError(f'query: unclosed quote at column {pos + 1}: {query}; add the closing "')
+        if not text.isspace():
+            out.append(_Tok(text, pos + 1))
+        pos = m.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.toks = _lex(query)
+        self.i = 0
+
+    def peek(self) -> _Tok | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def error(self, tok: _Tok | None, message: str) -> QueryError:
+        where = f"column {tok.col}" if tok else "the end"
+        return QueryError(f"query: {message} at {where}: {self.query}")
+
+    def parse(self) -> Node:
+        if not self.toks:
+            raise QueryError('query: empty query; give a word, a "phrase" or a field such as year:2021')
+        node = self.or_expr()
+        tok = self.peek()
+        if tok is not None:
+            raise self.error(tok, f"unexpected '{tok.text}'" + (" (no '(' to close)" if tok.text == ")" else ""))
+        return node
+
+    def or_expr(self) -> Node:
+        parts = [self.and_expr()]
+        while (tok := self.peek()) is not None and tok.text == "OR":
+            self.i += 1
+            if self.peek() is None or self.peek().text in ("OR", "AND", ")"):  # type: ignore[union-attr]
+                raise self.error(tok, "'OR' needs a term after it")
+            parts.append(self.and_expr())
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+
+    def and_expr(self) -> Node:
+        parts = [self.unary()]
+        while (tok := self.peek()) is not None and tok.text not in ("OR", ")"):
+            if tok.text == "AND":
+                self.i += 1
+                if self.peek() is None or self.peek().text in ("OR", "AND", ")"):  # type: ignore[union-attr]
+                    raise self.error(tok, "'AND' needs a term after it")
+                continue
+            parts.append(self.unary())
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def unary(self) -> Node:
+        tok = self.peek()
+        if tok is None:
+            raise self.error(tok, "a term is missing")
+        if tok.text in ("AND", "OR"):
+            raise self.error(tok, f"'{tok.text}' needs a term before it")
+        if tok.text == "NOT":
+            self.i += 1
+            if self.peek() is None or self.peek().text in ("OR", "AND", ")"):  # type: ignore[union-attr]
+                raise self.error(tok, "'NOT' needs a term after it")
+            return Not(self.unary())
+        if tok.text == "(":
+            self.i += 1
+            if self.peek() is not None and self.peek().text == ")":  # type: ignore[union-attr]
+                raise self.error(tok, "empty '( )'")
+            node = self.or_expr()
+            close = self.peek()
+            if close is None or close.text != ")":
+                raise self.error(tok, "'(' is never closed")
+            self.i += 1
+            return node
+        if tok.text == ")":
+            raise self.error(tok, "')' has no '(' to close")
+        self.i += 1
+        if tok.text.startswith("-") and len(tok.text) > 1:
+            return Not(self.atom(_Tok(tok.text[1:], tok.col + 1)))
+        return self.atom(tok)
+
+    def atom(self, tok: _Tok) -> Node:
+        text = tok.text
+        m = re.match(r"([A-Za-z][A-Za-z\-]*):(.*)$", text, re.S)
+        if not m or m[2].startswith("//"):
+            return _term(text, None)
+        field, value = m[1].lower(), m[2]
+        if field not in FIELDS:
+            close = get_close_matches(field, FIELDS, n=1)
+            hint = f" (did you mean '{close[0]}:'?)" if close else f" (fields: {', '.join(FIELDS)})"
+            raise self.error(tok, f"unknown field '{field}'{hint}")
+        if not value:
+            raise self.error(tok, f"'{field}:' needs a value, e.g. {_example(field)}")
+        if field in NUMBER_FIELDS:
+            return _number(field, value, lambda msg: self.error(tok, msg))
+        if field in EXACT_FIELDS:
+            return Compare(field, "=", value.strip('"'))
+        return _term(value, field)
+
+
+def _example(field: str) -> str:
+    return {"year": "year:>=2021", "citations": "citations:>100", "status": "status:read"}.get(
+        field, f"{field}:CLIP" if field != "arxiv" else "arxiv:2103.00020"
+    )
+
+
+def _term(text: str, field: str | None) -> Term:
+    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+        return Term(text[1:-1], field, phrase=True)
+    return Term(text, field)
+
+
+def _number(field: str, value: str, error: object) -> Compare:
+    fail = error  # a callable building the QueryError for this token
+    m = re.fullmatch(r"(\d+)\.\.(\d+)", value)
+    if m:
+        if int(m[1]) > int(m[2]):
+            raise fail(f"{field}:{value} is an empty range; write the smaller number first")  # type: ignore[operator]
+        return Compare(field, "..", m[1], m[2])
+    m = re.fullmatch(r"(>=|<=|>|<|=|!=)?(\d+)", value)
+    if not m:
+        raise fail(f"{field}:{value} needs a number, e.g. {field}:2021, {field}:>=2021 or {field}:2021..2023")  # type: ignore[operator]
+    return Compare(field, m[1] or "=", m[2])
+
+
+def parse_query(query: str) -> Node:
+    """Parse a query string into a tree; QueryError for anything malformed."""
+    return _Parser(query).parse()
