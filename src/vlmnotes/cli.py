@@ -184,6 +184,20 @@ class ListFormat(str, Enum):
     yaml = "yaml"
 
 
+class OutFormat(str, Enum):
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+    csv = "csv"
+    md = "md"
+
+
+class SortKey(str, Enum):
+    date = "date"
+    name = "name"
+    citations = "citations"
+
+
 def _load() -> LoadResult:
     from vlmnotes.kb import load_current
 
@@ -195,32 +209,120 @@ def _load() -> LoadResult:
     return result
 
 
-@app.command("list")
-def list_papers(
-    fmt: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="table (plain TSV when piped), json or yaml.")
-    ] = ListFormat.table,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show at most this many papers.")] = None,
+def _fresh_kb() -> Path:
+    """The knowledge-base folder, rebuilt first if a note changed since the last build."""
+    from vlmnotes.kb import build as run_build
+    from vlmnotes.kb import is_current
+
+    config = _guard(_config)
+    if not _guard(lambda: is_current(config)):
+        report = _guard(lambda: run_build(config))
+        _print_report_problems(report.skipped, report.errors)
+    return config.kb
+
+
+def _emit(records: list[dict[str, object]], fmt: OutFormat, snippets: list[str] | None, pager: bool) -> None:
+    from vlmnotes import render
+
+    text: str | None = None
+    if fmt is OutFormat.json:
+        text = render.records_json(records)
+    elif fmt is OutFormat.yaml:
+        text = render.records_yaml(records)
+    elif fmt is OutFormat.csv:
+        text = render.records_csv(records)
+    elif fmt is OutFormat.md:
+        text = render.records_md(records)
+    elif not sys.stdout.isatty():
+        text = render.records_tsv(records)
+    if text is not None:
+        sys.stdout.write(text)
+        return
+    out = _out()
+    if pager:
+        with out.pager(styles=True):
+            out.print(render.records_table(records, snippets))
+    else:
+        out.print(render.records_table(records, snippets))
+
+
+def _run_search(query: str | None, filters: object, limit: int | None, sort: SortKey | None) -> list[object]:
+    from vlmnotes.index import search as run_search
+    from vlmnotes.query import Filters
+
+    kb = _fresh_kb()
+    assert isinstance(filters, Filters)
+    return list(_guard(lambda: run_search(kb, query, limit=limit, sort=sort.value if sort else None, filters=filters)))
+
+
+QUERY_HELP = """
+Query language (shared by search and list):
+
+  clip                     free text, a prefix (BLI finds BLIP and BLIP-2); case and width do not matter
+  双流  对比学习            Chinese works from two characters on
+  "frozen image encoder"   a phrase
+  name: title: org: venue: tag: author:         text fields
+  encoder: text-encoder: llm: connector: loss: arch:   components, by canonical name or alias
+  year:2021  year:>=2021  year:2021..2023  citations:>1000   numbers
+  status:read  arxiv:2103.00020  id:blip                  exact values
+  -term  NOT term          leave out;   a OR b   either;   ( ... )   group; terms side by side all match
+
+Exit codes: 0 results, 1 nothing matched, 2 a malformed query or option.
+"""
+
+
+@app.command(epilog=QUERY_HELP)
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for (see the query language below).")],
+    fmt: Annotated[OutFormat, typer.Option("--format", "-f", help="table, json, yaml, csv or md.")] = OutFormat.table,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show at most this many results.")] = 20,
+    sort: Annotated[
+        SortKey | None, typer.Option("--sort", help="date, name or citations (default: relevance).")
+    ] = None,
+    pager: Annotated[bool, typer.Option("--pager", help="Page long output.")] = False,
 ) -> None:
-    """List every paper in the knowledge base, oldest first.
+    """Search the knowledge base, best match first, in English or Chinese.
+
+    On a terminal: a table with a snippet showing why each paper matched; piped: tab-separated lines;
+    `--format json` prints an array of records as `list --format json` does, best first.
+
+    Examples: vlmnotes search CLIP · vlmnotes search 'llm:Qwen year:>=2023' · vlmnotes search 双流 -f json
+    """
+    from vlmnotes.query import Filters
+
+    hits = _run_search(query, Filters(), limit, sort)
+    _emit([h.record for h in hits], fmt, [h.snippet for h in hits], pager)  # type: ignore[attr-defined]
+    if not hits:
+        raise typer.Exit(1)
+
+
+@app.command("list", epilog=QUERY_HELP)
+def list_papers(
+    query: Annotated[str | None, typer.Argument(help="Optional query (see below); default: every paper.")] = None,
+    fmt: Annotated[OutFormat, typer.Option("--format", "-f", help="table, json, yaml, csv or md.")] = OutFormat.table,
+    org: Annotated[str | None, typer.Option("--org", help="Organisation (name or alias).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Exactly this year.")] = None,
+    since: Annotated[int | None, typer.Option("--since", help="This year or later.")] = None,
+    until: Annotated[int | None, typer.Option("--until", help="This year or earlier.")] = None,
+    llm: Annotated[str | None, typer.Option("--llm", help="Language model (name or alias, a prefix).")] = None,
+    encoder: Annotated[str | None, typer.Option("--encoder", help="Vision encoder (name or alias).")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="Section heading the entry sits under.")] = None,
+    sort: Annotated[SortKey, typer.Option("--sort", help="date, name or citations.")] = SortKey.date,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show at most this many papers.")] = None,
+    pager: Annotated[bool, typer.Option("--pager", help="Page long output.")] = False,
+) -> None:
+    """List papers, oldest first: all of them, or those a query and the options select.
 
     `--format json` prints a JSON array of records keyed as in schemas/paper.schema.json.
 
-    Example: vlmnotes list --format json > kb.json
+    Examples: vlmnotes list --since 2023 --llm Qwen · vlmnotes list --format json > kb.json
     """
-    from vlmnotes import render
+    from vlmnotes.query import Filters
 
-    result = _load()
-    papers = result.papers[:limit] if limit else result.papers
-    if fmt is ListFormat.json:
-        sys.stdout.write(render.papers_json(papers))
-    elif fmt is ListFormat.yaml:
-        sys.stdout.write(render.papers_yaml(papers))
-    elif sys.stdout.isatty():
-        _out().print(render.papers_table(papers))
-    else:
-        sys.stdout.write(render.papers_tsv(papers))
-    if result.errors:
+    filters = Filters(org=org, year=year, since=since, until=until, llm=llm, encoder=encoder, tag=tag)
+    hits = _run_search(query, filters, limit, sort)
+    _emit([h.record for h in hits], fmt, None, pager)  # type: ignore[attr-defined]
+    if not hits and (query or filters.nodes()):
         raise typer.Exit(1)
 
 
@@ -241,9 +343,9 @@ def show(
     result = _load()
     found = _guard(lambda: find_paper(result.papers, paper))
     if fmt is ListFormat.json:
-        sys.stdout.write(render.papers_json([found]))
+        sys.stdout.write(render.records_json([found.model_dump(mode="json")]))
     elif fmt is ListFormat.yaml:
-        sys.stdout.write(render.papers_yaml([found]))
+        sys.stdout.write(render.records_yaml([found.model_dump(mode="json")]))
     else:
         _out().print(render.paper_panel(found))
 

@@ -228,3 +228,40 @@ def _number(field: str, value: str, error: object) -> Compare:
 def parse_query(query: str) -> Node:
     """Parse a query string into a tree; QueryError for anything malformed."""
     return _Parser(query).parse()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Command-line filters (`--org`, `--since` …), each ANDed to the query."""
+
+    org: str | None = None
+    year: int | None = None
+    since: int | None = None
+    until: int | None = None
+    llm: str | None = None
+    encoder: str | None = None
+    tag: str | None = None
+
+    def nodes(self) -> list[Node]:
+        """The filters as query nodes."""
+        out: list[Node] = []
+        for field in ("org", "llm", "encoder", "tag"):
+            value = getattr(self, field)
+            if value:
+                out.append(Term(value, field))
+        if self.year is not None:
+            out.append(Compare("year", "=", str(self.year)))
+        if self.since is not None:
+            out.append(Compare("year", ">=", str(self.since)))
+        if self.until is not None:
+            out.append(Compare("year", "<=", str(self.until)))
+        return out
+
+
+def combine(query: str | None, filters: Filters | None = None) -> Node | None:
+    """The query (if any) ANDed with the filters (if any); None matches everything."""
+    parts: list[Node] = [parse_query(query)] if query and query.strip() else []
+    parts += filters.nodes() if filters else []
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(tuple(parts))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from vlmnotes.model import SLOTS, Paper
+if TYPE_CHECKING:
+    from vlmnotes.model import Paper
 
 SLOT_LABELS = {
     "vision_encoder": "vision encoder",
@@ -27,15 +29,22 @@ def paper_label(paper: Paper) -> str:
     return paper.name or paper.title or paper.id
 
 
-def components_summary(paper: Paper) -> str:
+def components_summary(record: dict[str, Any]) -> str:
     """'ViT-L/14 + Q-Former + OPT' style one-liner of the main components."""
-    c = paper.components
-    parts = [", ".join(v) for v in (c.vision_encoder, c.connector, c.llm) if v]
-    return " + ".join(parts)
+    comps = record.get("components") or {}
+    parts = [", ".join(comps.get(slot) or []) for slot in ("vision_encoder", "connector", "llm")]
+    return " + ".join(p for p in parts if p)
 
 
-def papers_table(papers: list[Paper]) -> Table:
-    """A rich table of papers: name, date, org, venue, arXiv id, components, title."""
+def _styled_snippet(snippet: str) -> Text:
+    text = Text()
+    for i, part in enumerate(re.split("[\x02\x03]", snippet.replace("\n", " "))):
+        text.append(part, style="bold yellow" if i % 2 else "")
+    return text
+
+
+def records_table(records: list[dict[str, Any]], snippets: list[str] | None = None) -> Table:
+    """A rich table of records: name, date, org, venue, arXiv id, components, title (and why it matched)."""
     table = Table(show_lines=False, header_style="bold", expand=False)
     table.add_column("name", style="bold cyan", no_wrap=True)
     table.add_column("date", no_wrap=True)
@@ -44,43 +53,78 @@ def papers_table(papers: list[Paper]) -> Table:
     table.add_column("arXiv", no_wrap=True)
     table.add_column("components")
     table.add_column("title", overflow="fold")
-    for p in papers:
-        table.add_row(
-            p.name or "",
-            p.date or "",
-            ", ".join(p.orgs),
-            p.venue or "",
-            p.arxiv_id or "",
-            components_summary(p),
-            p.title or "",
-        )
+    if snippets is not None:
+        table.add_column("match", overflow="fold")
+    for i, r in enumerate(records):
+        row: list[str | Text] = [
+            r.get("name") or "",
+            r.get("date") or "",
+            ", ".join(r.get("orgs") or []),
+            r.get("venue") or "",
+            r.get("arxiv_id") or "",
+            components_summary(r),
+            r.get("title") or "",
+        ]
+        if snippets is not None:
+            row.append(_styled_snippet(snippets[i]))
+        table.add_row(*row)
     return table
 
 
-def papers_tsv(papers: list[Paper]) -> str:
-    """Tab-separated lines (id, name, date, orgs, venue, title) for pipes and scripts."""
-    rows = ["id\tname\tdate\torgs\tvenue\ttitle"]
-    for p in papers:
-        cells = [p.id, p.name or "", p.date or "", ", ".join(p.orgs), p.venue or "", p.title or ""]
-        rows.append("\t".join(c.replace("\t", " ").replace("\n", " ") for c in cells))
+_PLAIN_COLUMNS = ("id", "name", "date", "orgs", "venue", "title")
+
+
+def _plain(record: dict[str, Any], key: str) -> str:
+    value = record.get(key)
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    return str(value or "").replace("\t", " ").replace("\n", " ")
+
+
+def records_tsv(records: list[dict[str, Any]]) -> str:
+    """Tab-separated lines (id, name, date, orgs, venue, title) with a header, for pipes and scripts."""
+    rows = ["\t".join(_PLAIN_COLUMNS)]
+    rows += ["\t".join(_plain(r, k) for k in _PLAIN_COLUMNS) for r in records]
     return "\n".join(rows) + "\n"
 
 
-def record_data(paper: Paper) -> dict[str, Any]:
-    """A record as plain data with every schema key present, for JSON consumers."""
-    return paper.model_dump(mode="json")
+def records_csv(records: list[dict[str, Any]]) -> str:
+    """CSV with a header: id, name, year, date, orgs, venue, arxiv_id, title."""
+    import csv
+    import io
+
+    columns = ("id", "name", "year", "date", "orgs", "venue", "arxiv_id", "title")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for r in records:
+        writer.writerow([_plain(r, k) for k in columns])
+    return buf.getvalue()
 
 
-def papers_json(papers: list[Paper]) -> str:
+def records_md(records: list[dict[str, Any]]) -> str:
+    """A Markdown table: name, year, orgs, venue, title linked to the paper."""
+    lines = ["| name | year | org | venue | title |", "| --- | --- | --- | --- | --- |"]
+    for r in records:
+        link = (r.get("links") or {}).get("paper") or (r.get("links") or {}).get("pdf")
+        title = _plain(r, "title").replace("|", "\\|")
+        cell = f"[{title}]({link})" if link and title else title
+        lines.append(
+            f"| {_plain(r, 'name')} | {_plain(r, 'year')} | {_plain(r, 'orgs')} | {_plain(r, 'venue')} | {cell} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def records_json(records: list[dict[str, Any]]) -> str:
     """A JSON array of records keyed as in the schema."""
-    return json.dumps([record_data(p) for p in papers], ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
-def papers_yaml(papers: list[Paper]) -> str:
-    """A YAML list of records in the store's own format."""
+def records_yaml(records: list[dict[str, Any]]) -> str:
+    """YAML documents in the store's own format."""
     from vlmnotes.store import dump_record
 
-    return "".join("---\n" + dump_record(p.to_dict()) for p in papers)
+    return "".join("---\n" + dump_record({k: v for k, v in r.items() if v not in (None, [], {}, "")}) for r in records)
 
 
 def _field(table: Table, label: str, value: RenderableType | str | None) -> None:
@@ -90,6 +134,8 @@ def _field(table: Table, label: str, value: RenderableType | str | None) -> None
 
 def paper_panel(paper: Paper) -> Panel:
     """Every field of a record and where each place it comes from, as a rich panel."""
+    from vlmnotes.model import SLOTS
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")

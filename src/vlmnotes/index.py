@@ -1,0 +1,406 @@
+"""The derived search index: SQLite FTS5 built from the YAML store, kept in kb/.index.sqlite (git-ignored).
+
+The YAML files stay the source of truth. The index is updated incrementally from the record files
+that changed (by time and size), and rebuilt silently when it is missing, stale or corrupt.
+
+Chinese, Japanese and Korean text is indexed one character a token, so any run of characters
+(`双流`, `对比学习`) is found as a phrase: FTS5's trigram tokenizer could not match two characters.
+Text is NFKC-normalised on both sides, so `ＣＬＩＰ` finds CLIP. User text reaches FTS5 only as
+quoted strings bound as parameters, never spliced into SQL or into a MATCH expression unescaped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vlmnotes.query import TEXT_FIELDS, And, Compare, Filters, Node, Not, Or, QueryError, Term, combine
+
+INDEX_FILE = ".index.sqlite"
+_SCHEMA_VERSION = "3"
+# FTS columns in order, with their BM25 weights: names and titles well above components and
+# organisations, those above the notes' own text.
+COLUMNS: list[tuple[str, float]] = [
+    ("names", 10.0),
+    ("title", 6.0),
+    ("vision_encoder", 3.0),
+    ("text_encoder", 3.0),
+    ("llm", 3.0),
+    ("connector", 3.0),
+    ("losses", 3.0),
+    ("architecture", 3.0),
+    ("orgs", 3.0),
+    ("venue", 2.0),
+    ("tags", 1.5),
+    ("authors", 2.0),
+    ("relations", 1.5),
+    ("body", 1.0),
+]
+_COLNAMES = [c for c, _ in COLUMNS]
+_CJK = re.compile(r"([\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def fts_text(text: str) -> str:
+    """Text as the index stores it: NFKC, and a space on each side of every CJK character."""
+    return _CJK.sub(r" \1 ", unicodedata.normalize("NFKC", text))
+
+
+def unspace_cjk(text: str) -> str:
+    """Undo fts_text's spacing between CJK characters, for showing snippets."""
+    return re.sub(r"(?<=[\u2e80-\u9fff\uf900-\ufaff]) (?=[\u2e80-\u9fff\uf900-\ufaff])", "", text)
+
+
+def name_key(text: str) -> str:
+    """Names compared as the user means them: NFKC, lower case, letters and digits only."""
+    return "".join(_WORD.findall(unicodedata.normalize("NFKC", text).lower()))
+
+
+# --- building ---------------------------------------------------------------------------------------------
+
+
+def _component_text(values: list[str], aliases: dict[str, list[str]]) -> str:
+    out = []
+    for value in values:
+        out.append(value)
+        out += aliases.get(value, [])
+    return " ; ".join(out)
+
+
+def _row(record: dict[str, Any], aliases: dict[str, list[str]], org_aliases: dict[str, list[str]]) -> list[str]:
+    comps = record.get("components") or {}
+    body = [*(record.get("sections") or {}).values()]
+    body += [s.get("text", "") for s in record.get("sources") or []]
+    rels = [f"{r.get('type', '')} {r.get('target', '')}" for r in record.get("relations") or []]
+    orgs = _component_text(list(record.get("orgs") or []), org_aliases)
+    values = {
+        "names": " ; ".join([record.get("name") or "", *(record.get("aliases") or []), record.get("id") or ""]),
+        "title": record.get("title") or "",
+        "orgs": orgs,
+        "venue": record.get("venue") or "",
+        "tags": " ; ".join(record.get("tags") or []),
+        "authors": " ; ".join(record.get("authors") or []),
+        "relations": " ; ".join(rels),
+        "body": "\n".join(body),
+    }
+    for slot in ("vision_encoder", "text_encoder", "llm", "connector", "losses", "architecture"):
+        values[slot] = _component_text(list(comps.get(slot) or []), aliases)
+    return [fts_text(values[c]) for c in _COLNAMES]
+
+
+def _vocab_aliases() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    from vlmnotes.vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    comps = {name: sorted(vocab.aliases_of(name) - {name}) for items in vocab.components.values() for name, *_ in items}
+    orgs = {name: sorted(set(al) - {name}) for name, al in vocab.orgs}
+    return comps, orgs
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    return con
+
+
+def _create(con: sqlite3.Connection) -> None:
+    cols = ", ".join(_COLNAMES)
+    con.executescript(
+        f"""
+        CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE IF NOT EXISTS papers(
+            rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, file TEXT UNIQUE, mtime_ns INTEGER, size INTEGER,
+            name TEXT, name_keys TEXT, year INTEGER, date TEXT, status TEXT, arxiv_id TEXT, citations INTEGER,
+            record TEXT);
+        CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({cols}, tokenize='unicode61 remove_diacritics 2');
+        """
+    )
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+
+
+@dataclass
+class IndexStatus:
+    """What refreshing the index did."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    rebuilt: bool = False
+    errors: tuple[str, ...] = ()
+
+
+def _kb_signature(kb: Path) -> str:
+    papers = kb / "papers"
+    parts = []
+    for path in (papers, kb / ".generated.json"):
+        try:
+            st = path.stat()
+            parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            parts.append("-")
+    return "|".join(parts)
+
+
+class Index:
+    """The search index of one knowledge base."""
+
+    def __init__(self, kb: Path) -> None:
+        self.kb = kb
+        self.path = kb / INDEX_FILE
+        self.con: sqlite3.Connection | None = None
+
+    def open(self) -> sqlite3.Connection:
+        """A connection to a current index, refreshing or rebuilding it first when needed."""
+        if self.con is None:
+            self.refresh()
+        assert self.con is not None
+        return self.con
+
+    def _is_fresh(self, con: sqlite3.Connection) -> bool:
+        rows = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        return rows.get("schema") == _SCHEMA_VERSION and rows.get("kb") == _kb_signature(self.kb)
+
+    def refresh(self, *, force: bool = False) -> IndexStatus:
+        """Bring the index up to date with the record files; rebuild it when it cannot be read."""
+        status = IndexStatus()
+        if self.path.exists() and not force:
+            try:
+                con = _connect(self.path)
+                if self._is_fresh(con):
+                    self.con = con
+                    return status
+                status = self._update(con)
+                self.con = con
+                return status
+            except sqlite3.DatabaseError:
+                self.close()
+        self._remove()
+        try:
+            con = _connect(self.path)
+            _create(con)
+            status = self._update(con)
+        except sqlite3.DatabaseError:
+            # An index we cannot write (read-only kb, full disk): search from memory instead.
+            con = sqlite3.connect(":memory:")
+            _create(con)
+            status = self._update(con, write_meta=False)
+        status.rebuilt = True
+        self.con = con
+        return status
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Close the connection, if open."""
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def _update(self, con: sqlite3.Connection, *, write_meta: bool = True) -> IndexStatus:
+        status = IndexStatus()
+        _create(con)
+        known = {
+            row[0]: (row[1], row[2], row[3]) for row in con.execute("SELECT file, mtime_ns, size, rowid FROM papers")
+        }
+        seen: set[str] = set()
+        changed: list[tuple[str, int, int]] = []
+        for name, mtime, size in _scan(self.kb / "papers"):
+            seen.add(name)
+            old = known.get(name)
+            if old is None or old[:2] != (mtime, size):
+                changed.append((name, mtime, size))
+        errors: list[str] = []
+        with con:
+            for name in [n for n in known if n not in seen]:
+                _delete(con, known[name][2])
+                status.removed += 1
+            if changed:
+                from vlmnotes.errors import RecordError
+                from vlmnotes.store import parse_record
+
+                aliases = _vocab_aliases()
+                for name, mtime, size in changed:
+                    old = known.get(name)
+                    if old is not None:
+                        _delete(con, old[2])
+                    try:
+                        text = (self.kb / "papers" / name).read_text("utf-8")
+                        record = parse_record(text, f"kb/papers/{name}").model_dump(mode="json")
+                    except (OSError, UnicodeDecodeError, RecordError) as exc:
+                        errors.append(str(exc))
+                        continue
+                    _insert(con, name, mtime, size, record, aliases)
+                    status.added += old is None
+                    status.updated += old is not None
+            if write_meta:
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('kb', ?)", (_kb_signature(self.kb),))
+        status.errors = tuple(errors)
+        return status
+
+
+def _delete(con: sqlite3.Connection, rowid: int) -> None:
+    con.execute("DELETE FROM papers WHERE rowid = ?", (rowid,))
+    con.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))
+
+
+def _insert(
+    con: sqlite3.Connection,
+    name: str,
+    mtime: int,
+    size: int,
+    record: dict[str, Any],
+    aliases: tuple[dict[str, list[str]], dict[str, list[str]]],
+) -> None:
+    for (rowid,) in con.execute("SELECT rowid FROM papers WHERE id = ?", (record["id"],)).fetchall():
+        _delete(con, rowid)  # the same id from another file name: the newer file wins
+    names = [record.get("name") or "", *record.get("aliases", [])]
+    keys = "|" + "|".join(name_key(n) for n in names) + "|"
+    row = (
+        record["id"], name, mtime, size, record.get("name"), keys, record.get("year"), record.get("date"),
+        record.get("status"), record.get("arxiv_id"), record.get("citations"), json.dumps(record, ensure_ascii=False),
+    )  # fmt: skip
+    cur = con.execute(
+        "INSERT INTO papers(id, file, mtime_ns, size, name, name_keys, year, date, status, arxiv_id, citations,"
+        " record) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        row,
+    )
+    placeholders = ",".join("?" * (len(_COLNAMES) + 1))
+    con.execute(
+        f"INSERT INTO fts(rowid, {', '.join(_COLNAMES)}) VALUES ({placeholders})",
+        (cur.lastrowid, *_row(record, *aliases)),
+    )
+
+
+def _scan(folder: Path) -> Iterator[tuple[str, int, int]]:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.endswith(".yaml") and entry.is_file():
+            st = entry.stat()
+            yield entry.name, st.st_mtime_ns, st.st_size
+
+
+# --- querying ---------------------------------------------------------------------------------------------
+
+
+def _match_string(text: str, prefix: bool) -> str:
+    """A safe FTS5 string: the normalised text in double quotes (quotes doubled), optionally a prefix."""
+    normalised = fts_text(text).strip()
+    if not _WORD.search(normalised):
+        raise QueryError(f"query: nothing to search for in '{text}'; use letters or digits")
+    quoted = '"' + normalised.replace('"', '""') + '"'
+    last = normalised.split()[-1] if normalised.split() else ""
+    # A prefix on a CJK character would widen `对比` to `对比*`; prefixes are for Latin words only.
+    return quoted + ("*" if prefix and not _CJK.fullmatch(last[-1:]) else "")
+
+
+def _term_match(term: Term) -> str:
+    expr = _match_string(term.text, prefix=not term.phrase)
+    if term.field:
+        return f"{TEXT_FIELDS[term.field]} : {expr}"
+    return expr
+
+
+def _sql(node: Node, params: list[Any]) -> str:
+    if isinstance(node, Term):
+        params.append(_term_match(node))
+        return "p.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
+    if isinstance(node, Compare):
+        return _compare_sql(node, params)
+    if isinstance(node, Not):
+        return f"NOT ({_sql(node.inner, params)})"
+    if isinstance(node, And):
+        return "(" + " AND ".join(_sql(p, params) for p in node.parts) + ")"
+    if isinstance(node, Or):
+        return "(" + " OR ".join(_sql(p, params) for p in node.parts) + ")"
+    raise QueryError(f"query: cannot use {node!r}")  # pragma: no cover
+
+
+def _compare_sql(node: Compare, params: list[Any]) -> str:
+    column = {"year": "p.year", "citations": "p.citations", "status": "p.status", "arxiv": "p.arxiv_id", "id": "p.id"}[
+        node.field
+    ]
+    if node.field == "arxiv":
+        params.append(re.sub(r"v\d+$", "", node.value))
+        return f"{column} = ?"
+    if node.field in ("status", "id"):
+        params.append(node.value.lower() if node.field == "status" else node.value)
+        return f"{column} = ?"
+    if node.op == "..":
+        params += [int(node.value), int(node.high or node.value)]
+        return f"{column} BETWEEN ? AND ?"
+    params.append(int(node.value))
+    return f"{column} {node.op} ?"
+
+
+def _positive_terms(node: Node) -> list[Term]:
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, And | Or):
+        return [t for p in node.parts for t in _positive_terms(p)]
+    return []
+
+
+@dataclass
+class Hit:
+    """A search result: the record as plain data and, when free text matched, a snippet."""
+
+    record: dict[str, Any]
+    snippet: str = ""
+
+
+_SORTS = {
+    "date": "COALESCE(p.date, '9999'), p.name",
+    "name": "LOWER(COALESCE(p.name, p.id))",
+    "citations": "COALESCE(p.citations, -1) DESC, p.name",
+}
+
+
+def search(
+    kb: Path, query: str | None, *, limit: int | None = None, sort: str | None = None, filters: Filters | None = None
+) -> list[Hit]:
+    """Records matching a query and filters, best first (or in `sort` order: date, name, citations)."""
+    node = combine(query, filters)
+    params: list[Any] = []
+    where = _sql(node, params) if node is not None else "1"
+    terms = _positive_terms(node) if node is not None else []
+    index = Index(kb)
+    con = index.open()
+    weights = ", ".join(str(w) for _, w in COLUMNS)
+    if terms:
+        rank_match = " OR ".join(f"({_term_match(t)})" for t in terms)
+        exact = [name_key(t.text) for t in terms if not t.field]
+        exact_sql = " OR ".join("instr(p.name_keys, ?) > 0" for _ in exact) or "0 = 1"
+        order = _SORTS[sort] if sort else f"({exact_sql}) DESC, r.score, COALESCE(p.date, '9999')"
+        sql = (
+            f"WITH r AS (SELECT rowid, bm25(fts, {weights}) AS score,"
+            f" snippet(fts, -1, char(2), char(3), '…', 12) AS snip FROM fts WHERE fts MATCH ?)"
+            f" SELECT p.record, r.snip FROM papers p LEFT JOIN r ON r.rowid = p.rowid WHERE {where}"
+            f" ORDER BY {order}"
+        )
+        args = [rank_match, *params] + ([] if sort else [f"|{k}|" for k in exact])
+    else:
+        sql = f"SELECT p.record, '' FROM papers p WHERE {where} ORDER BY {_SORTS[sort or 'date']}"
+        args = params
+    if limit:
+        sql += " LIMIT ?"
+        args.append(limit)
+    try:
+        rows = con.execute(sql, args).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"query: the index cannot run '{query}' ({exc}); simplify it") from exc
+    finally:
+        index.close()
+    return [Hit(json.loads(rec), unspace_cjk(snip or "")) for rec, snip in rows]
