@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -348,6 +349,142 @@ def show(
         sys.stdout.write(render.records_yaml([found.model_dump(mode="json")]))
     else:
         _out().print(render.paper_panel(found))
+
+
+class TimelineFormat(str, Enum):
+    tree = "tree"
+    json = "json"
+    md = "md"
+    mermaid = "mermaid"
+    svg = "svg"
+    html = "html"
+
+
+class GroupBy(str, Enum):
+    year = "year"
+    month = "month"
+
+
+@app.command(epilog=QUERY_HELP)
+def timeline(
+    query: Annotated[str | None, typer.Argument(help="Optional query to select papers (see below).")] = None,
+    since: Annotated[int | None, typer.Option("--since", help="From this year on.")] = None,
+    until: Annotated[int | None, typer.Option("--until", help="Up to this year.")] = None,
+    by: Annotated[GroupBy, typer.Option("--by", help="Group by year or month.")] = GroupBy.year,
+    fmt: Annotated[
+        TimelineFormat, typer.Option("--format", "-f", help="tree, json, md, mermaid, svg or html.")
+    ] = TimelineFormat.tree,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Papers in date order, grouped by year (or month); undated papers are counted at the end.
+
+    `--format json` prints the records in date order; `mermaid` a Mermaid timeline diagram; `svg` and
+    `html` a self-contained file a person can open.
+
+    Examples: vlmnotes timeline --since 2021 · vlmnotes timeline 'llm:Qwen' -f html -o qwen.html
+    """
+    from vlmnotes import render
+    from vlmnotes import timeline as tl_mod
+    from vlmnotes.query import Filters
+
+    hits = _run_search(query, Filters(since=since, until=until), None, SortKey.date)
+    tl = tl_mod.build_timeline([h.record for h in hits], by.value)  # type: ignore[attr-defined]
+    writers = {
+        TimelineFormat.json: lambda: render.records_json(tl.records()),
+        TimelineFormat.md: lambda: tl_mod.timeline_md(tl),
+        TimelineFormat.mermaid: lambda: tl_mod.timeline_mermaid(tl),
+        TimelineFormat.svg: lambda: tl_mod.timeline_svg(tl),
+        TimelineFormat.html: lambda: tl_mod.timeline_html(tl),
+    }
+    if fmt in writers:
+        _write(writers[fmt](), output)
+    elif output is not None or not sys.stdout.isatty():
+        _write(render.timeline_plain(tl), output)
+    else:
+        _out().print(render.timeline_tree(tl))
+    if not hits:
+        raise typer.Exit(1)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from vlmnotes.store import atomic_write
+
+    try:
+        atomic_write(output, text)
+    except OSError as exc:
+        raise _fail(f"{output}: cannot write ({exc.strerror or exc})", 1) from None
+    _err().print(f"wrote {output}", markup=False)
+
+
+class CompareFormat(str, Enum):
+    table = "table"
+    json = "json"
+    md = "md"
+
+
+@app.command()
+def compare(
+    papers: Annotated[list[str], typer.Argument(help="Two or more names, ids or arXiv ids.")],
+    fmt: Annotated[CompareFormat, typer.Option("--format", "-f", help="table, json or md.")] = CompareFormat.table,
+) -> None:
+    """Compare papers side by side: date, organisation, venue and every component.
+
+    Example: vlmnotes compare BLIP-2 Qwen-VL LLaVA
+    """
+    from vlmnotes import render
+    from vlmnotes.kb import find_paper
+    from vlmnotes.timeline import compare_md
+
+    if len(papers) < 2:
+        raise _fail("compare needs two or more papers, e.g. vlmnotes compare BLIP-2 Qwen-VL", 2)
+    result = _load()
+    records = []
+    for name in papers:
+        found = _guard(partial(find_paper, result.papers, name))
+        records.append(found.model_dump(mode="json"))
+    if fmt is CompareFormat.json:
+        sys.stdout.write(render.records_json(records))
+    elif fmt is CompareFormat.md or not sys.stdout.isatty():
+        sys.stdout.write(compare_md(records))
+    else:
+        _out().print(render.compare_table(records))
+
+
+@app.command(epilog=QUERY_HELP)
+def stats(
+    query: Annotated[str | None, typer.Argument(help="Optional query to select papers (see below).")] = None,
+    fmt: Annotated[CompareFormat, typer.Option("--format", "-f", help="table (bars), json or md.")] = (
+        CompareFormat.table
+    ),
+) -> None:
+    """Count papers by year, organisation, vision encoder, LLM and connector, with bars.
+
+    Example: vlmnotes stats 'year:>=2023'
+    """
+    import json
+
+    from vlmnotes import render
+    from vlmnotes.query import Filters
+    from vlmnotes.timeline import stats as count
+
+    hits = _run_search(query, Filters(), None, SortKey.date)
+    counts = count([h.record for h in hits])  # type: ignore[attr-defined]
+    if fmt is CompareFormat.json:
+        sys.stdout.write(json.dumps({k: dict(v) for k, v in counts.items()}, ensure_ascii=False, indent=2) + "\n")
+    elif fmt is CompareFormat.md:
+        sys.stdout.write(
+            "".join(f"## {k}\n\n" + "".join(f"- {v}: {n}\n" for v, n in items) + "\n" for k, items in counts.items())
+        )
+    elif not sys.stdout.isatty():
+        sys.stdout.write(render.stats_plain(counts))
+    else:
+        _out().print(f"[bold]{len(hits)} papers[/]")
+        _out().print(render.stats_view(counts))
+    if not hits:
+        raise typer.Exit(1)
 
 
 @app.command()

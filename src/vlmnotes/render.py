@@ -10,9 +10,11 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+from rich.tree import Tree
 
 if TYPE_CHECKING:
     from vlmnotes.model import Paper
+    from vlmnotes.timeline import Timeline
 
 SLOT_LABELS = {
     "vision_encoder": "vision encoder",
@@ -187,3 +189,82 @@ def paper_panel(paper: Paper) -> Panel:
         src.add_row(f"{s.file}:{s.line}", s.style)
     parts += [Text("\nsources", style="bold underline"), src]
     return Panel(Group(*parts), title=f"[bold cyan]{paper_label(paper)}[/]", title_align="left", expand=False)
+
+
+def timeline_tree(tl: Timeline) -> Tree:
+    """The timeline as a rich tree: year → (month →) paper with date, org and key components."""
+    from vlmnotes.timeline import key_components, label
+
+    root = Tree("[bold]timeline[/]", guide_style="dim")
+    years: dict[int, Tree] = {}
+    for period in tl.periods:
+        year = years.get(period.year)
+        if year is None:
+            count = sum(len(p.records) for p in tl.periods if p.year == period.year)
+            year = years[period.year] = root.add(f"[bold cyan]{period.year}[/] [dim]({count})[/]")
+        parent = year if period.month is None else year.add(f"[cyan]{period.label}[/]")
+        for r in period.records:
+            line = Text()
+            line.append(f"{r.get('date') or r.get('year')}  ", style="dim")
+            line.append(label(r), style="bold")
+            orgs = ", ".join(r.get("orgs") or [])
+            if orgs:
+                line.append(f"  {orgs}", style="green")
+            comps = key_components(r)
+            if comps:
+                line.append(f"  {comps}", style="magenta")
+            parent.add(line)
+    if tl.undated:
+        undated = root.add(f"[bold yellow]undated[/] [dim]({len(tl.undated)})[/]")
+        for r in tl.undated:
+            undated.add(Text(label(r), style="bold"))
+    return root
+
+
+def timeline_plain(tl: Timeline) -> str:
+    """One line per paper, tab-separated (date, name, orgs, components), undated last; for pipes."""
+    from vlmnotes.timeline import key_components, label
+
+    lines = []
+    for r in tl.records():
+        cells = [str(r.get("date") or ""), label(r), ", ".join(r.get("orgs") or []), key_components(r)]
+        lines.append("\t".join(cells))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def compare_table(records: list[dict[str, Any]]) -> Table:
+    """Papers side by side: a column per paper, a row per field."""
+    from vlmnotes.timeline import compare_rows, label
+
+    table = Table(header_style="bold cyan", show_lines=True)
+    table.add_column("", style="bold", no_wrap=True)
+    for r in records:
+        table.add_column(label(r), overflow="fold")
+    for name, values in compare_rows(records):
+        table.add_row(name, *[v or "—" for v in values])
+    return table
+
+
+def stats_view(counts: dict[str, list[tuple[str, int]]], top: int = 12) -> Group:
+    """Counts with bars, a block per field."""
+    titles = {"year": "by year", "orgs": "by organisation", "vision_encoder": "by vision encoder",
+              "llm": "by LLM", "connector": "by connector"}  # fmt: skip
+    blocks: list[RenderableType] = []
+    for key, items in counts.items():
+        shown = items if key == "year" else items[:top]
+        table = Table(title=titles.get(key, key), title_justify="left", title_style="bold", box=None, show_header=False)
+        table.add_column(no_wrap=True)
+        table.add_column(justify="right")
+        table.add_column()
+        most = max((n for _, n in shown), default=1)
+        for value, n in shown:
+            table.add_row(value, str(n), Text("█" * max(1, round(24 * n / most)), style="cyan"))
+        if len(items) > len(shown):
+            table.add_row(f"… {len(items) - len(shown)} more", "", "")
+        blocks += [table, Text("")]
+    return Group(*blocks)
+
+
+def stats_plain(counts: dict[str, list[tuple[str, int]]]) -> str:
+    """Tab-separated field, value, count lines; for pipes."""
+    return "".join(f"{key}\t{value}\t{n}\n" for key, items in counts.items() for value, n in items)

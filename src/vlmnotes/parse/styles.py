@@ -354,7 +354,7 @@ def dated_bullet(ctx: Context) -> list[Candidate]:
     return out
 
 
-_ROLE_WORDS = {"LLM", "VLM", "MLLM", "LMM", "IO", "IMG", "TXT", "VIT", "NOTE", "TODO", "TLDR", "PS"}
+_ROLE_WORDS = {"LLM", "VLM", "MLLM", "LMM", "IO", "IMG", "TXT", "NOTE", "TODO", "TLDR", "PS"}
 
 
 def _leading_name(text: str) -> str | None:
