@@ -154,7 +154,11 @@ class Candidate:
 def components_in(text: str, vocab: Vocabulary) -> list[tuple[str, str]]:
     """(slot, canonical name) for every component the text names."""
     out: list[tuple[str, str]] = []
+    # 'Mistral AI' and 'Qwen Team' are organisations, not the Mistral or Qwen language models.
+    orgs = [(o.start, o.end) for o in vocab.find_orgs(text)]
     for m in vocab.find_components(text):
+        if any(s <= m.start and m.end <= e for s, e in orgs):
+            continue
         if m.term.label_only and not _TEXT_LABEL.search(text[max(0, m.start - 20) : m.start]):
             continue
         item = (m.term.category, m.term.name)
@@ -167,8 +171,11 @@ def orgs_in(text: str, vocab: Vocabulary) -> list[str]:
     """Organisations a text names as the paper's own, leaving out possessives ("OpenAI's ViT")."""
     out: list[str] = []
     for m in vocab.find_orgs(text):
-        after = text[m.end : m.end + 2]
-        if after[:1] in ("'", "’") or after.startswith(("的模型", "的ViT")):
+        after = text[m.end : m.end + 8]
+        # "OpenAI's ViT", "OpenAI 的 ViT", "谷歌的模型": the organisation owns a part, not this paper.
+        if after[:1] in ("'", "’") or re.match(r"\s*的\s*(?:[A-Za-z]|模型)", after):
+            continue
+        if re.match(r"\s+licen[cs]e", after, re.I):
             continue
         if m.term.name not in out:
             out.append(m.term.name)

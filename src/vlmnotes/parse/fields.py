@@ -18,7 +18,7 @@ from vlmnotes.vocab import Vocabulary, fold
 
 _NEW_ID = r"(?P<new>\d{4}\.\d{4,5})"
 _OLD_ID = r"(?P<old>[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})"
-_ID = rf"(?:{_NEW_ID}|{_OLD_ID})(?P<ver>v\d+)?"
+_ID = rf"(?:{_NEW_ID}|{_OLD_ID})(?!\d)(?P<ver>v\d+)?"
 _URL_ID = re.compile(
     rf"(?:https?://)?(?:www\.|export\.|browse\.)?arxiv\.org/(?:abs|pdf|html|format)/{_ID}(?:\.pdf)?", re.I
 )
@@ -45,22 +45,25 @@ def _pick(m: re.Match[str]) -> str:
 
 
 def arxiv_id_from_url(url: str) -> str | None:
-    """The arXiv id (without version) an URL points at, in any form seen in the wild."""
+    """The arXiv id (without version) an URL points at, in any form seen in the wild; None if it cannot exist."""
     url = url.strip()
-    m = _URL_ID.search(url)
+    m = _URL_ID.search(url) or _TEXT_ID.search(url)
     if m:
-        return _pick(m)
-    m = _TEXT_ID.search(url)
-    if m:
-        return _pick(m)
+        return _pick(m) if valid_arxiv_id(_pick(m)) else None
     # Badges such as img.shields.io/badge/arXiv-2305.06500v2-b31b1b
-    m = re.search(r"arxiv-(\d{4}\.\d{4,5})(?:v\d+)?", url, re.I)
+    badge = re.search(r"arxiv-(\d{4}\.\d{4,5})(?!\d)(?:v\d+)?", url, re.I)
+    return badge[1] if badge and valid_arxiv_id(badge[1]) else None
+
+
+def raw_arxiv_id(url: str) -> str | None:
+    """The id an arxiv.org URL spells, valid or not (for the linter to report impossible ones)."""
+    m = re.search(r"arxiv\.org/(?:abs|pdf|html)/([\w.\-/]+?)(?:v\d+)?(?:\.pdf)?(?:[?#].*)?$", url.strip(), re.I)
     return m[1] if m else None
 
 
 def arxiv_ids_in_text(text: str) -> list[str]:
     """arXiv ids written in plain text: bare arxiv.org URLs, `arXiv:ID`, DOIs 10.48550/arXiv.ID."""
-    return [_pick(m) for m in _TEXT_ID.finditer(text)]
+    return [_pick(m) for m in _TEXT_ID.finditer(text) if valid_arxiv_id(_pick(m))]
 
 
 def arxiv_id_version(url: str) -> str | None:
@@ -100,6 +103,7 @@ _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("rfc", re.compile(rf"(?:{_WD},?\s+)?{_D}\s+{_MON}\.?,?\s+{_Y}", re.I)),
     ("mdy", re.compile(rf"{_MON}\.?\s+{_D},?\s+{_Y}", re.I)),
     ("iso", re.compile(rf"(?<!\d){_Y}-(?P<m>1[0-2]|0[1-9])-(?P<d>3[01]|[12]\d|0[1-9])(?!\d)")),
+    ("ymd", re.compile(rf"(?<![\d.]){_Y}\s*([./\-])\s*{_M}\s*\2\s*{_D}(?![\d])")),
     ("cjk", re.compile(rf"{_Y}\s*年\s*{_M}\s*月(?:\s*{_D}\s*日)?")),
     ("ym", re.compile(rf"(?<![\d.])(?:arxiv\s*)?{_Y}\s*[./\-]\s*(?P<m>1[0-2]|0[1-9])(?![\d])(?!\.\d)", re.I)),
     ("my", re.compile(rf"{_MON}\.?,?\s+{_Y}", re.I)),
@@ -157,18 +161,19 @@ def weekday_name(iso: str) -> str | None:
 
 # --- venues -------------------------------------------------------------------------------------------------
 
-_VENUE = re.compile(r"(?P<v>[A-Za-z][A-Za-z\- ]{1,14}?)\s*[:：'’]?\s*(?P<y>(?:19|20)\d{2})(?!\d)")
+_VENUE = re.compile(r"(?P<v>[A-Za-z][A-Za-z\- ]{1,14}?)\s*[:：\-]?\s*(?:(?P<y>(?:19|20)\d{2})|['’](?P<yy>\d{2}))(?!\d)")
 
 
 def find_venue(text: str, vocab: Vocabulary) -> tuple[str, int] | None:
     """A venue with year such as `ICML:2021`, `NIPS 2019` or `CVPR2023` → ('NeurIPS 2019', 2019)."""
     for m in _VENUE.finditer(fold(text)):
-        words = m["v"].strip().split()
+        words = m["v"].strip(" -").split()
+        year = m["y"] or f"20{m['yy']}"
         # Try the longest tail of the words before the year that names a venue ("ACM MM", "MM").
         for i in range(len(words)):
             name = vocab.venue(" ".join(words[i:]))
             if name and name != "arXiv":
-                return f"{name} {m['y']}", int(m["y"])
+                return f"{name} {year}", int(year)
     return None
 
 
@@ -190,7 +195,7 @@ _NAME_TAIL = {"vl", "vision", "pro", "max", "plus", "chat", "large", "base", "li
 
 def _marked(word: str) -> bool:
     """A word that looks coined rather than English: RoPE, OCR, V-JEPA, 2.5, GPT4."""
-    return bool(re.search(r"\d|-|[A-Z]{2}|[a-z][A-Z]", word))
+    return bool(re.search(r"\d|[A-Z]{2}|[a-z][A-Z]", word))
 
 
 def is_name_like(text: str, *, loose: bool = False) -> bool:
@@ -216,7 +221,7 @@ def is_name_like(text: str, *, loose: bool = False) -> bool:
 
 def name_from_title(title: str) -> str | None:
     """The short name a title starts with ('BLIP-2: Bootstrapping ...' → 'BLIP-2'), if it has one."""
-    m = re.match(r"\s*([^:：]{1,40}?)\s*[:：]\s+\S", title)
+    m = re.match(r"\s*([^:：]{1,40}?)\s*(?::\s+|：\s*)\S", title)
     if m and is_name_like(m[1], loose=True):
         return m[1]
     return None
@@ -268,13 +273,13 @@ _CODE_HOSTS = ("github.com", "gitlab.com", "gitee.com", "huggingface.co", "model
 def link_kind(url: str) -> str | None:
     """'paper', 'pdf', 'code', 'project' or None (images, anchors, relative notes)."""
     low = url.lower().strip()
-    if not low.startswith(("http://", "https://", "www.")):
+    if not low.startswith(("http://", "https://", "www.")) or "shields.io" in low or "/badge/" in low:
         return None
     if arxiv_id_from_url(low):
         return "pdf" if "/pdf/" in low else "paper"
     if any(h in low for h in _PAPER_HOSTS):
         return "pdf" if low.split("?")[0].endswith(".pdf") else "paper"
-    if low.split("?")[0].endswith(".pdf"):
+    if low.split("?")[0].endswith(".pdf") and "shields.io" not in low:
         return "pdf"
     if any(h in low for h in _CODE_HOSTS):
         return "code"

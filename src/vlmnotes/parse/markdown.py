@@ -117,7 +117,7 @@ class Document:
         return "\n".join(self.lines[line - 1 : end_line]).strip("\n")
 
 
-_BARE_URL = re.compile(r"https?://[^\s<>\"'\]\[（）]+")
+_BARE_URL = re.compile(r"https?://[^\s<>\"'\]\[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 _TASK = re.compile(r"^\[([ xX])\](?:\s+|$)")
 
 
@@ -187,7 +187,8 @@ def _strip_task(inline: Inline) -> bool | None:
 
 def _read_front_matter(content: str) -> tuple[dict[str, Any], str | None]:
     try:
-        data = yaml.safe_load(content)
+        # BaseLoader keeps every value a string: `arxiv: 2103.00020` must not become the float 2103.0002.
+        data = yaml.load(content, Loader=yaml.BaseLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 2}" if mark is not None else "front matter"

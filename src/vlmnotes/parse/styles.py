@@ -37,7 +37,8 @@ from vlmnotes.parse.markdown import Block, Document, Inline, Link
 from vlmnotes.vocab import Vocabulary
 
 _GENERIC_LINK_TEXT = re.compile(
-    r"^\s*(?:paper|pdf|arxiv|link|论文|原文|here|abs|html|official|code|project|demo|note|notes|详细信息|\d+)\s*$",
+    r"^\s*(?:paper|pdf|arxiv|link|论文|原文|here|abs|html|official|code|project|demo|note|notes|详细信息|\d+"
+    r"|(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?|https?://\S+)\s*$",
     re.I,
 )
 
@@ -120,8 +121,9 @@ Extractor = Callable[[Context], list[Candidate]]
 
 def _finish(ctx: Context, cand: Candidate, link: Link | None) -> Candidate:
     if link is not None:
-        cand.add_link(link.url)
         arxiv = arxiv_id_from_url(link.url)
+        # A badge image stands for the paper: file the arXiv page, not the picture.
+        cand.add_link(f"https://arxiv.org/abs/{arxiv}" if link.image and arxiv else link.url)
         if arxiv:
             cand.arxiv_id = arxiv
             cand.set_date(date_from_arxiv_id(arxiv), GUESSED)

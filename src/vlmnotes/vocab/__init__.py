@@ -55,7 +55,7 @@ def _alias_pattern(alias: str) -> str:
     if re.match(f"[{_WORD}]", alias[0]):
         body = rf"(?<![{_WORD}\-]){body}"
     if re.match(f"[{_WORD}]", alias[-1]):
-        body = rf"{body}(?![{_WORD}]|-[A-Za-z])"
+        body = rf"{body}(?![{_WORD}]|-[A-Za-z]|\.\d)"
     return body
 
 
