@@ -32,10 +32,11 @@ def valid_arxiv_id(arxiv_id: str) -> bool:
         yy, mm, num = int(m[1]), int(m[2]), m[3]
         if not 1 <= mm <= 12:
             return False
-        # Five-digit numbers started in January 2015; four-digit ones ran from April 2007.
+        # Five-digit numbers started in January 2015; before that ids had four (a five-digit one of
+        # that era is left for arXiv itself to call unknown rather than refused here).
         if yy >= 15:
             return len(num) == 5
-        return len(num) == 4 and (yy, mm) >= (7, 4)
+        return (yy, mm) >= (7, 4)
     m = re.fullmatch(r"[a-z][a-z\-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}", arxiv_id)
     return bool(m) and 1 <= int(m[2]) <= 12 if m else False
 
