@@ -4,8 +4,6 @@ This is the only module that prints or exits. Library errors (VlmnotesError) bec
 stderr, `error: <message>`, with exit code 1, or 2 for usage errors.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Callable
@@ -15,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
 
 from vlmnotes import __version__
 from vlmnotes.errors import UsageError, VlmnotesError
@@ -36,6 +33,8 @@ app = typer.Typer(
 )
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from vlmnotes.kb import Config
     from vlmnotes.store import LoadResult
 
@@ -51,16 +50,25 @@ class _State:
 state = _State()
 
 
-def _out() -> Console:
+def _out() -> "Console":
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 
-def _err() -> Console:
+def _err() -> "Console":
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _say(message: str) -> None:
+    """One plain line on stderr (no rich: messages must not cost start-up time)."""
+    sys.stderr.write(message + "\n")
+
+
 def _fail(message: str, code: int) -> typer.Exit:
-    _err().print(f"error: {message}", markup=False)
+    _say(f"error: {message}")
     return typer.Exit(code)
 
 
@@ -72,7 +80,7 @@ def _guard(fn: Callable[[], T]) -> T:
         raise _fail(str(exc), exc.exit_code) from None
 
 
-def _config() -> Config:
+def _config() -> "Config":
     from vlmnotes.kb import DEFAULT_EXTENSIONS, Config, find_notes_dir
 
     notes = state.notes
@@ -199,14 +207,14 @@ class SortKey(str, Enum):
     citations = "citations"
 
 
-def _load() -> LoadResult:
+def _load() -> "LoadResult":
     from vlmnotes.kb import load_current
 
     result, report = _guard(lambda: load_current(_config()))
     if report is not None:
         _print_report_problems(report.skipped, [])
     for line in result.errors:
-        _err().print(line, markup=False)
+        _say(line)
     return result
 
 
@@ -223,22 +231,24 @@ def _fresh_kb() -> Path:
 
 
 def _emit(records: list[dict[str, object]], fmt: OutFormat, snippets: list[str] | None, pager: bool) -> None:
-    from vlmnotes import render
+    from vlmnotes import formats
 
     text: str | None = None
     if fmt is OutFormat.json:
-        text = render.records_json(records)
+        text = formats.records_json(records)
     elif fmt is OutFormat.yaml:
-        text = render.records_yaml(records)
+        text = formats.records_yaml(records)
     elif fmt is OutFormat.csv:
-        text = render.records_csv(records)
+        text = formats.records_csv(records)
     elif fmt is OutFormat.md:
-        text = render.records_md(records)
+        text = formats.records_md(records)
     elif not sys.stdout.isatty():
-        text = render.records_tsv(records)
+        text = formats.records_tsv(records)
     if text is not None:
         sys.stdout.write(text)
         return
+    from vlmnotes import render
+
     out = _out()
     if pager:
         with out.pager(styles=True):
@@ -338,15 +348,15 @@ def show(
 
     Example: vlmnotes show BLIP-2
     """
-    from vlmnotes import render
+    from vlmnotes import formats, render
     from vlmnotes.kb import find_paper
 
     result = _load()
     found = _guard(lambda: find_paper(result.papers, paper))
     if fmt is ListFormat.json:
-        sys.stdout.write(render.records_json([found.model_dump(mode="json")]))
+        sys.stdout.write(formats.records_json([found.model_dump(mode="json")]))
     elif fmt is ListFormat.yaml:
-        sys.stdout.write(render.records_yaml([found.model_dump(mode="json")]))
+        sys.stdout.write(formats.records_yaml([found.model_dump(mode="json")]))
     else:
         _out().print(render.paper_panel(found))
 
@@ -383,14 +393,14 @@ def timeline(
 
     Examples: vlmnotes timeline --since 2021 · vlmnotes timeline 'llm:Qwen' -f html -o qwen.html
     """
-    from vlmnotes import render
+    from vlmnotes import formats, render
     from vlmnotes import timeline as tl_mod
     from vlmnotes.query import Filters
 
     hits = _run_search(query, Filters(since=since, until=until), None, SortKey.date)
     tl = tl_mod.build_timeline([h.record for h in hits], by.value)  # type: ignore[attr-defined]
     writers = {
-        TimelineFormat.json: lambda: render.records_json(tl.records()),
+        TimelineFormat.json: lambda: formats.records_json(tl.records()),
         TimelineFormat.md: lambda: tl_mod.timeline_md(tl),
         TimelineFormat.mermaid: lambda: tl_mod.timeline_mermaid(tl),
         TimelineFormat.svg: lambda: tl_mod.timeline_svg(tl),
@@ -434,7 +444,7 @@ def compare(
 
     Example: vlmnotes compare BLIP-2 Qwen-VL LLaVA
     """
-    from vlmnotes import render
+    from vlmnotes import formats, render
     from vlmnotes.kb import find_paper
     from vlmnotes.timeline import compare_md
 
@@ -446,7 +456,7 @@ def compare(
         found = _guard(partial(find_paper, result.papers, name))
         records.append(found.model_dump(mode="json"))
     if fmt is CompareFormat.json:
-        sys.stdout.write(render.records_json(records))
+        sys.stdout.write(formats.records_json(records))
     elif fmt is CompareFormat.md or not sys.stdout.isatty():
         sys.stdout.write(compare_md(records))
     else:

@@ -14,8 +14,8 @@ A malformed query raises QueryError (a usage error) naming the column and the pr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from difflib import get_close_matches
+from typing import NamedTuple
 
 from vlmnotes.errors import UsageError
 
@@ -44,8 +44,7 @@ class QueryError(UsageError):
     """A malformed query."""
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """Free text or a text field: `clip`, `"frozen encoder"`, `llm:Qwen`."""
 
     text: str
@@ -53,8 +52,7 @@ class Term:
     phrase: bool = False
 
 
-@dataclass(frozen=True)
-class Compare:
+class Compare(NamedTuple):
     """A number or exact field: `year:>=2021`, `year:2021..2023`, `status:read`, `arxiv:2103.00020`."""
 
     field: str
@@ -63,22 +61,19 @@ class Compare:
     high: str | None = None
 
 
-@dataclass(frozen=True)
-class Not:
+class Not(NamedTuple):
     """Leave out what the inner query matches."""
 
     inner: Node
 
 
-@dataclass(frozen=True)
-class And:
+class And(NamedTuple):
     """Every part matches."""
 
     parts: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
-class Or:
+class Or(NamedTuple):
     """Any part matches."""
 
     parts: tuple[Node, ...]
@@ -89,8 +84,7 @@ Node = Term | Compare | Not | And | Or
 _TOKEN = re.compile(r'\s+|\(|\)|"[^"]*"|[^\s()"]+(?:"[^"]*")?|"')
 
 
-@dataclass
-class _Tok:
+class _Tok(NamedTuple):
     text: str
     col: int
 
@@ -230,8 +224,7 @@ def parse_query(query: str) -> Node:
     return _Parser(query).parse()
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(NamedTuple):
     """Command-line filters (`--org`, `--since` …), each ANDed to the query."""
 
     org: str | None = None

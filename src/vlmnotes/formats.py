@@ -1,0 +1,61 @@
+"""Plain-text record formats for pipes and files: TSV, CSV, Markdown, JSON and YAML. No rich, no pydantic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_PLAIN_COLUMNS = ("id", "name", "date", "orgs", "venue", "title")
+
+
+def _plain(record: dict[str, Any], key: str) -> str:
+    value = record.get(key)
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    return str(value or "").replace("\t", " ").replace("\n", " ")
+
+
+def records_tsv(records: list[dict[str, Any]]) -> str:
+    """Tab-separated lines (id, name, date, orgs, venue, title) with a header, for pipes and scripts."""
+    rows = ["\t".join(_PLAIN_COLUMNS)]
+    rows += ["\t".join(_plain(r, k) for k in _PLAIN_COLUMNS) for r in records]
+    return "\n".join(rows) + "\n"
+
+
+def records_csv(records: list[dict[str, Any]]) -> str:
+    """CSV with a header: id, name, year, date, orgs, venue, arxiv_id, title."""
+    import csv
+    import io
+
+    columns = ("id", "name", "year", "date", "orgs", "venue", "arxiv_id", "title")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for r in records:
+        writer.writerow([_plain(r, k) for k in columns])
+    return buf.getvalue()
+
+
+def records_md(records: list[dict[str, Any]]) -> str:
+    """A Markdown table: name, year, orgs, venue, title linked to the paper."""
+    lines = ["| name | year | org | venue | title |", "| --- | --- | --- | --- | --- |"]
+    for r in records:
+        link = (r.get("links") or {}).get("paper") or (r.get("links") or {}).get("pdf")
+        title = _plain(r, "title").replace("|", "\\|")
+        cell = f"[{title}]({link})" if link and title else title
+        lines.append(
+            f"| {_plain(r, 'name')} | {_plain(r, 'year')} | {_plain(r, 'orgs')} | {_plain(r, 'venue')} | {cell} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def records_json(records: list[dict[str, Any]]) -> str:
+    """A JSON array of records keyed as in the schema."""
+    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+def records_yaml(records: list[dict[str, Any]]) -> str:
+    """YAML documents in the store's own format."""
+    from vlmnotes.store import dump_record
+
+    return "".join("---\n" + dump_record({k: v for k, v in r.items() if v not in (None, [], {}, "")}) for r in records)
