@@ -45,6 +45,7 @@ class _State:
     notes: tuple[Path, ...] = ()
     kb: Path | None = None
     extensions: tuple[str, ...] = ()
+    broken = False  # a record file could not be read: the command ends with exit code 1
 
 
 state = _State()
@@ -135,9 +136,8 @@ def main_options(
 
 
 def _print_report_problems(skipped: list[str], errors: list[str]) -> None:
-    err = _err()
     for line in skipped + errors:
-        err.print(line, markup=False)
+        _say(f"error: {line}")
 
 
 @app.command()
@@ -158,7 +158,6 @@ def build(
     from vlmnotes.kb import build as run_build
 
     report = _guard(lambda: run_build(_config(), check=check))
-    out = _out()
     if check:
         for label, items in (
             ("create", report.created),
@@ -166,14 +165,14 @@ def build(
             ("delete", report.deleted),
         ):
             for item in items:
-                out.print(f"would {label} {item}", markup=False)
+                sys.stdout.write(f"would {label} {item}\n")
         _print_report_problems(report.skipped, report.errors)
         if report.changes:
             _err().print(f"{report.changes} record file(s) out of date; run `vlmnotes build`", markup=False)
             raise typer.Exit(1)
         if report.skipped or report.errors:
             raise typer.Exit(1)
-        out.print(f"knowledge base is current ({report.papers} papers)", markup=False)
+        sys.stdout.write(f"knowledge base is current ({report.papers} papers)\n")
         return
     _print_report_problems(report.skipped, report.errors)
     summary = (
@@ -263,7 +262,11 @@ def _run_search(query: str | None, filters: object, limit: int | None, sort: Sor
 
     kb = _fresh_kb()
     assert isinstance(filters, Filters)
-    return list(_guard(lambda: run_search(kb, query, limit=limit, sort=sort.value if sort else None, filters=filters)))
+    results = _guard(lambda: run_search(kb, query, limit=limit, sort=sort.value if sort else None, filters=filters))
+    for line in results.errors:
+        _say(f"error: {line}")
+    state.broken = bool(results.errors)
+    return list(results.hits)
 
 
 QUERY_HELP = """
@@ -303,7 +306,7 @@ def search(
 
     hits = _run_search(query, Filters(), limit, sort)
     _emit([h.record for h in hits], fmt, [h.snippet for h in hits], pager)  # type: ignore[attr-defined]
-    if not hits:
+    if not hits or state.broken:
         raise typer.Exit(1)
 
 
@@ -333,7 +336,7 @@ def list_papers(
     filters = Filters(org=org, year=year, since=since, until=until, llm=llm, encoder=encoder, tag=tag)
     hits = _run_search(query, filters, limit, sort)
     _emit([h.record for h in hits], fmt, None, pager)  # type: ignore[attr-defined]
-    if not hits and (query or filters.nodes()):
+    if state.broken or (not hits and (query or filters.nodes())):
         raise typer.Exit(1)
 
 
@@ -412,7 +415,7 @@ def timeline(
         _write(render.timeline_plain(tl), output)
     else:
         _out().print(render.timeline_tree(tl))
-    if not hits:
+    if not hits or state.broken:
         raise typer.Exit(1)
 
 
@@ -493,7 +496,7 @@ def stats(
     else:
         _out().print(f"[bold]{len(hits)} papers[/]")
         _out().print(render.stats_view(counts))
-    if not hits:
+    if not hits or state.broken:
         raise typer.Exit(1)
 
 

@@ -56,6 +56,7 @@ def records_json(records: list[dict[str, Any]]) -> str:
 
 def records_yaml(records: list[dict[str, Any]]) -> str:
     """YAML documents in the store's own format."""
+    from vlmnotes.model import Paper
     from vlmnotes.store import dump_record
 
-    return "".join("---\n" + dump_record({k: v for k, v in r.items() if v not in (None, [], {}, "")}) for r in records)
+    return "".join("---\n" + dump_record(Paper.model_validate(r).to_dict()) for r in records)

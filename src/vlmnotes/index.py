@@ -11,6 +11,7 @@ quoted strings bound as parameters, never spliced into SQL or into a MATCH expre
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from typing import Any, NamedTuple
 from vlmnotes.query import TEXT_FIELDS, And, Compare, Filters, Node, Not, Or, QueryError, Term, combine
 
 INDEX_FILE = ".index.sqlite"
-_SCHEMA_VERSION = "3"
+_SCHEMA_VERSION = "4"
 # FTS columns in order, with their BM25 weights: names and titles well above components and
 # organisations, those above the notes' own text.
 COLUMNS: list[tuple[str, float]] = [
@@ -136,6 +137,7 @@ def _create(con: sqlite3.Connection) -> None:
             rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, file TEXT UNIQUE, mtime_ns INTEGER, size INTEGER,
             name TEXT, name_keys TEXT, year INTEGER, date TEXT, status TEXT, arxiv_id TEXT, citations INTEGER,
             record TEXT);
+        CREATE TABLE IF NOT EXISTS broken(file TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, message TEXT);
         CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({cols}, tokenize='unicode61 remove_diacritics 2');
         """
     )
@@ -151,7 +153,13 @@ class IndexStatus:
         self.errors: tuple[str, ...] = ()
 
 
-def _kb_signature(kb: Path) -> str:
+# Up to this many record files, every query checks each file's time and size, so a record edited in
+# place is seen at once; past it (a stat costs ~4 µs, 400 ms at 100k) only the folder and the build's
+# state file are checked, and an in-place edit is seen after the next `vlmnotes build`.
+FULL_CHECK_LIMIT = 5000
+
+
+def _kb_signature(kb: Path, count: int | None) -> str:
     papers = kb / "papers"
     parts = []
     for path in (papers, kb / ".generated.json"):
@@ -160,6 +168,11 @@ def _kb_signature(kb: Path) -> str:
             parts.append(f"{st.st_mtime_ns}:{st.st_size}")
         except OSError:
             parts.append("-")
+    if count is not None and count <= FULL_CHECK_LIMIT:
+        digest = hashlib.sha1()
+        for name, mtime, size in sorted(_scan(papers)):
+            digest.update(f"{name}\0{mtime}\0{size}\n".encode())
+        parts.append(digest.hexdigest())
     return "|".join(parts)
 
 
@@ -180,7 +193,14 @@ class Index:
 
     def _is_fresh(self, con: sqlite3.Connection) -> bool:
         rows = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        return rows.get("schema") == _SCHEMA_VERSION and rows.get("kb") == _kb_signature(self.kb)
+        if rows.get("schema") != _SCHEMA_VERSION or "count" not in rows:
+            return False
+        return rows.get("kb") == _kb_signature(self.kb, int(rows["count"]))
+
+    def errors(self) -> list[str]:
+        """One line for each record file that could not be read."""
+        con = self.open()
+        return [m for (m,) in con.execute("SELECT message FROM broken ORDER BY file")]
 
     def refresh(self, *, force: bool = False) -> IndexStatus:
         """Bring the index up to date with the record files; rebuild it when it cannot be read."""
@@ -226,18 +246,20 @@ class Index:
         known = {
             row[0]: (row[1], row[2], row[3]) for row in con.execute("SELECT file, mtime_ns, size, rowid FROM papers")
         }
+        broken = {row[0]: (row[1], row[2]) for row in con.execute("SELECT file, mtime_ns, size FROM broken")}
         seen: set[str] = set()
         changed: list[tuple[str, int, int]] = []
         for name, mtime, size in _scan(self.kb / "papers"):
             seen.add(name)
             old = known.get(name)
-            if old is None or old[:2] != (mtime, size):
+            if (old is None or old[:2] != (mtime, size)) and broken.get(name) != (mtime, size):
                 changed.append((name, mtime, size))
         errors: list[str] = []
         with con:
             for name in [n for n in known if n not in seen]:
                 _delete(con, known[name][2])
                 status.removed += 1
+            con.executemany("DELETE FROM broken WHERE file = ?", [(n,) for n in broken if n not in seen])
             if changed:
                 from vlmnotes.errors import RecordError
                 from vlmnotes.store import parse_record
@@ -249,15 +271,20 @@ class Index:
                         _delete(con, old[2])
                     try:
                         text = (self.kb / "papers" / name).read_text("utf-8")
-                        record = parse_record(text, f"kb/papers/{name}").model_dump(mode="json")
+                        record = parse_record(text, f"{self.kb.name}/papers/{name}").model_dump(mode="json")
                     except (OSError, UnicodeDecodeError, RecordError) as exc:
-                        errors.append(str(exc))
+                        message = str(exc) if isinstance(exc, RecordError) else f"{name}: cannot read ({exc})"
+                        errors.append(message)
+                        con.execute("INSERT OR REPLACE INTO broken VALUES (?,?,?,?)", (name, mtime, size, message))
                         continue
+                    con.execute("DELETE FROM broken WHERE file = ?", (name,))
                     _insert(con, name, mtime, size, record, aliases)
                     status.added += old is None
                     status.updated += old is not None
             if write_meta:
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('kb', ?)", (_kb_signature(self.kb),))
+                count = len(seen)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('count', ?)", (str(count),))
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('kb', ?)", (_kb_signature(self.kb, count),))
         status.errors = tuple(errors)
         return status
 
@@ -367,6 +394,13 @@ def _positive_terms(node: Node) -> list[Term]:
     return []
 
 
+class Results(NamedTuple):
+    """Search results, best first, and the record files that could not be read."""
+
+    hits: list[Hit]
+    errors: list[str]
+
+
 class Hit(NamedTuple):
     """A search result: the record as plain data and, when free text matched, a snippet."""
 
@@ -383,7 +417,7 @@ _SORTS = {
 
 def search(
     kb: Path, query: str | None, *, limit: int | None = None, sort: str | None = None, filters: Filters | None = None
-) -> list[Hit]:
+) -> Results:
     """Records matching a query and filters, best first (or in `sort` order: date, name, citations)."""
     node = combine(query, filters)
     params: list[Any] = []
@@ -412,8 +446,9 @@ def search(
         args.append(limit)
     try:
         rows = con.execute(sql, args).fetchall()
+        errors = index.errors()
     except sqlite3.OperationalError as exc:
         raise QueryError(f"query: the index cannot run '{query}' ({exc}); simplify it") from exc
     finally:
         index.close()
-    return [Hit(json.loads(rec), unspace_cjk(snip or "")) for rec, snip in rows]
+    return Results([Hit(json.loads(rec), unspace_cjk(snip or "")) for rec, snip in rows], errors)
