@@ -41,8 +41,9 @@ class _Groups:
 
 def _keys(cand: Candidate) -> list[str]:
     names = [cand.name, *cand.aliases, cand.title]
-    if cand.title:
-        # 'SPAE: Semantic Pyramid …' and 'Semantic Pyramid …' are the same title.
+    if cand.title and not cand.name:
+        # A nameless 'Semantic Pyramid …' may be 'SPAE: Semantic Pyramid …'; a named one joins by its name,
+        # so that 'X: Foo' and 'Y: Foo' (two papers, one subtitle) never meet.
         names.append(re.sub(r"^[^:：]{1,40}[:：]\s*", "", cand.title))
     keys = []
     for name in names:

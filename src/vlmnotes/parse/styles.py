@@ -31,6 +31,7 @@ from vlmnotes.parse.fields import (
     is_name_like,
     link_kind,
     name_from_title,
+    norm_key,
     split_name_parens,
 )
 from vlmnotes.parse.markdown import Block, Document, Inline, Link
@@ -186,10 +187,24 @@ def essay(ctx: Context) -> list[Candidate]:
         end = max([b.end_line for b in region] + [block.end_line])
         cand = ctx.new("essay", block, end)
         _name_and_title(cand, m[1])
-        # An essay names its paper in the heading or links it in its opening paragraph.
+        # An essay links its paper in the heading, in its opening paragraph, or anywhere in it by a link
+        # that names it (or names nothing: a bare URL); a link naming another paper is a mention.
+        names = {norm_key(n) for n in [cand.name, cand.title, *cand.aliases] if n}
         link = _paper_link(block.inline.links) or next(
             (lk for b in region[:1] for sub in b.walk() for lk in [_paper_link(sub.inline.links)] if lk), None
         )
+        if link is None:
+            link = next(
+                (
+                    lk
+                    for b in region
+                    for sub in b.walk()
+                    for lk in sub.inline.links
+                    if link_kind(lk.url) in ("paper", "pdf")
+                    and (_GENERIC_LINK_TEXT.match(lk.text) or norm_key(clean_title(lk.text)) in names)
+                ),
+                None,
+            )
         read_body(cand, region, ctx.vocab)
         ctx.claim([block, *region], cand)
         out.append(_finish(ctx, cand, link))
