@@ -7,6 +7,7 @@ missing or unreadable.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vlmnotes.errors import NoteReadError, VlmnotesError
+from vlmnotes.errors import NoteReadError, RecordError, VlmnotesError
 from vlmnotes.kb import (
     _CACHE_VERSION,
     CACHE_FILE,
@@ -26,7 +27,16 @@ from vlmnotes.kb import (
     note_files,
 )
 from vlmnotes.model import Paper
-from vlmnotes.store import LoadResult
+from vlmnotes.store import (
+    LoadResult,
+    Store,
+    atomic_write,
+    dump_record,
+    parse_record,
+    record_filename,
+    record_state,
+    value_hash,
+)
 
 
 @dataclass
@@ -143,69 +153,235 @@ def _apply_hand_edits(paper: Paper, old: Paper | None, remembered: dict[str, str
     return paper.model_copy(update=update)
 
 
+WRITTEN_FILE = Path(".cache") / "written.json"
+GROUPS_FILE = Path(".cache") / "groups.pickle"
+
+
+def _group_id(members: list[Any], note_sigs: dict[str, tuple[int, int]]) -> str:
+    """A group's identity: where each of its entries stands, in a note of a given time and size."""
+    parts = [(c.file, c.line, c.style, note_sigs.get(c.file)) for c in members]
+    return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
+
+
+class _GroupCache:
+    """Group id → (PaperKey before id de-duplication, relations hash, record hash) from the last build.
+
+    A group whose entries all sit unchanged in unchanged notes merges to the record it merged to
+    before, so the build skips merging it again unless its relations or its file changed.
+    """
+
+    def __init__(self, entries: dict[str, tuple[Any, str, str]]) -> None:
+        self.entries = entries
+
+    def get(self, group_id: str) -> tuple[Any, str, str] | None:
+        return self.entries.get(group_id)
+
+    @classmethod
+    def load(cls, path: Path) -> _GroupCache:
+        try:
+            with path.open("rb") as fh:
+                data = pickle.load(fh)
+            if data.get("version") == _CACHE_VERSION:
+                return cls(data["entries"])
+        except Exception:  # any unreadable cache is simply rebuilt
+            pass
+        return cls({})
+
+    def save(self, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as fh:
+                pickle.dump({"version": _CACHE_VERSION, "entries": self.entries}, fh)
+        except OSError:
+            pass
+
+
+def _read_written(config: Config) -> dict[str, list[Any]]:
+    """file name → [mtime_ns, size, hash of the generated record] as the last build left each record file."""
+    try:
+        data = json.loads((config.kb / WRITTEN_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size]
+
+
+class _OldRecords:
+    """The record files as they are, read only where needed: a file untouched since the last build
+    (same time and size) holds what that build wrote, so a 10k-paper rebuild reads almost none."""
+
+    def __init__(self, store: Store, written: dict[str, list[Any]]) -> None:
+        self.store = store
+        self.written = written
+        self.files = {p.name: _stat(p) for p in store.files()}
+        self.papers: dict[str, Paper] = {}
+        self.texts: dict[str, str] = {}
+        self.broken: dict[str, str] = {}
+
+    def untouched(self, name: str) -> bool:
+        stat = self.files.get(name)
+        return stat is not None and self.written.get(name, [None, None])[:2] == stat
+
+    def read(self, name: str) -> Paper | None:
+        """The record in a file (None if there is none or it is broken; broken ones are remembered)."""
+        if name in self.papers or name in self.broken or name not in self.files:
+            return self.papers.get(name)
+        path = self.store.papers_dir / name
+        shown = self.store.display(path)
+        try:
+            text = path.read_text("utf-8")
+            self.texts[name] = text
+            self.papers[name] = parse_record(text, shown)
+        except (OSError, UnicodeDecodeError) as exc:
+            self.broken[name] = f"{shown}: cannot read ({exc.__class__.__name__}); delete it to rebuild"
+        except RecordError as exc:
+            self.broken[name] = str(exc)
+        return self.papers.get(name)
+
+
 def run_build(config: Config, *, check: bool = False) -> BuildReport:
     """Bring kb/ up to date with the notes; with check, change nothing and report what would change."""
-    from vlmnotes.parse.merge import merge
-    from vlmnotes.store import Store, atomic_write, dump_record, record_state, value_hash
+    from vlmnotes.parse.merge import build_paper, dedupe_ids, group_candidates, paper_key, resolve_relations
 
     store = Store(config.kb)
     cache = ParseCache.load(config.kb / CACHE_FILE)
     collected = collect(config, cache)
-    papers = merge(collected.candidates)
-    existing = store.load()
+    groups = group_candidates(collected.candidates)
+    note_sigs = {name: (mtime, size) for name, mtime, size in collected.signature[1]}
+    group_cache = _GroupCache.load(config.kb / GROUPS_FILE)
+    group_ids = [_group_id(members, note_sigs) for members in groups]
+    built: dict[int, Paper] = {}
+    keys = []
+    for i, members in enumerate(groups):
+        entry = group_cache.get(group_ids[i])
+        if entry is None:
+            built[i] = build_paper(members)
+            keys.append(paper_key(built[i]))
+        else:
+            keys.append(entry[0])
+    final_ids = dedupe_ids([k.id for k in keys])
+    keys = [k._replace(id=final) for k, final in zip(keys, final_ids, strict=True)]
+    relations = resolve_relations(groups, keys)
     report = BuildReport(
-        papers=len(papers),
+        papers=len(groups),
         skipped=collected.skipped,
         reparsed=collected.reparsed,
         notes=len(collected.signature[1]),
     )
-    report.errors = list(existing.errors)
-    broken = {stem for stem in existing.texts if stem not in {p.id for p in existing.papers}}
-    old_by_id = {p.id: p for p in existing.papers}
+    old = _OldRecords(store, _read_written(config))
+    for name in old.files:  # hand-edited or broken files are read now, so their errors are reported
+        if not old.untouched(name):
+            old.read(name)
     state = store.read_state()
     new_state: dict[str, Any] = {}
+    written: dict[str, list[Any]] = {}
     writes: dict[Path, str] = {}
-    for paper in papers:
-        path = store.path_of(paper.id)
-        if path.stem in broken:
-            new_state[paper.id] = state.get(paper.id, {})
+    new_groups: dict[str, tuple[Any, str, str]] = {}
+    generated_names: set[str] = set()
+    for i, members in enumerate(groups):
+        paper_id = final_ids[i]
+        name = record_filename(paper_id)
+        path = store.papers_dir / name
+        generated_names.add(name)
+        rels = _quick_hash([r.model_dump() for r in relations[i]]) if relations[i] else ""
+        if name in old.broken:
+            new_state[paper_id] = state.get(paper_id, {})
             continue  # never overwrite a file the user broke: its edits would be lost
-        remembered = state.get(paper.id, {}).get("fields", {})
-        paper = _apply_hand_edits(paper, old_by_id.get(paper.id), remembered)
+        entry = group_cache.get(group_ids[i])
+        if (
+            entry is not None
+            and entry[1] == rels
+            and old.untouched(name)
+            and old.written[name][2] == entry[2]
+            and paper_id in state
+        ):
+            # The notes say what they said when this file was written, and nobody touched the file.
+            new_state[paper_id] = state[paper_id]
+            written[name] = old.written[name]
+            new_groups[group_ids[i]] = entry
+            continue
+        paper = built.get(i) or build_paper(members)
+        base_key = paper_key(paper)
+        paper.id = paper_id
+        paper.relations = relations[i]
+        generated = _quick_hash(paper.to_dict())
+        new_groups[group_ids[i]] = (base_key, rels, generated)
+        # A file untouched since this build's predecessor wrote it holds no new hand edit; it needs reading
+        # only when it carries pinned fields, whose values must be kept.
+        pinned_before = old.written.get(name, [0, 0, "", True])[3:4] != [False]
+        previous = old.read(name) if not old.untouched(name) or pinned_before else None
+        paper = _apply_hand_edits(paper, previous, state.get(paper.id, {}).get("fields", {}))
         text = dump_record(paper.to_dict())
         new_state[paper.id] = record_state(paper, text)
-        old_text = existing.texts.get(paper.id)
+        old_text = old.texts.get(name) if name in old.texts else (_read_text(path) if name in old.files else None)
         if old_text != text:
             writes[path] = text
             (report.changed if old_text is not None else report.created).append(store.display(path))
+        written[name] = [*(old.files.get(name) or [0, 0]), generated, bool(paper.pinned)]
     deletes: list[Path] = []
-    generated = {p.id for p in papers}
-    for old in existing.papers:
-        if old.id in generated:
+    for name in old.files:
+        if name in generated_names or name in old.broken:
             continue
-        path = store.path_of(old.id)
-        remembered = state.get(old.id)
-        untouched = remembered is not None and remembered.get("file") == value_hash(existing.texts.get(old.id))
-        if untouched and not old.pinned:
+        record = old.read(name)
+        if record is None:
+            continue
+        path = store.path_of(record.id)
+        remembered = state.get(record.id)
+        untouched = remembered is not None and remembered.get("file") == value_hash(old.texts.get(name))
+        if untouched and not record.pinned:
             deletes.append(path)
             report.deleted.append(store.display(path))
         else:
-            new_state[old.id] = remembered or {}
+            new_state[record.id] = remembered or {}
             report.kept.append(store.display(path))
+    report.errors = sorted(old.broken.values())
+    for items in (report.created, report.changed, report.deleted, report.kept):
+        items.sort()
     if check:
         return report
     try:
         for path, text in writes.items():
             atomic_write(path, text)
+            written[path.name][:2] = _stat(path) or [0, 0]
         for path in deletes:
             path.unlink(missing_ok=True)
-        if writes or deletes or not (config.kb / ".generated.json").exists():
+        if new_state != state or not (config.kb / ".generated.json").exists():
             store.write_state(new_state)
     except OSError as exc:
         raise VlmnotesError(f"{store.display(config.kb)}: cannot write the knowledge base ({exc.strerror})") from exc
     cache.save(config.kb / CACHE_FILE)
+    _GroupCache(new_groups).save(config.kb / GROUPS_FILE)
+    _save_json(config.kb / WRITTEN_FILE, written)
     _write_built_from(config, collected.signature)
     return report
+
+
+def _quick_hash(data: object) -> str:
+    """A fast hash of generated record data, for the build's own cache (repr is C-fast and stable here)."""
+    return hashlib.sha1(repr(data).encode("utf-8")).hexdigest()[:16]
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _save_json(path: Path, data: object) -> None:
+    """Write a cache file; failing to costs speed on the next build, never data."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
+    except OSError:
+        pass
 
 
 def load_current(config: Config) -> tuple[LoadResult, BuildReport | None]:

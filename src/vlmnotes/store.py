@@ -154,8 +154,12 @@ class Store:
 
     def files(self) -> Iterator[Path]:
         """Every record file, sorted."""
-        if self.papers_dir.is_dir():
-            yield from sorted(self.papers_dir.glob("*.yaml"))
+        try:
+            names = sorted(e.name for e in os.scandir(self.papers_dir) if e.name.endswith(".yaml") and e.is_file())
+        except OSError:
+            return
+        for name in names:
+            yield self.papers_dir / name
 
     def load(self) -> LoadResult:
         """Every record that loads; a broken file is reported and skipped, the others still load."""
@@ -190,8 +194,12 @@ class Store:
         return data if isinstance(data, dict) else {}
 
     def write_state(self, state: dict[str, Any]) -> None:
-        """Remember what this build wrote."""
-        atomic_write(self.root / STATE_FILE, json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        """Remember what this build wrote: a record a line, sorted, so that git diffs stay small."""
+        lines = [
+            json.dumps(key, ensure_ascii=False) + ": " + json.dumps(state[key], ensure_ascii=False, sort_keys=True)
+            for key in sorted(state)
+        ]
+        atomic_write(self.root / STATE_FILE, "{\n" + ",\n".join(lines) + "\n}\n")
 
 
 def record_state(paper: Paper, text: str) -> dict[str, Any]:

@@ -236,10 +236,12 @@ def split_name_parens(text: str) -> tuple[str, str | None]:
     return text.strip(), None
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def norm_key(text: str) -> str:
     """A comparison key for names and titles: NFKC, lower case, letters and digits only."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"[\W_]+", "", text)
+    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 def slugify(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from vlmnotes.model import SLOTS, Components, Conflict, ConflictValue, Links, Paper, Relation, Source
 from vlmnotes.parse.entry import EXPLICIT, Candidate
@@ -210,52 +211,78 @@ def build_paper(members: list[Candidate]) -> Paper:
     )
 
 
-def _resolve_relations(groups: list[list[Candidate]], papers: list[Paper]) -> None:
-    by_name: dict[str, Paper] = {}
-    for paper in papers:
-        for name in [paper.name, *paper.aliases, paper.arxiv_id]:
-            key = norm_key(name or "")
-            if key and key not in by_name:
-                by_name[key] = paper
-    for members, paper in zip(groups, papers, strict=True):
-        own = {norm_key(n) for n in [paper.name, *paper.aliases] if n}
+class PaperKey(NamedTuple):
+    """What relations are resolved against: a record's id and the names it answers to."""
+
+    id: str
+    name: str | None
+    aliases: tuple[str, ...]
+    arxiv_id: str | None
+
+
+def paper_key(paper: Paper) -> PaperKey:
+    """The PaperKey of a record."""
+    return PaperKey(paper.id, paper.name, tuple(paper.aliases), paper.arxiv_id)
+
+
+def dedupe_ids(ids: list[str]) -> list[str]:
+    """Ids made unique in order: a second 'clip' becomes 'clip-2'."""
+    seen: dict[str, int] = {}
+    out = []
+    for paper_id in ids:
+        if paper_id in seen:
+            seen[paper_id] += 1
+            out.append(f"{paper_id}-{seen[paper_id]}")
+        else:
+            seen[paper_id] = 1
+            out.append(paper_id)
+    return out
+
+
+def resolve_relations(groups: list[list[Candidate]], keys: list[PaperKey]) -> list[list[Relation]]:
+    """The relations of each group's record, stated by its own or by other entries, targets resolved to ids."""
+    by_name: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        for name in [key.name, *key.aliases, key.arxiv_id]:
+            k = norm_key(name or "")
+            if k and k not in by_name:
+                by_name[k] = i
+    out: list[list[Relation]] = [[] for _ in keys]
+    for i, members in enumerate(groups):
+        own = {norm_key(n) for n in [keys[i].name, *keys[i].aliases] if n}
         for cand in members:
             for claim, line in cand.relations:
-                subject = paper
+                subject = i
                 if claim.subject and norm_key(claim.subject) not in own:
                     other = by_name.get(norm_key(claim.subject))
                     if other is None:
                         continue
                     subject = other
                 target = by_name.get(norm_key(claim.target_arxiv or claim.target))
-                if target is subject or norm_key(claim.target) in ({norm_key(subject.name or "")} - {""}):
+                if target == subject or norm_key(claim.target) in ({norm_key(keys[subject].name or "")} - {""}):
                     continue
                 if target is None and claim.type == "uses":  # an unknown "from X" is too weak to keep
                     continue
                 rel = Relation(
                     type=claim.type,
                     target=claim.target,
-                    target_id=target.id if target else None,
+                    target_id=keys[target].id if target is not None else None,
                     evidence=claim.evidence,
                     source=f"{cand.file}:{line}",
                 )
                 if not any(
-                    (r.type, r.target_id or r.target) == (rel.type, rel.target_id or rel.target)
-                    for r in subject.relations
+                    (r.type, r.target_id or r.target) == (rel.type, rel.target_id or rel.target) for r in out[subject]
                 ):
-                    subject.relations.append(rel)
+                    out[subject].append(rel)
+    return out
 
 
 def merge(cands: list[Candidate]) -> list[Paper]:
     """One Paper per paper in the candidates, with unique ids and resolved relations, sorted by id."""
     groups = group_candidates(cands)
     papers = [build_paper(g) for g in groups]
-    seen: dict[str, int] = {}
-    for paper in papers:
-        if paper.id in seen:
-            seen[paper.id] += 1
-            paper.id = f"{paper.id}-{seen[paper.id]}"
-        else:
-            seen[paper.id] = 1
-    _resolve_relations(groups, papers)
+    for paper, paper_id in zip(papers, dedupe_ids([p.id for p in papers]), strict=True):
+        paper.id = paper_id
+    for paper, relations in zip(papers, resolve_relations(groups, [paper_key(p) for p in papers]), strict=True):
+        paper.relations = relations
     return sorted(papers, key=lambda p: p.id)
