@@ -500,6 +500,115 @@ def stats(
         raise typer.Exit(1)
 
 
+class LintFormat(str, Enum):
+    full = "full"
+    concise = "concise"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+LINT_HELP = """
+Configuration: [tool.vlmnotes.lint] in pyproject.toml or [lint] in .vlmnotes.toml beside the notes, with
+select, ignore, extend-select (codes or prefixes such as VN5), per-file-ignores and severity; options here
+win. Inline: <!-- vlmnotes-disable VN301 -->, vlmnotes-enable, vlmnotes-disable-next-line, vlmnotes-disable-file.
+
+Exit codes: 0 clean or only warnings/info (see --fail-on), 1 findings at or above --fail-on, 2 usage or I/O error.
+"""
+
+
+@app.command(epilog=LINT_HELP)
+def lint(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Note files or folders (default: the notes folder).")
+    ] = None,
+    fmt: Annotated[
+        LintFormat, typer.Option("--format", "-f", help="full, concise, json, github or sarif.")
+    ] = LintFormat.full,
+    select: Annotated[str | None, typer.Option("--select", help="Only these codes or prefixes (VN1,VN501).")] = None,
+    ignore: Annotated[str | None, typer.Option("--ignore", help="Leave out these codes or prefixes.")] = None,
+    extend_select: Annotated[str | None, typer.Option("--extend-select", help="Add codes to the selection.")] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes in place.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a diff; change nothing.")] = False,
+    unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Apply unsafe fixes too.")] = False,
+    statistics: Annotated[bool, typer.Option("--statistics", help="Count findings by rule.")] = False,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that fails the run.")] = FailOn.error,
+    list_rules: Annotated[bool, typer.Option("--list", help="List the rules and exit.")] = False,
+    explain_code: Annotated[str | None, typer.Option("--explain", help="Explain one rule and exit.")] = None,
+) -> None:
+    """Check note files for what makes a note wrong or unreadable: links, arXiv ids, dates, fields, Markdown.
+
+    Example: vlmnotes lint notes/ --format github
+    """
+    from vlmnotes.lint import find_config, run, selection_from, severity_at_least
+    from vlmnotes.lint import report as rep
+    from vlmnotes.lint.registry import RULES
+
+    if list_rules:
+        sys.stdout.write(rep.rule_list())
+        return
+    if explain_code:
+        code = explain_code.strip().upper()
+        if code not in RULES:
+            raise _fail(f"no rule '{explain_code}'; `vlmnotes lint --list` shows the codes", 2)
+        sys.stdout.write(rep.explain(code))
+        return
+    targets = list(paths or []) or list(_guard(_config).notes)
+    found = _guard(lambda: find_config(targets[0]))
+    selection = _guard(lambda: selection_from(found[1] if found else None, str(found[0]) if found else ""))
+    cli_codes = _guard(lambda: _lint_codes(select, ignore, extend_select))
+    if cli_codes[0] is not None:
+        selection.select = cli_codes[0]
+    selection.ignore += cli_codes[1]
+    selection.extend_select += cli_codes[2]
+    result = _guard(lambda: run(targets, selection, fix=fix, unsafe=unsafe_fixes, diff=diff))
+    for line in result.errors:
+        _say(f"error: {line}")
+    if diff:
+        sys.stdout.write("".join(result.diffs))
+    elif fmt is LintFormat.json:
+        sys.stdout.write(rep.as_json(result.findings))
+    elif fmt is LintFormat.github:
+        sys.stdout.write(rep.github(result.findings))
+    elif fmt is LintFormat.sarif:
+        sys.stdout.write(rep.sarif(result.findings, Path.cwd()))
+    elif fmt is LintFormat.concise:
+        sys.stdout.write(rep.concise(result.findings))
+    else:
+        sources = {f.path: Path(f.path).read_text("utf-8", errors="replace").split("\n") for f in result.findings}
+        sys.stdout.write(rep.full(result.findings, sources))
+    if statistics:
+        sys.stdout.write(rep.statistics(result.findings))
+    if fmt in (LintFormat.full, LintFormat.concise) and not diff:
+        fixed = sum(result.fixed.values())
+        fixable = sum(1 for f in result.findings if f.fix is not None and (f.fix.safe or unsafe_fixes))
+        summary = f"{len(result.findings)} finding(s) in {result.files} file(s)"
+        summary += f", {fixed} fixed" if fix else (f", {fixable} fixable with --fix" if fixable else "")
+        _say(summary)
+    if result.errors:
+        raise typer.Exit(2)
+    if any(severity_at_least(f.severity, fail_on.value) for f in result.findings):
+        raise typer.Exit(1)
+
+
+def _lint_codes(
+    select: str | None, ignore: str | None, extend: str | None
+) -> tuple[list[str] | None, list[str], list[str]]:
+    from vlmnotes.lint import _codes
+
+    return (
+        _codes(select, "--select") if select else None,
+        _codes(ignore, "--ignore") if ignore else [],
+        _codes(extend, "--extend-select") if extend else [],
+    )
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a paper record (the file schemas/paper.schema.json).

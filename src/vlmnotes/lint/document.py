@@ -1,0 +1,125 @@
+"""A note file as the lint rules see it: raw lines, markdown-it tokens, the block tree, the paper entries
+the parser recognises, which lines are code, and the suppression comments in it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from markdown_it.token import Token
+
+from vlmnotes.parse.entry import Candidate
+from vlmnotes.parse.markdown import Document, markdown_parser, parse_document
+from vlmnotes.parse.styles import extract
+from vlmnotes.vocab import Vocabulary
+
+_SUPPRESS = re.compile(r"<!--\s*vlmnotes-(disable-next-line|disable-file|disable|enable)\b([^>]*?)-->")
+
+
+@dataclass
+class Suppression:
+    """One `<!-- vlmnotes-disable… -->` comment."""
+
+    kind: str
+    codes: tuple[str, ...]  # empty: every rule
+    line: int
+    column: int
+    used: bool = False
+
+    def covers(self, code: str) -> bool:
+        return not self.codes or any(code.startswith(c) for c in self.codes)
+
+
+@dataclass
+class TextRun:
+    """A piece of inline content outside code: its text, the line it starts on, and its token type."""
+
+    line: int
+    text: str
+    kind: str  # text | html_inline | code_inline
+
+
+@dataclass
+class LintDocument:
+    """Everything the rules need about one note file."""
+
+    path: str  # as shown in findings
+    text: str
+    vocab: Vocabulary
+    lines: list[str] = field(init=False)
+    tokens: list[Token] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lines = self.text.split("\n")
+        self.tokens = markdown_parser().parse(self.text)
+
+    @cached_property
+    def doc(self) -> Document:
+        """The block tree the parser works on."""
+        return parse_document(self.path, self.text)
+
+    @cached_property
+    def entries(self) -> list[Candidate]:
+        """The paper entries the parser recognises in this file."""
+        return extract(self.doc, self.vocab)
+
+    @cached_property
+    def code_lines(self) -> set[int]:
+        """1-based lines inside code fences, indented code, HTML blocks and front matter."""
+        out: set[int] = set()
+        for tok in self.tokens:
+            if tok.type in ("fence", "code_block", "html_block", "front_matter") and tok.map:
+                out.update(range(tok.map[0] + 1, tok.map[1] + 1))
+        return out
+
+    def line(self, number: int) -> str:
+        """The raw text of a 1-based line ('' past the end)."""
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+    def runs(self) -> Iterator[TextRun]:
+        """Inline text, inline HTML and code spans, each with the line it sits on."""
+        for tok in self.tokens:
+            if tok.type != "inline" or not tok.map:
+                continue
+            line = tok.map[0] + 1
+            for child in tok.children or []:
+                if child.type in ("softbreak", "hardbreak"):
+                    line += 1
+                elif child.type in ("text", "html_inline", "code_inline"):
+                    yield TextRun(line, child.content, child.type)
+                    line += child.content.count("\n")
+
+    def column_of(self, line: int, needle: str, start: int = 0) -> int:
+        """1-based column of `needle` on a line (1 when not found)."""
+        at = self.line(line).find(needle, start)
+        return at + 1 if at >= 0 else 1
+
+    @cached_property
+    def suppressions(self) -> list[Suppression]:
+        """Every suppression comment in the file, in order."""
+        out = []
+        for i, raw in enumerate(self.lines, 1):
+            for m in _SUPPRESS.finditer(raw):
+                codes = tuple(c for c in re.split(r"[\s,]+", m[2].strip()) if c)
+                out.append(Suppression(m[1], codes, i, m.start() + 1))
+        return out
+
+    def suppressed(self, code: str, line: int) -> bool:
+        """True when a comment turns `code` off at `line` (and marks that comment used)."""
+        active: Suppression | None = None
+        for s in self.suppressions:
+            if not s.covers(code):
+                continue
+            if s.kind == "disable-file" or (s.kind == "disable-next-line" and s.line + 1 == line):
+                s.used = True
+                return True
+            if s.line < line and s.kind == "disable":
+                active = s
+            elif s.line < line and s.kind == "enable":
+                active = None
+        if active is not None:
+            active.used = True
+            return True
+        return False
