@@ -38,6 +38,7 @@ TEXT_FIELDS = {
 EXACT_FIELDS = {"status", "arxiv", "id"}
 NUMBER_FIELDS = {"year", "citations"}
 FIELDS = sorted([*TEXT_FIELDS, *EXACT_FIELDS, *NUMBER_FIELDS])
+MAX_DEPTH = 100  # parentheses and NOTs; deeper is refused before Python's own recursion limit
 
 
 class QueryError(UsageError):
@@ -110,6 +111,7 @@ class _Parser:
         self.query = query
         self.toks = _lex(query)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -148,6 +150,15 @@ class _Parser:
         return parts[0] if len(parts) == 1 else And(tuple(parts))
 
     def unary(self) -> Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise self.error(self.peek(), f"nested deeper than {MAX_DEPTH} levels; simplify the query")
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> Node:
         tok = self.peek()
         if tok is None:
             raise self.error(tok, "a term is missing")

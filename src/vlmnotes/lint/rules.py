@@ -150,18 +150,20 @@ def duplicate_paper(doc: LintDocument) -> Iterator[Finding]:
     Bad:  - [CLIP](https://arxiv.org/abs/2103.00020) … and later again - [CLIP](https://arxiv.org/abs/2103.00020)
     Good: one entry, with everything said about the paper under it
     """
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     for entry in doc.entries:
-        if entry.passing:
+        # A footnote definition is where a citation points, not a second entry.
+        if entry.passing or entry.style == "footnote":
             continue
-        for key in [entry.arxiv_id, norm_key(entry.title or "") or None]:
+        name = _label(entry.name, entry.title, entry.where)
+        for key, what in [(entry.arxiv_id, f"arXiv id {entry.arxiv_id}"), (norm_key(entry.title or ""), "title")]:
             if not key:
                 continue
-            if key in seen and seen[key] != entry.line:
-                name = _label(entry.name, entry.title, entry.where)
-                yield Finding("VN106", f"'{name}' is already listed at line {seen[key]} of this file", entry.line)
+            if key in seen and seen[key][0] != entry.line:
+                line, other = seen[key]
+                yield Finding("VN106", f"'{name}' has the same {what} as '{other}' at line {line}", entry.line)
                 break
-            seen.setdefault(key, entry.line)
+            seen.setdefault(key, (entry.line, name))
 
 
 def duplicate_across_files(docs: list[LintDocument]) -> Iterator[Finding]:
@@ -392,6 +394,8 @@ def venue_alias(doc: LintDocument) -> Iterator[Finding]:
             continue
         for m in pattern.finditer(raw):
             new = renames[m[1]]
+            if raw[: m.end()].endswith(new):
+                continue  # 'MM' inside 'ACM MM' is already the new name
             yield Finding(
                 "VN306",
                 f"venue '{m[1]}' is now called '{new}'",

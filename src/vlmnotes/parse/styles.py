@@ -274,6 +274,7 @@ def _card_field(ctx: Context, cand: Candidate, item: Block) -> None:
     label, rest = (m[1].strip(), m[2].strip()) if m else ("", text)
     low = label.lower()
     if low in _AUTHOR_LABELS:
+        rest = re.sub(r"\s*(?:等人?|et\s+al\.?)\s*$", "", rest)  # "A、B 等" / "A, B et al.": the rest unnamed
         cand.authors = [a.strip() for a in re.split(r"\s*(?:[、,，;；]|\band\b)\s*", rest) if a.strip()]
     elif low in _DATE_LABELS:
         found = find_date(rest)
