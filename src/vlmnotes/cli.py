@@ -256,13 +256,19 @@ def _emit(records: list[dict[str, object]], fmt: OutFormat, snippets: list[str] 
         out.print(render.records_table(records, snippets))
 
 
-def _run_search(query: str | None, filters: object, limit: int | None, sort: SortKey | None) -> list[object]:
+def _run_search(
+    query: str | None, filters: object, limit: int | None, sort: SortKey | None, snippets: bool = False
+) -> list[object]:
     from vlmnotes.index import search as run_search
     from vlmnotes.query import Filters
 
     kb = _fresh_kb()
     assert isinstance(filters, Filters)
-    results = _guard(lambda: run_search(kb, query, limit=limit, sort=sort.value if sort else None, filters=filters))
+    results = _guard(
+        lambda: run_search(
+            kb, query, limit=limit, sort=sort.value if sort else None, filters=filters, snippets=snippets
+        )
+    )
     for line in results.errors:
         _say(f"error: {line}")
     state.broken = bool(results.errors)
@@ -302,9 +308,11 @@ def search(
 
     Examples: vlmnotes search CLIP · vlmnotes search 'llm:Qwen year:>=2023' · vlmnotes search 双流 -f json
     """
-    from vlmnotes.query import Filters
+    from vlmnotes.query import Filters, parse_query
 
-    hits = _run_search(query, Filters(), limit, sort)
+    _guard(lambda: parse_query(query))  # an empty or malformed query is a usage error before any work
+    table = fmt is OutFormat.table and sys.stdout.isatty()  # snippets only show in the terminal table
+    hits = _run_search(query, Filters(), limit, sort, snippets=table)
     _emit([h.record for h in hits], fmt, [h.snippet for h in hits], pager)  # type: ignore[attr-defined]
     if not hits or state.broken:
         raise typer.Exit(1)

@@ -416,39 +416,90 @@ _SORTS = {
 
 
 def search(
-    kb: Path, query: str | None, *, limit: int | None = None, sort: str | None = None, filters: Filters | None = None
+    kb: Path,
+    query: str | None,
+    *,
+    limit: int | None = None,
+    sort: str | None = None,
+    filters: Filters | None = None,
+    snippets: bool = True,
 ) -> Results:
-    """Records matching a query and filters, best first (or in `sort` order: date, name, citations)."""
+    """Records matching a query and filters, best first (or in `sort` order: date, name, citations).
+
+    An index that turns out to be damaged while it is read is rebuilt from the YAML, and asked again.
+    """
+    try:
+        return _search(kb, query, limit=limit, sort=sort, filters=filters, snippets=snippets)
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"query: the index cannot run this query ({exc}); simplify it") from exc
+    except sqlite3.DatabaseError:  # damaged pages ("database disk image is malformed")
+        Index(kb).refresh(force=True)
+        return _search(kb, query, limit=limit, sort=sort, filters=filters, snippets=snippets)
+
+
+def _search(
+    kb: Path,
+    query: str | None,
+    *,
+    limit: int | None = None,
+    sort: str | None = None,
+    filters: Filters | None = None,
+    snippets: bool = True,
+) -> Results:
+    """Search a current index: rank first, then read the records (and snippets) of the rows kept only.
+
+    A common word may match half the papers, and only the first `limit` are shown.
+    """
     node = combine(query, filters)
     params: list[Any] = []
-    where = _sql(node, params) if node is not None else "1"
     terms = _positive_terms(node) if node is not None else []
+    # A query of one free-text or field term needs no second pass over the index: the ranking join is it.
+    single = isinstance(node, Term)
+    where = "1" if node is None or single else _sql(node, params)
     index = Index(kb)
     con = index.open()
     weights = ", ".join(str(w) for _, w in COLUMNS)
+    rank_match = " OR ".join(f"({_term_match(t)})" for t in terms)
     if terms:
-        rank_match = " OR ".join(f"({_term_match(t)})" for t in terms)
         exact = [name_key(t.text) for t in terms if not t.field]
         exact_sql = " OR ".join("instr(p.name_keys, ?) > 0" for _ in exact) or "0 = 1"
         order = _SORTS[sort] if sort else f"({exact_sql}) DESC, r.score, COALESCE(p.date, '9999')"
+        join = "JOIN" if single else "LEFT JOIN"
         sql = (
-            f"WITH r AS (SELECT rowid, bm25(fts, {weights}) AS score,"
-            f" snippet(fts, -1, char(2), char(3), '…', 12) AS snip FROM fts WHERE fts MATCH ?)"
-            f" SELECT p.record, r.snip FROM papers p LEFT JOIN r ON r.rowid = p.rowid WHERE {where}"
-            f" ORDER BY {order}"
+            f"SELECT p.rowid FROM papers p {join} (SELECT rowid, bm25(fts, {weights}) AS score FROM fts"
+            f" WHERE fts MATCH ?) r ON r.rowid = p.rowid WHERE {where} ORDER BY {order}"
         )
         args = [rank_match, *params] + ([] if sort else [f"|{k}|" for k in exact])
     else:
-        sql = f"SELECT p.record, '' FROM papers p WHERE {where} ORDER BY {_SORTS[sort or 'date']}"
+        sql = f"SELECT p.rowid FROM papers p WHERE {where} ORDER BY {_SORTS[sort or 'date']}"
         args = params
     if limit:
         sql += " LIMIT ?"
         args.append(limit)
     try:
-        rows = con.execute(sql, args).fetchall()
+        rowids = [r for (r,) in con.execute(sql, args)]
+        records = _fetch(con, "SELECT rowid, record FROM papers WHERE rowid IN ({})", rowids)
+        snips: dict[int, str] = {}
+        if snippets and terms and rowids:
+            snips = _fetch(
+                con,
+                "SELECT rowid, snippet(fts, -1, char(2), char(3), '…', 12) FROM fts"
+                " WHERE fts MATCH ? AND rowid IN ({})",
+                rowids,
+                [rank_match],
+            )
         errors = index.errors()
-    except sqlite3.OperationalError as exc:
-        raise QueryError(f"query: the index cannot run '{query}' ({exc}); simplify it") from exc
     finally:
         index.close()
-    return Results([Hit(json.loads(rec), unspace_cjk(snip or "")) for rec, snip in rows], errors)
+    hits = [Hit(json.loads(records[r]), unspace_cjk(snips.get(r) or "")) for r in rowids if r in records]
+    return Results(hits, errors)
+
+
+def _fetch(con: sqlite3.Connection, sql: str, rowids: list[int], before: list[Any] | None = None) -> dict[int, Any]:
+    """rowid → value for a query over a list of rowids (in chunks, under SQLite's parameter limit)."""
+    out: dict[int, Any] = {}
+    for start in range(0, len(rowids), 900):
+        chunk = rowids[start : start + 900]
+        query = sql.format(",".join("?" * len(chunk)))
+        out.update(con.execute(query, [*(before or []), *chunk]).fetchall())
+    return out
