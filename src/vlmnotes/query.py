@@ -118,7 +118,8 @@ class _Parser:
 
     def error(self, tok: _Tok | None, message: str) -> QueryError:
         where = f"column {tok.col}" if tok else "the end"
-        return QueryError(f"query: {message} at {where}: {self.query}")
+        shown = self.query if len(self.query) <= 80 else self.query[:77] + "..."
+        return QueryError(f"query: {message} at {where}: {shown}")
 
     def parse(self) -> Node:
         if not self.toks:
