@@ -217,6 +217,13 @@ def _load() -> "LoadResult":
     return result
 
 
+def _report_broken(kb: Path) -> None:
+    from vlmnotes.index import broken_records
+
+    for line in broken_records(kb):
+        _say(f"error: {line}")
+
+
 def _fresh_kb() -> Path:
     """The knowledge-base folder, rebuilt first if a note changed since the last build."""
     from vlmnotes.kb import build as run_build
@@ -360,16 +367,18 @@ def show(
     Example: vlmnotes show BLIP-2
     """
     from vlmnotes import formats, render
-    from vlmnotes.kb import find_paper
+    from vlmnotes.index import lookup
+    from vlmnotes.model import Paper
 
-    result = _load()
-    found = _guard(lambda: find_paper(result.papers, paper))
+    kb = _fresh_kb()
+    record = _guard(lambda: lookup(kb, paper))
+    _report_broken(kb)
     if fmt is ListFormat.json:
-        sys.stdout.write(formats.records_json([found.model_dump(mode="json")]))
+        sys.stdout.write(formats.records_json([record]))
     elif fmt is ListFormat.yaml:
-        sys.stdout.write(formats.records_yaml([found.model_dump(mode="json")]))
+        sys.stdout.write(formats.records_yaml([record]))
     else:
-        _out().print(render.paper_panel(found))
+        _out().print(render.paper_panel(Paper.model_validate(record)))
 
 
 class TimelineFormat(str, Enum):
@@ -456,16 +465,14 @@ def compare(
     Example: vlmnotes compare BLIP-2 Qwen-VL LLaVA
     """
     from vlmnotes import formats, render
-    from vlmnotes.kb import find_paper
+    from vlmnotes.index import lookup
     from vlmnotes.timeline import compare_md
 
     if len(papers) < 2:
         raise _fail("compare needs two or more papers, e.g. vlmnotes compare BLIP-2 Qwen-VL", 2)
-    result = _load()
-    records = []
-    for name in papers:
-        found = _guard(partial(find_paper, result.papers, name))
-        records.append(found.model_dump(mode="json"))
+    kb = _fresh_kb()
+    records = [_guard(partial(lookup, kb, name)) for name in papers]
+    _report_broken(kb)
     if fmt is CompareFormat.json:
         sys.stdout.write(formats.records_json(records))
     elif fmt is CompareFormat.md or not sys.stdout.isatty():

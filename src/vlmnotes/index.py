@@ -503,3 +503,60 @@ def _fetch(con: sqlite3.Connection, sql: str, rowids: list[int], before: list[An
         query = sql.format(",".join("?" * len(chunk)))
         out.update(con.execute(query, [*(before or []), *chunk]).fetchall())
     return out
+
+
+def lookup(kb: Path, query: str) -> dict[str, Any]:
+    """The record a user means by a name, alias, id, arXiv id (any URL form) or title; NotFoundError with
+    the closest names otherwise."""
+    from difflib import get_close_matches
+
+    from vlmnotes.errors import NotFoundError
+    from vlmnotes.parse.fields import arxiv_id_from_url
+
+    wanted = query.strip()
+    arxiv = arxiv_id_from_url(wanted)
+    if arxiv is None and re.fullmatch(r"\d{4}\.\d{4,5}(?:v\d+)?", wanted):
+        arxiv = wanted.split("v")[0]
+    key = name_key(wanted)
+    index = Index(kb)
+    con = index.open()
+    try:
+        row = con.execute(
+            "SELECT record FROM papers WHERE id = ? OR arxiv_id = ? OR arxiv_id = ? ORDER BY id = ? DESC LIMIT 1",
+            (wanted, wanted, arxiv or "", wanted),
+        ).fetchone()
+        if row is None and key:
+            row = con.execute(
+                "SELECT record FROM papers WHERE instr(name_keys, ?) > 0 ORDER BY name_keys LIKE ? DESC LIMIT 1",
+                (f"|{key}|", f"|{key}|%"),
+            ).fetchone()
+        if row is None and key and len(wanted) > 3:
+            for (record,) in con.execute(
+                "SELECT p.record FROM papers p JOIN fts ON fts.rowid = p.rowid WHERE fts MATCH ?",
+                (f"title : {_match_string(wanted, prefix=False)}",),
+            ):
+                if name_key(json.loads(record).get("title") or "") == key:
+                    row = (record,)
+                    break
+        if row is not None:
+            return dict(json.loads(row[0]))
+        names = [n for (n,) in con.execute("SELECT DISTINCT name FROM papers WHERE name IS NOT NULL")]
+    except QueryError:
+        names = []
+    finally:
+        index.close()
+    close = get_close_matches(wanted, names, n=3, cutoff=0.6)
+    if not close:
+        lowered = {n.lower(): n for n in names}
+        close = [lowered[n] for n in get_close_matches(wanted.lower(), list(lowered), n=3, cutoff=0.6)]
+    hint = f"; did you mean {', '.join(close)}?" if close else "; `vlmnotes list` shows every paper"
+    raise NotFoundError(f"no paper matches '{query}'{hint}")
+
+
+def broken_records(kb: Path) -> list[str]:
+    """One line for each record file the index could not read."""
+    index = Index(kb)
+    try:
+        return index.errors()
+    finally:
+        index.close()
