@@ -58,12 +58,12 @@ class LintDocument:
     @cached_property
     def doc(self) -> Document:
         """The block tree the parser works on."""
-        return parse_document(self.path, self.text)
+        return parse_document(self.path, self.text, self.tokens)
 
     @cached_property
     def entries(self) -> list[Candidate]:
         """The paper entries the parser recognises in this file."""
-        return extract(self.doc, self.vocab)
+        return extract(self.doc, self.vocab, light=True)
 
     @cached_property
     def code_lines(self) -> set[int]:

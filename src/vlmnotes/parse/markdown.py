@@ -196,9 +196,10 @@ def _read_front_matter(content: str) -> tuple[dict[str, Any], str | None]:
     return (data if isinstance(data, dict) else {}), None
 
 
-def parse_document(path: str, text: str) -> Document:
-    """Parse note text into a Document."""
-    tokens = markdown_parser().parse(text)
+def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> Document:
+    """Parse note text into a Document (reusing `tokens` when the caller already has them)."""
+    if tokens is None:
+        tokens = markdown_parser().parse(text)
     lines = text.split("\n")
     blocks: list[Block] = []
     stack: list[Block] = []  # open list items and footnotes

@@ -55,6 +55,7 @@ class Context:
     tags: dict[int, list[str]] = field(default_factory=dict)
     venues: dict[int, tuple[str, int]] = field(default_factory=dict)
     hosts: dict[int, Candidate] = field(default_factory=dict)  # body block → the entry it belongs to
+    light: bool = False
 
     def __post_init__(self) -> None:
         stack: list[tuple[int, str, tuple[str, int] | None]] = []
@@ -118,6 +119,18 @@ class Context:
 
 
 Extractor = Callable[[Context], list[Candidate]]
+
+
+def _body(ctx: Context, cand: Candidate, blocks: list[Block], with_orgs: bool = False) -> None:
+    """Read an entry's body (components, sections, relations), unless the context is light."""
+    if not ctx.light:
+        read_body(cand, blocks, ctx.vocab, with_orgs=with_orgs)
+
+
+def _inline(ctx: Context, cand: Candidate, inline: Inline, text: str, *, with_orgs: bool) -> None:
+    """Read part of an entry's own line, unless the context is light."""
+    if not ctx.light:
+        read_inline(cand, inline, text, ctx.vocab, with_orgs=with_orgs)
 
 
 def _finish(ctx: Context, cand: Candidate, link: Link | None) -> Candidate:
@@ -205,7 +218,7 @@ def essay(ctx: Context) -> list[Candidate]:
                 ),
                 None,
             )
-        read_body(cand, region, ctx.vocab)
+        _body(ctx, cand, region)
         ctx.claim([block, *region], cand)
         out.append(_finish(ctx, cand, link))
     return out
@@ -257,7 +270,7 @@ def review_card(ctx: Context) -> list[Candidate]:
         _name_and_title(cand, heading_text)
         for item in items:
             _card_field(ctx, cand, item)
-        read_body(cand, region, ctx.vocab)
+        _body(ctx, cand, region)
         link = _paper_link(block.inline.links) or next(
             (lk for b in items for lk in [_paper_link(b.inline.links)] if lk), None
         )
@@ -334,7 +347,7 @@ def bracket_list(ctx: Context) -> list[Candidate]:
             cand.title = title
         for lk in later:
             cand.add_link(lk.url)
-        read_body(cand, block.children, ctx.vocab)
+        _body(ctx, cand, block.children)
         ctx.claim([block], cand)
         out.append(_finish(ctx, cand, first))
     return out
@@ -360,13 +373,13 @@ def dated_bullet(ctx: Context) -> list[Candidate]:
         cand.set_date(found.iso, EXPLICIT)
         _name_and_title(cand, link.text)
         remark = inline.text[link.end :].split("\n")[0]
-        read_inline(cand, inline, remark.strip(" ]:："), ctx.vocab, with_orgs=True)
+        _inline(ctx, cand, inline, remark.strip(" ]:："), with_orgs=True)
         first_child = block.children[0] if block.children else None
         if first_child is not None and first_child.kind == "item":
             guess = _leading_name(first_child.inline.text)
             if guess and cand.name is None and not first_child.inline.links:
                 cand.set_name(guess, GUESSED)
-        read_body(cand, block.children, ctx.vocab, with_orgs=True)
+        _body(ctx, cand, block.children, with_orgs=True)
         ctx.claim([block], cand)
         out.append(_finish(ctx, cand, link))
     return out
@@ -415,8 +428,8 @@ def checklist(ctx: Context) -> list[Candidate]:
         by = re.search(r"et al\.?,?\s*((?:19|20)\d{2})\b", remark)
         if by:
             cand.set_date(by[1], DERIVED)
-        read_inline(cand, inline, remark.strip(" -–:："), ctx.vocab, with_orgs=True)
-        read_body(cand, block.children, ctx.vocab, with_orgs=True)
+        _inline(ctx, cand, inline, remark.strip(" -–:："), with_orgs=True)
+        _body(ctx, cand, block.children, with_orgs=True)
         ctx.claim([block], cand)
         out.append(_finish(ctx, cand, link if link and link_kind(link.url) in ("paper", "pdf") else None))
         if link is not None and link_kind(link.url) not in ("paper", "pdf"):
@@ -462,9 +475,9 @@ def generic(ctx: Context) -> list[Candidate]:
             if not cand.passing:
                 _read_bold(cand, inline, link, start, end)
             if not cand.passing:
-                read_inline(cand, inline, line_text[link.end - start :], ctx.vocab, with_orgs=True)
+                _inline(ctx, cand, inline, line_text[link.end - start :], with_orgs=True)
                 if block.kind == "item" and start == 0:
-                    read_body(cand, block.children, ctx.vocab, with_orgs=True)
+                    _body(ctx, cand, block.children, with_orgs=True)
                     ctx.claim(block.children, cand)
             for other in links:
                 if other is not link and not other.image:
@@ -509,7 +522,7 @@ def _generic_heading(ctx: Context, block: Block, link: Link) -> Candidate:
     cand = ctx.new("heading", block, end)
     _name_and_title(cand, link.text if not _GENERIC_LINK_TEXT.match(link.text) else block.inline.text)
     _read_line_fields(ctx, cand, block.inline.text[link.end :])
-    read_body(cand, region, ctx.vocab)
+    _body(ctx, cand, region)
     ctx.claim([block, *region], cand)
     return _finish(ctx, cand, link)
 
@@ -538,7 +551,7 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
             cand.orgs += [ctx.vocab.org(o) or o for o in re.split(r"\s*[,，;；、]\s*", text) if o]
         elif column == "comment":
             cand.sections["comment"] = text
-            read_inline(cand, cell, text, ctx.vocab, with_orgs=False)
+            _inline(ctx, cand, cell, text, with_orgs=False)
         elif (found := find_date(text)) is not None and column in ("date", ""):
             cand.set_date(found.iso, EXPLICIT)
     for other in links:
@@ -609,7 +622,7 @@ def front_matter(ctx: Context) -> list[Candidate]:
             cand.set_name(fm[key], EXPLICIT)
     if isinstance(fm.get("paper_title"), str):
         cand.title = clean_title(fm["paper_title"])
-    read_body(cand, ctx.doc.blocks, ctx.vocab)
+    _body(ctx, cand, ctx.doc.blocks)
     return [cand]
 
 
@@ -624,9 +637,12 @@ STYLES: list[tuple[str, Extractor]] = [
 ]
 
 
-def extract(doc: Document, vocab: Vocabulary) -> list[Candidate]:
-    """Run every style extractor over a document, in order, and return the candidates found."""
-    ctx = Context(doc, vocab)
+def extract(doc: Document, vocab: Vocabulary, *, light: bool = False) -> list[Candidate]:
+    """Run every style extractor over a document, in order, and return the candidates found.
+
+    `light` skips components and relations (the linter needs entries, names, links and dates only).
+    """
+    ctx = Context(doc, vocab, light=light)
     out: list[Candidate] = []
     for _, extractor in STYLES:
         out += extractor(ctx)
