@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vlmnotes.enrich import load_fetched
 from vlmnotes.errors import NoteReadError, RecordError, VlmnotesError
 from vlmnotes.kb import (
     _CACHE_VERSION,
@@ -157,9 +158,17 @@ WRITTEN_FILE = Path(".cache") / "written.json"
 GROUPS_FILE = Path(".cache") / "groups.pickle"
 
 
-def _group_id(members: list[Any], note_sigs: dict[str, tuple[int, int]]) -> str:
-    """A group's identity: where each of its entries stands, in a note of a given time and size."""
-    parts = [(c.file, c.line, c.style, note_sigs.get(c.file)) for c in members]
+def _group_arxiv(members: list[Any]) -> str | None:
+    return next((c.arxiv_id for c in members if c.arxiv_id), None)
+
+
+def _group_id(members: list[Any], note_sigs: dict[str, tuple[int, int]], fetched: dict[str, Any]) -> str:
+    """A group's identity: where each of its entries stands, in a note of a given time and size, and what
+    arXiv said about it."""
+    parts: list[Any] = [(c.file, c.line, c.style, note_sigs.get(c.file)) for c in members]
+    arxiv_id = _group_arxiv(members)
+    if arxiv_id in fetched:
+        parts.append(json.dumps(fetched[arxiv_id], sort_keys=True))
     return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
 
 
@@ -248,7 +257,7 @@ class _OldRecords:
 
 def run_build(config: Config, *, check: bool = False) -> BuildReport:
     """Bring kb/ up to date with the notes; with check, change nothing and report what would change."""
-    from vlmnotes.parse.merge import build_paper, dedupe_ids, group_candidates, paper_key, resolve_relations
+    from vlmnotes.parse.merge import dedupe_ids, group_candidates, paper_key, resolve_relations
 
     store = Store(config.kb)
     cache = ParseCache.load(config.kb / CACHE_FILE)
@@ -256,13 +265,14 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
     groups = group_candidates(collected.candidates)
     note_sigs = {name: (mtime, size) for name, mtime, size in collected.signature[1]}
     group_cache = _GroupCache.load(config.kb / GROUPS_FILE)
-    group_ids = [_group_id(members, note_sigs) for members in groups]
+    fetched = load_fetched(config.kb)
+    group_ids = [_group_id(members, note_sigs, fetched) for members in groups]
     built: dict[int, Paper] = {}
     keys = []
     for i, members in enumerate(groups):
         entry = group_cache.get(group_ids[i])
         if entry is None:
-            built[i] = build_paper(members)
+            built[i] = _built(members, fetched)
             keys.append(paper_key(built[i]))
         else:
             keys.append(entry[0])
@@ -307,7 +317,7 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
             written[name] = old.written[name]
             new_groups[group_ids[i]] = entry
             continue
-        paper = built.get(i) or build_paper(members)
+        paper = built.get(i) or _built(members, fetched)
         base_key = paper_key(paper)
         paper.id = paper_id
         paper.relations = relations[i]
@@ -361,6 +371,18 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
     _save_json(config.kb / WRITTEN_FILE, written)
     _write_built_from(config, collected.signature)
     return report
+
+
+def _built(members: list[Any], fetched: dict[str, Any]) -> Paper:
+    """A group merged into a record, with what arXiv says filled in where the notes are silent."""
+    from vlmnotes.enrich import merge_into
+    from vlmnotes.parse.merge import build_paper
+
+    paper = build_paper(members)
+    arxiv_id = _group_arxiv(members)
+    if arxiv_id and arxiv_id in fetched:
+        merge_into(paper, fetched[arxiv_id])
+    return paper
 
 
 def _quick_hash(data: object) -> str:

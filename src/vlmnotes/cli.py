@@ -625,6 +625,83 @@ def _lint_codes(
 
 
 @app.command()
+def enrich(
+    papers: Annotated[
+        list[str] | None, typer.Argument(help="Names, ids or arXiv ids (default: none; see --all).")
+    ] = None,
+    all_papers: Annotated[bool, typer.Option("--all", help="Every paper with an arXiv id.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Fetch again papers fetched before.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Never touch the network; say what would be fetched.")] = (
+        False
+    ),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be fetched; fetch nothing.")] = False,
+    delay: Annotated[float, typer.Option("--delay", min=0, help="Seconds between requests (arXiv asks for 3).")] = 3.0,
+) -> None:
+    """Fill in authors, dates, abstracts and categories from arXiv, without overwriting what the notes say.
+
+    Fetched metadata is kept in kb/arxiv.jsonl, so a paper is fetched once (--refresh to fetch it again);
+    at most 100 ids a request, one request every 3 seconds. The API address comes from $VLMNOTES_ARXIV_API.
+    An interrupted run keeps every finished batch and resumes where it stopped.
+
+    Example: vlmnotes enrich --all
+    """
+    from vlmnotes.enrich import Politeness, targets
+    from vlmnotes.enrich import enrich as run_enrich
+    from vlmnotes.kb import build as run_build
+
+    config = _guard(_config)
+    kb = _fresh_kb()
+    ids = _guard(lambda: targets(kb, list(papers or []), all_papers))
+    progress, bar = _progress_bar("arXiv")
+    try:
+        report = _guard(
+            lambda: run_enrich(
+                kb, ids, refresh=refresh, offline=offline, dry_run=dry_run, polite=Politeness(delay=delay),
+                progress=progress,
+            )
+        )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.stop()  # type: ignore[attr-defined]
+    for arxiv_id in report.malformed:
+        _say(f"error: '{arxiv_id}' is not an arXiv id that can exist; fix the link in the notes")
+    if offline or dry_run:
+        verb = "would fetch" if report.planned else "nothing to fetch"
+        sys.stdout.write(f"{verb}{': ' + ' '.join(report.planned) if report.planned else ''}\n")
+        return
+    for line in dict.fromkeys(report.errors):
+        _say(f"error: {line}")
+    if report.enriched or report.not_found:
+        _guard(lambda: run_build(config))
+    if report.failed and not (report.enriched or report.unchanged or report.not_found):
+        raise typer.Exit(1)  # nothing got through: the error line above says why
+    summary = (
+        f"enriched {len(report.enriched)}, unchanged {len(report.unchanged)}, "
+        f"not found {len(report.not_found)}{' (' + ', '.join(report.not_found) + ')' if report.not_found else ''}, "
+        f"failed {len(report.failed)}"
+    )
+    _say(summary)
+    if report.failed or report.malformed:
+        raise typer.Exit(1)
+
+
+def _progress_bar(label: str) -> tuple[Callable[[int, int], None] | None, object]:
+    """A rich progress bar on a terminal (and a callback that advances it); nothing when piped."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import Progress
+
+    bar = Progress(console=_err(), transient=True)
+    task = bar.add_task(label, total=None)
+    bar.start()
+
+    def advance(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return advance, bar
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of a paper record (the file schemas/paper.schema.json).
 

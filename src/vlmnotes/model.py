@@ -96,6 +96,17 @@ class Paper(_Strict):
         default_factory=dict, description="Labelled summaries (背景, 贡献, motivation, 思考 ...) as text"
     )
     relations: list[Relation] = Field(default_factory=list, description="Typed links to other papers")
+    abstract: str | None = Field(None, description="Abstract (from arXiv)")
+    published: str | None = Field(None, description="Date of arXiv version 1, YYYY-MM-DD (from arXiv)")
+    updated: str | None = Field(None, description="Date of the latest arXiv version, YYYY-MM-DD (from arXiv)")
+    categories: list[str] = Field(default_factory=list, description="arXiv categories, primary first (from arXiv)")
+    primary_category: str | None = Field(None, description="Primary arXiv category (from arXiv)")
+    doi: str | None = Field(None, description="DOI of the published version (from arXiv)")
+    journal_ref: str | None = Field(None, description="Journal reference (from arXiv)")
+    comment: str | None = Field(None, description="Authors' comment, e.g. page count or venue (from arXiv)")
+    provenance: dict[str, str] = Field(
+        default_factory=dict, description="Where filled-in fields come from, e.g. {authors: arxiv}"
+    )
     sources: list[Source] = Field(default_factory=list, description="Every place the paper appears")
     conflicts: list[Conflict] = Field(default_factory=list, description="Fields on which the notes disagree")
     pinned: list[str] = Field(

@@ -84,12 +84,23 @@ def paper_panel(paper: Paper) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
+
+    def mark(name: str, text: str | None) -> str | None:
+        # Values filled in from arXiv are marked, so a reader knows the notes did not say them.
+        return f"{text}  [dim](arXiv)[/dim]" if text and paper.provenance.get(name) == "arxiv" else text
+
     _field(grid, "id", paper.id)
-    _field(grid, "title", paper.title)
+    _field(grid, "title", mark("title", paper.title))
     _field(grid, "aliases", ", ".join(paper.aliases))
     _field(grid, "arXiv", paper.arxiv_id)
-    _field(grid, "date", paper.date)
-    _field(grid, "authors", ", ".join(paper.authors))
+    _field(grid, "date", mark("date", paper.date))
+    _field(grid, "authors", mark("authors", ", ".join(paper.authors)))
+    _field(grid, "published", mark("published", paper.published))
+    _field(grid, "updated", mark("updated", paper.updated))
+    _field(grid, "categories", mark("categories", ", ".join(paper.categories)))
+    _field(grid, "DOI", mark("doi", paper.doi))
+    _field(grid, "journal", mark("journal_ref", paper.journal_ref))
+    _field(grid, "comment", mark("comment", paper.comment))
     _field(grid, "orgs", ", ".join(paper.orgs))
     _field(grid, "venue", paper.venue)
     _field(grid, "citations", str(paper.citations) if paper.citations is not None else None)
@@ -100,6 +111,11 @@ def paper_panel(paper: Paper) -> Panel:
         _field(grid, SLOT_LABELS[slot], ", ".join(getattr(paper.components, slot)))
     _field(grid, "tags", " · ".join(paper.tags))
     parts: list[RenderableType] = [grid]
+    if paper.abstract:
+        parts += [
+            Text("\nabstract" + ("  (arXiv)" if paper.provenance.get("abstract") else ""), style="bold underline")
+        ]
+        parts.append(Text(paper.abstract))
     if paper.sections:
         sections = Table.grid(padding=(0, 2))
         sections.add_column(style="bold magenta", no_wrap=True)

@@ -1,0 +1,357 @@
+"""arXiv enrichment: the only module that touches the network.
+
+Fetched metadata is kept in kb/arxiv.jsonl (one JSON object a line, sorted by id, committed with the
+records), so a paper is fetched once; the build merges it into the records without overwriting what
+the notes or hand edits say. `arxiv` is imported lazily, on the first fetch.
+
+    from_result(result)   a pure conversion of an arxiv.Result
+    fetch_batch(...)      one request for up to 100 ids, with retries
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vlmnotes.errors import VlmnotesError
+
+if TYPE_CHECKING:
+    import arxiv
+
+ARXIV_FILE = "arxiv.jsonl"
+DEFAULT_API = "https://export.arxiv.org/api/query"
+BATCH = 100
+TIMEOUT = 30.0
+RETRIES = 4
+
+
+class EnrichError(VlmnotesError):
+    """The arXiv API could not be reached or answered with something unusable."""
+
+
+# --- the store of fetched metadata ------------------------------------------------------------------------
+
+
+def load_fetched(kb: Path) -> dict[str, dict[str, Any]]:
+    """arXiv id → fetched metadata (`status: found` or `not-found`), from kb/arxiv.jsonl."""
+    path = kb / ARXIV_FILE
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError:
+        return out
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise EnrichError(f"{path}:{number}: not a JSON line ({exc}); fix or delete the line") from exc
+        if isinstance(record, dict) and isinstance(record.get("id"), str):
+            out[record["id"]] = record
+    return out
+
+
+def save_fetched(kb: Path, records: dict[str, dict[str, Any]]) -> None:
+    """Write kb/arxiv.jsonl atomically, a record a line, sorted by id (small, stable git diffs)."""
+    from vlmnotes.store import atomic_write
+
+    lines = [json.dumps(records[k], ensure_ascii=False, sort_keys=True) for k in sorted(records)]
+    atomic_write(kb / ARXIV_FILE, "\n".join(lines) + ("\n" if lines else ""))
+
+
+def from_result(result: arxiv.Result) -> dict[str, Any]:
+    """The metadata vlmnotes keeps from one arxiv.Result (pure: no network)."""
+    base = re.sub(r"v\d+$", "", result.get_short_id())
+    title = " ".join((result.title or "").split())
+    return {
+        "id": base,
+        "status": "found",
+        "title": title or None,
+        "authors": [a.name for a in result.authors],
+        "abstract": " ".join((result.summary or "").split()) or None,
+        "published": result.published.date().isoformat() if result.published else None,
+        "updated": result.updated.date().isoformat() if result.updated else None,
+        "categories": list(result.categories),
+        "primary_category": result.primary_category or None,
+        "doi": result.doi or None,
+        "journal_ref": result.journal_ref or None,
+        "comment": result.comment or None,
+        "pdf": f"https://arxiv.org/pdf/{base}",
+    }
+
+
+# --- fetching -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Politeness:
+    """How to treat the API: seconds between requests, timeout, retries and the backoff base."""
+
+    delay: float = 3.0
+    timeout: float = TIMEOUT
+    retries: int = RETRIES
+    backoff: float = float(os.environ.get("VLMNOTES_ARXIV_BACKOFF", "3"))
+
+
+def api_url() -> str:
+    """The API base URL: $VLMNOTES_ARXIV_API, else arXiv's own."""
+    return os.environ.get("VLMNOTES_ARXIV_API", DEFAULT_API).rstrip("?")
+
+
+def _client(polite: Politeness) -> tuple[Any, Any]:
+    """An arxiv.Client on our own session (timeouts, the last response kept for Retry-After)."""
+    import arxiv
+    import requests
+
+    class Session(requests.Session):
+        last: requests.Response | None = None
+
+        def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+            kwargs.setdefault("timeout", polite.timeout)
+            self.last = super().request(*args, **kwargs)
+            return self.last
+
+    client = arxiv.Client(page_size=BATCH, delay_seconds=polite.delay, num_retries=0)
+    client.query_url_format = api_url() + "?{}"
+    session = Session()
+    client._session = session
+    return client, session
+
+
+@dataclass
+class BatchResult:
+    """What one batch brought: metadata by id, and the ids arXiv does not know."""
+
+    found: dict[str, dict[str, Any]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
+def _retry_after(session: Any) -> float | None:
+    response = getattr(session, "last", None)
+    value = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def fetch_batch(
+    ids: list[str], client: Any, session: Any, polite: Politeness, sleep: Callable[[float], None] = time.sleep
+) -> BatchResult:
+    """Fetch up to 100 ids in one request, retrying 429, 5xx and connection failures with backoff."""
+    import arxiv
+    import requests
+
+    search = arxiv.Search(id_list=ids, max_results=len(ids))
+    last_error = ""
+    for attempt in range(polite.retries + 1):
+        try:
+            results = list(client.results(search))
+            _check_feed(session)
+            out = BatchResult()
+            for result in results:
+                record = from_result(result)
+                out.found[record["id"]] = record
+            out.missing = [i for i in ids if i not in out.found]
+            return out
+        except arxiv.HTTPError as exc:
+            if exc.status != 429 and exc.status < 500:
+                raise EnrichError(f"arXiv answered HTTP {exc.status} for {', '.join(ids[:3])}…; not retried") from exc
+            last_error = f"HTTP {exc.status}"
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            last_error = "no answer" if isinstance(exc, requests.Timeout) else "cannot connect"
+        if attempt < polite.retries:
+            wait = _retry_after(session) or polite.backoff * 2**attempt
+            sleep(min(wait, 120.0))
+    raise EnrichError(f"arXiv API at {api_url()} failed ({last_error}) after {polite.retries + 1} tries")
+
+
+def _check_feed(session: Any) -> None:
+    """A 200 answer must be an Atom feed; a truncated or foreign body is an error for its batch."""
+    from xml.etree import ElementTree
+
+    response = getattr(session, "last", None)
+    if response is None:
+        return
+    try:
+        root = ElementTree.fromstring(response.content)
+    except ElementTree.ParseError as exc:
+        raise EnrichError(f"arXiv answered with something that is not a feed ({exc})") from exc
+    if not root.tag.endswith("feed"):
+        raise EnrichError(f"arXiv answered with a <{root.tag}> document, not a feed")
+
+
+def batches(ids: list[str], size: int = BATCH) -> Iterator[list[str]]:
+    """ids in groups of at most `size`."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+# --- the command --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EnrichReport:
+    """What an enrich run did."""
+
+    enriched: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    malformed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    requests: int = 0
+    planned: list[str] = field(default_factory=list)
+
+
+def enrich(
+    kb: Path,
+    ids: list[str],
+    *,
+    refresh: bool = False,
+    offline: bool = False,
+    dry_run: bool = False,
+    polite: Politeness | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> EnrichReport:
+    """Fetch arXiv metadata for ids not fetched before (all of them with refresh), saving after each batch."""
+    from vlmnotes.parse.fields import valid_arxiv_id
+
+    polite = polite or Politeness()
+    report = EnrichReport()
+    fetched = load_fetched(kb)
+    wanted: list[str] = []
+    for arxiv_id in dict.fromkeys(ids):
+        if not valid_arxiv_id(arxiv_id):
+            report.malformed.append(arxiv_id)
+        elif arxiv_id in fetched and not refresh:
+            report.unchanged.append(arxiv_id)
+        else:
+            wanted.append(arxiv_id)
+    report.planned = wanted
+    if offline or dry_run or not wanted:
+        return report
+    client, session = _client(polite)
+    done = 0
+    for batch in batches(wanted):
+        report.requests += 1
+        try:
+            result = fetch_batch(batch, client, session, polite, sleep)
+        except EnrichError as exc:
+            report.failed += batch
+            report.errors.append(str(exc))
+            if "after" in str(exc) and not report.enriched:
+                break  # the API is down: stop rather than hammer it once per batch
+            continue
+        for arxiv_id, record in result.found.items():
+            changed = fetched.get(arxiv_id) != record
+            fetched[arxiv_id] = record
+            (report.enriched if changed else report.unchanged).append(arxiv_id)
+        for arxiv_id in result.missing:
+            fetched[arxiv_id] = {"id": arxiv_id, "status": "not-found"}
+            report.not_found.append(arxiv_id)
+        save_fetched(kb, fetched)  # progress survives an interrupted run
+        done += len(batch)
+        if progress:
+            progress(done, len(wanted))
+    return report
+
+
+# --- merging into records (used by the build) ---------------------------------------------------------------
+
+_FILLED = ("abstract", "published", "updated", "categories", "primary_category", "doi", "journal_ref", "comment")
+
+
+def merge_into(paper: Any, record: dict[str, Any]) -> None:
+    """Fill a Paper's empty fields from arXiv metadata; disagreements go into `conflicts`, notes win."""
+    from vlmnotes.model import Conflict, ConflictValue
+    from vlmnotes.parse.fields import norm_key
+
+    if record.get("status") != "found":
+        return
+    where = f"arXiv:{record['id']}"
+    for name in _FILLED:
+        value = record.get(name)
+        if value and not getattr(paper, name):
+            setattr(paper, name, value)
+            paper.provenance[name] = "arxiv"
+    if record.get("authors") and not paper.authors:
+        paper.authors = list(record["authors"])
+        paper.provenance["authors"] = "arxiv"
+    title = record.get("title")
+    if title and not paper.title:
+        paper.title = title
+        paper.provenance["title"] = "arxiv"
+    elif title and paper.title and norm_key(_strip_prefix(paper.title)) not in norm_key(title):
+        paper.conflicts.append(
+            Conflict(
+                field="title",
+                values=[ConflictValue(value=paper.title, source="notes"), ConflictValue(value=title, source=where)],
+            )
+        )
+    published = record.get("published")
+    if published:
+        if not paper.date or (len(paper.date) < 10 and published.startswith(paper.date)) or _from_id(paper):
+            if paper.date != published:
+                paper.date, paper.year = published, int(published[:4])
+                paper.provenance["date"] = "arxiv"
+        elif paper.date[:7] != published[:7]:
+            paper.conflicts.append(
+                Conflict(
+                    field="date",
+                    values=[
+                        ConflictValue(value=paper.date, source="notes"),
+                        ConflictValue(value=published, source=where),
+                    ],
+                )
+            )
+    if record.get("pdf") and not paper.links.pdf:
+        paper.links.pdf = record["pdf"]
+        paper.provenance["links.pdf"] = "arxiv"
+
+
+def _strip_prefix(title: str) -> str:
+    head, sep, tail = title.partition(": ")
+    return tail if sep and len(head) <= 40 else title
+
+
+def _from_id(paper: Any) -> bool:
+    """True when the record's date is only the arXiv id's month (no date written in the notes)."""
+    from vlmnotes.parse.fields import date_from_arxiv_id
+
+    return bool(paper.arxiv_id) and paper.date == date_from_arxiv_id(paper.arxiv_id)
+
+
+def targets(kb: Path, names: list[str], everything: bool) -> list[str]:
+    """The arXiv ids to enrich: every record's with `everything`, else those of the papers named
+    (a name, id or arXiv id of a record, or a bare arXiv id)."""
+    from vlmnotes.errors import UsageError
+    from vlmnotes.index import Index, lookup
+    from vlmnotes.parse.fields import arxiv_id_from_url
+
+    if everything:
+        index = Index(kb)
+        try:
+            con = index.open()
+            return [a for (a,) in con.execute("SELECT arxiv_id FROM papers WHERE arxiv_id IS NOT NULL ORDER BY id")]
+        finally:
+            index.close()
+    if not names:
+        raise UsageError("name the papers to enrich (CLIP, 2103.00020) or pass --all")
+    out = []
+    for name in names:
+        direct = arxiv_id_from_url(name) or (name if re.fullmatch(r"\d{4}\.\d{4,5}", name) else None)
+        record = None if direct else lookup(kb, name)
+        arxiv_id = direct or (record or {}).get("arxiv_id")
+        if not arxiv_id:
+            raise UsageError(f"'{name}' has no arXiv id in the notes; add its arXiv link first")
+        out.append(arxiv_id)
+    return out
