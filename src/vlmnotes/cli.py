@@ -701,6 +701,49 @@ def _progress_bar(label: str) -> tuple[Callable[[int, int], None] | None, object
     return advance, bar
 
 
+class ExportFormat(str, Enum):
+    bibtex = "bibtex"
+    csl_json = "csl-json"
+    ris = "ris"
+    csv = "csv"
+    yaml = "yaml"
+    json = "json"
+
+
+@app.command(epilog=QUERY_HELP)
+def export(
+    query: Annotated[str | None, typer.Argument(help="Optional query to select papers (see below).")] = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="bibtex, csl-json, ris, csv, yaml or json.")
+    ] = ExportFormat.bibtex,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Export papers for the tools you write with: BibTeX (biblatex/natbib), CSL-JSON (Zotero, pandoc), RIS, …
+
+    BibTeX keys are stable and unique (radford2021clip); arXiv papers carry eprint, archivePrefix and
+    primaryClass. Run `vlmnotes enrich` first to fill in authors.
+
+    Example: vlmnotes export 'year:>=2023' --format bibtex -o refs.bib
+    """
+    from vlmnotes import export as ex
+    from vlmnotes import formats
+    from vlmnotes.query import Filters
+
+    hits = _run_search(query, Filters(), None, SortKey.date)
+    records = [h.record for h in hits]  # type: ignore[attr-defined]
+    writers = {
+        ExportFormat.bibtex: ex.to_bibtex,
+        ExportFormat.csl_json: ex.to_csl_json,
+        ExportFormat.ris: ex.to_ris,
+        ExportFormat.csv: formats.records_csv,
+        ExportFormat.yaml: formats.records_yaml,
+        ExportFormat.json: formats.records_json,
+    }
+    _write(writers[fmt](records), output)
+    if not records:
+        raise typer.Exit(1)
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a paper record (the file schemas/paper.schema.json).

@@ -1,0 +1,183 @@
+"""Bibliography export: BibTeX (bibtexparser 2), RIS (rispy) and CSL-JSON, from records as plain data.
+
+BibTeX and RIS are written by libraries rather than string templates: they know the escaping
+(`&`, `%`, `_`, braces, accented letters) that hand-written templates get wrong. Chinese text is kept
+as it is: BibTeX engines with UTF-8 input (biber, modern bibtex) read it, and LaTeX has no macro for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from typing import Any
+
+Record = dict[str, Any]
+
+_STOP = {"a", "an", "the", "on", "of", "for", "and", "to", "in", "with", "from", "towards", "via", "is", "are"}
+
+
+def _ascii(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", folded.lower())
+
+
+def _last_name(author: str) -> str:
+    author = author.strip()
+    if "," in author:
+        return author.split(",")[0]
+    words = author.split()
+    return words[-1] if words else author
+
+
+def bibtex_key(record: Record, used: set[str]) -> str:
+    """A stable, unique key: first author's last name, year, first word of the name (radford2021clip)."""
+    authors = record.get("authors") or []
+    who = _ascii(_last_name(authors[0])) if authors else ""
+    year = str(record.get("year") or "")
+    word = _ascii((record.get("name") or "").split()[0]) if record.get("name") else ""
+    if not word:
+        words = [w for w in re.findall(r"[A-Za-z0-9]+", record.get("title") or "") if w.lower() not in _STOP]
+        word = _ascii(words[0]) if words else ""
+    key = (who + year + word) or _ascii(record.get("id") or "") or "paper"
+    base, suffix = key, ord("b")
+    while key in used:
+        key = f"{base}{chr(suffix)}"
+        suffix += 1
+    used.add(key)
+    return key
+
+
+def _venue_name(record: Record) -> str | None:
+    venue = record.get("venue") or ""
+    name = re.sub(r"\s*(?:19|20)\d{2}$", "", venue).strip()
+    return name or None
+
+
+def _date_parts(record: Record) -> list[int]:
+    date = record.get("published") or record.get("date") or (str(record["year"]) if record.get("year") else "")
+    return [int(p) for p in date.split("-") if p.isdigit()][:3]
+
+
+def to_bibtex(records: list[Record]) -> str:
+    """BibTeX entries; arXiv papers with eprint, archivePrefix and primaryClass as biblatex and natbib expect."""
+    from bibtexparser import entrypoint, middlewares
+    from bibtexparser.library import Library
+    from bibtexparser.model import Block, Entry, Field
+
+    logging.getLogger("pylatexenc").setLevel(logging.ERROR)  # CJK has no LaTeX macro: kept as UTF-8, not a warning
+    used: set[str] = set()
+    entries: list[Block] = []
+    raw: dict[str, list[Field]] = {}
+    for r in records:
+        venue = _venue_name(r)
+        kind = "inproceedings" if venue and venue != "arXiv" else ("article" if r.get("journal_ref") else "misc")
+        text_fields: list[tuple[str, Any]] = [
+            ("title", r.get("title") or r.get("name")),
+            ("author", " and ".join(r.get("authors") or [])),
+            ("year", str(r["year"]) if r.get("year") else None),
+            ("booktitle", venue if kind == "inproceedings" else None),
+            ("journal", r.get("journal_ref") if kind == "article" else None),
+            ("primaryclass", r.get("primary_category")),
+        ]
+        key = bibtex_key(r, used)
+        # Identifiers are written as they are: `_` or `%` in a URL or DOI must not become `\_`.
+        raw[key] = [
+            Field(k, v)
+            for k, v in (
+                ("eprint", r.get("arxiv_id")),
+                ("archiveprefix", "arXiv" if r.get("arxiv_id") else None),
+                ("doi", r.get("doi")),
+                ("url", (r.get("links") or {}).get("paper")),
+            )
+            if v
+        ]
+        entries.append(Entry(kind, key, [Field(k, v) for k, v in text_fields if v]))
+    encoded = middlewares.LatexEncodingMiddleware(enclose_urls=False).transform(Library(entries))
+    for entry in encoded.entries:
+        for field in raw[entry.key]:
+            entry.set_field(field)
+    text: str = entrypoint.write_string(encoded)
+    return text
+
+
+_IDENTIFIERS = ("eprint", "archiveprefix", "doi", "url")
+
+
+def parse_bibtex(text: str) -> list[dict[str, str]]:
+    """BibTeX read back (for round-trip checks): one dict of fields per entry, with `ID` and `ENTRYTYPE`;
+    text fields LaTeX-decoded, identifiers (eprint, doi, url) as written."""
+    from bibtexparser import entrypoint, middlewares
+
+    decoded = entrypoint.parse_string(text, append_middleware=[middlewares.LatexDecodingMiddleware()])
+    raw = {e.key: e for e in entrypoint.parse_string(text).entries}
+    out = []
+    for entry in decoded.entries:
+        fields = {f.key: str(f.value) for f in entry.fields}
+        fields.update({f.key: str(f.value) for f in raw[entry.key].fields if f.key in _IDENTIFIERS})
+        fields["ID"], fields["ENTRYTYPE"] = entry.key, entry.entry_type
+        out.append(fields)
+    return out
+
+
+def _csl_name(author: str) -> dict[str, str]:
+    if re.search(r"[\u3400-\u9fff]", author) or " " not in author.strip():
+        return {"literal": author.strip()}
+    given, _, family = author.strip().rpartition(" ")
+    return {"family": family, "given": given}
+
+
+def to_csl_json(records: list[Record]) -> str:
+    """CSL-JSON (an array of items with id and type, as Zotero and pandoc import it)."""
+    used: set[str] = set()
+    items = []
+    for r in records:
+        venue = _venue_name(r)
+        item: dict[str, Any] = {
+            "id": bibtex_key(r, used),
+            "type": "paper-conference" if venue and venue != "arXiv" else "article",
+            "title": r.get("title") or r.get("name") or r.get("id"),
+        }
+        if r.get("authors"):
+            item["author"] = [_csl_name(a) for a in r["authors"]]
+        parts = _date_parts(r)
+        if parts:
+            item["issued"] = {"date-parts": [parts]}
+        if venue and venue != "arXiv":
+            item["container-title"] = venue
+        if r.get("arxiv_id"):
+            item.update({"number": f"arXiv:{r['arxiv_id']}", "publisher": "arXiv", "genre": "Preprint"})
+        for key, value in (("DOI", r.get("doi")), ("URL", (r.get("links") or {}).get("paper")),
+                           ("abstract", r.get("abstract"))):  # fmt: skip
+            if value:
+                item[key] = value
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_ris(records: list[Record]) -> str:
+    """RIS records (Zotero, EndNote, Mendeley)."""
+    import rispy
+
+    entries = []
+    for r in records:
+        venue = _venue_name(r)
+        entry: dict[str, Any] = {
+            "type_of_reference": "CPAPER" if venue and venue != "arXiv" else "JOUR",
+            "title": r.get("title") or r.get("name") or r.get("id"),
+            "authors": list(r.get("authors") or []),
+        }
+        if r.get("year"):
+            entry["year"] = str(r["year"])
+        if venue and venue != "arXiv":
+            entry["secondary_title"] = venue
+        elif r.get("arxiv_id"):
+            entry["journal_name"] = f"arXiv:{r['arxiv_id']}"
+        for key, value in (("doi", r.get("doi")), ("urls", [(r.get("links") or {}).get("paper")]),
+                           ("abstract", r.get("abstract"))):  # fmt: skip
+            if value and value != [None]:
+                entry[key] = value
+        entries.append(entry)
+    text: str = rispy.dumps(entries)
+    return text
