@@ -44,15 +44,17 @@ def lint_files(paths: list[Path], extensions: tuple[str, ...] = DEFAULT_EXTENSIO
 
 
 def _load(path: Path) -> LintDocument:
-    from vlmnotes.parse import read_note
+    from vlmnotes.parse import read_note_text
     from vlmnotes.vocab import load_vocabulary
 
     shown = _display(path)
-    text = read_note(path, shown)
+    note = read_note_text(path, shown)
     vocab_file = next(
         (p / "vlmnotes-vocab.yaml" for p in path.resolve().parents if (p / "vlmnotes-vocab.yaml").is_file()), None
     )
-    return LintDocument(shown, text, load_vocabulary(vocab_file))
+    doc = LintDocument(shown, note.text, load_vocabulary(vocab_file))
+    doc.note = note
+    return doc
 
 
 def _display(path: Path) -> str:
@@ -174,10 +176,11 @@ def _apply(result: LintResult, docs: dict[str, LintDocument], *, unsafe: bool, w
                 )
             )
         if write:
-            from vlmnotes.store import atomic_write
+            from vlmnotes.store import atomic_write_bytes
 
             try:
-                atomic_write(Path(path), new_text)
+                # Written back in the file's own encoding and line ends: untouched lines keep their bytes.
+                atomic_write_bytes(Path(path), doc.note.encode(new_text) if doc.note else new_text.encode("utf-8"))
             except OSError as exc:
                 result.errors.append(f"{path}: cannot write fixes ({exc.strerror})")
                 continue

@@ -10,6 +10,7 @@ from functools import cached_property
 
 from markdown_it.token import Token
 
+from vlmnotes.parse import NoteText
 from vlmnotes.parse.entry import Candidate
 from vlmnotes.parse.markdown import Document, markdown_parser, parse_document
 from vlmnotes.parse.styles import extract
@@ -48,6 +49,7 @@ class LintDocument:
     path: str  # as shown in findings
     text: str
     vocab: Vocabulary
+    note: NoteText | None = None  # encoding and line ends of the file, for writing fixes back
     lines: list[str] = field(init=False)
     tokens: list[Token] = field(init=False)
 

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from vlmnotes import __version__
 from vlmnotes.lint.registry import RULES, Finding
@@ -27,18 +28,34 @@ def full(findings: list[Finding], sources: dict[str, list[str]]) -> str:
         out.append(f"{f.path}:{f.line}:{f.column}: {f.code}{_marker(f)} {f.message} [{f.severity}]\n")
         lines = sources.get(f.path, [])
         if 0 < f.line <= len(lines):
-            src = lines[f.line - 1].expandtabs(4)
-            width = max(1, min(f.end_column - f.column, len(src) - f.column + 1)) if f.end_line == f.line else 1
-            out.append(f"  {f.line:>4} | {src}\n")
-            out.append(f"       | {_pad(src, f.column - 1)}{'^' * width}\n")
+            raw = lines[f.line - 1].rstrip("\r")
+            end = f.end_column if f.end_line == f.line and f.end_column > f.column else f.column + 1
+            before = _cells(raw[: f.column - 1])
+            width = max(1, _cells(raw[: end - 1]) - before)
+            out.append(f"  {f.line:>4} | {_expand(raw)}\n")
+            out.append(f"       | {' ' * before}{'^' * width}\n")
     return "".join(out)
 
 
-def _pad(src: str, columns: int) -> str:
-    # Wide (CJK) characters take two cells in a terminal; the caret must line up under the right one.
+def _expand(text: str) -> str:
+    """Tabs expanded the way _cells counts them, so the caret lines up."""
+    out: list[str] = []
+    for char in text:
+        out.append(" " * (4 - _cells("".join(out)) % 4) if char == "\t" else char)
+    return "".join(out)
+
+
+def _cells(text: str) -> int:
+    """Terminal cells the text takes: tabs to the next multiple of 4, wide (CJK) characters two."""
     import unicodedata
 
-    return "".join("  " if unicodedata.east_asian_width(c) in "WF" else " " for c in src[:columns])
+    cells = 0
+    for char in text:
+        if char == "\t":
+            cells += 4 - cells % 4
+        else:
+            cells += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+    return cells
 
 
 def as_json(findings: list[Finding]) -> str:
@@ -120,7 +137,7 @@ def sarif(findings: list[Finding], root: Path) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": _uri(f.path, root), "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": {"uri": quote(_uri(f.path, root)), "uriBaseId": "%SRCROOT%"},
                             "region": {
                                 "startLine": f.line,
                                 "startColumn": f.column,
