@@ -580,6 +580,8 @@ def lint(
     cli_codes = _guard(lambda: _lint_codes(select, ignore, extend_select))
     if cli_codes[0] is not None:
         selection.select = cli_codes[0]
+        # What the command line selects wins over what the configuration ignores.
+        selection.ignore = [i for i in selection.ignore if not any(c.startswith(i) for c in cli_codes[0])]
     selection.ignore += cli_codes[1]
     selection.extend_select += cli_codes[2]
     result = _guard(lambda: run(targets, selection, fix=fix, unsafe=unsafe_fixes, diff=diff))
@@ -598,8 +600,12 @@ def lint(
     else:
         sources = {f.path: Path(f.path).read_text("utf-8", errors="replace").split("\n") for f in result.findings}
         sys.stdout.write(rep.full(result.findings, sources))
-    if statistics:
-        sys.stdout.write(rep.statistics(result.findings))
+    if statistics:  # beside machine-readable output the counts go to stderr, so stdout still parses
+        counts = rep.statistics(result.findings)
+        if fmt in (LintFormat.json, LintFormat.sarif, LintFormat.github):
+            sys.stderr.write(counts)
+        else:
+            sys.stdout.write(counts)
     if fmt in (LintFormat.full, LintFormat.concise) and not diff:
         fixed = sum(result.fixed.values())
         fixable = sum(1 for f in result.findings if f.fix is not None and (f.fix.safe or unsafe_fixes))
@@ -742,6 +748,33 @@ def export(
     _write(writers[fmt](records), output)
     if not records:
         raise typer.Exit(1)
+
+
+@app.command()
+def add(
+    paper: Annotated[str, typer.Argument(help="An arXiv id or URL: 2103.00020, https://arxiv.org/abs/2103.00020v2.")],
+    note: Annotated[Path | None, typer.Option("--note", help="The note to add to (default: notes/inbox.md).")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="Put the entry under this heading (made if missing).")] = (
+        None
+    ),
+    offline: Annotated[bool, typer.Option("--offline", help="Do not look the paper up; write the id alone.")] = False,
+) -> None:
+    """Add a paper to your notes: look it up on arXiv and append an entry in the note's own style.
+
+    Refuses, naming the entry, when the paper is in the knowledge base already; rebuilds it afterwards.
+
+    Example: vlmnotes add 2301.12597 --tag "Vision-Language Models"
+    """
+    from vlmnotes.add import add_paper
+    from vlmnotes.kb import build as run_build
+
+    config = _guard(_config)
+    _fresh_kb()
+    added = _guard(lambda: add_paper(config, paper, note=note, tag=tag, offline=offline))
+    report = _guard(lambda: run_build(config))
+    _print_report_problems(report.skipped, report.errors)
+    _say(f"added to {added.path}:{added.line} ({added.style})")
+    sys.stdout.write(added.text if added.text.endswith("\n") else added.text + "\n")
 
 
 @app.command()

@@ -104,7 +104,7 @@ def run(paths: list[Path], selection: Selection, *, fix: bool = False, unsafe: b
             doc = by_path[finding.path]
             if selection.enabled("VN106", doc.path) and not doc.suppressed("VN106", finding.line):
                 finding.slug = RULES["VN106"].slug
-                finding.severity = selection.severities.get("VN106", finding.severity)
+                finding.severity = selection.configured("VN106") or finding.severity
                 result.findings.append(finding)
     for doc in docs:  # unused suppressions are known only once every other rule has run
         if selection.enabled("VN001", doc.path):
@@ -114,6 +114,12 @@ def run(paths: list[Path], selection: Selection, *, fix: bool = False, unsafe: b
                 result.findings.append(finding)
     if fix or diff:
         _apply(result, by_path, unsafe=unsafe, write=fix, diff=diff)
+        if result.fixed:
+            # Report what is left as a fresh run would: positions and messages on the fixed text.
+            again = run(paths, selection, extensions=extensions)
+            again.fixed, again.diffs = result.fixed, result.diffs
+            again.errors = list(dict.fromkeys(result.errors + again.errors))
+            return again
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
     return result
 
@@ -122,18 +128,23 @@ def _fixable(finding: Finding, unsafe: bool) -> bool:
     return finding.fix is not None and (finding.fix.safe or unsafe)
 
 
-def apply_edits(lines: list[str], edits: list[Edit]) -> list[str]:
-    """Lines with edits applied; edits that overlap one already applied are skipped."""
+def apply_edits(lines: list[str], edits: list[Edit]) -> tuple[list[str], set[int]]:
+    """Lines with edits applied, and the indexes of the edits applied; an edit overlapping one already
+    applied is skipped (its finding stays, for the next run)."""
     out = list(lines)
     taken: dict[int, list[tuple[int, int]]] = {}
     deleted: set[int] = set()
-    for edit in sorted(edits, key=lambda e: (e.line, e.start), reverse=True):
+    applied: set[int] = set()
+    order = sorted(range(len(edits)), key=lambda k: (edits[k].line, edits[k].start), reverse=True)
+    for k in order:
+        edit = edits[k]
         if edit.line in deleted or not 0 < edit.line <= len(out):
             continue
         if edit.delete_line:
             if taken.get(edit.line):
                 continue
             deleted.add(edit.line)
+            applied.add(k)
             continue
         end = len(out[edit.line - 1]) if edit.end is None else edit.end
         if any((s < end and edit.start < e) or (s == e == edit.start == end) for s, e in taken.get(edit.line, [])):
@@ -141,7 +152,8 @@ def apply_edits(lines: list[str], edits: list[Edit]) -> list[str]:
         taken.setdefault(edit.line, []).append((edit.start, end))
         line = out[edit.line - 1]
         out[edit.line - 1] = line[: edit.start] + edit.text + line[end:]
-    return [line for i, line in enumerate(out, 1) if i not in deleted]
+        applied.add(k)
+    return [line for i, line in enumerate(out, 1) if i not in deleted], applied
 
 
 def _apply(result: LintResult, docs: dict[str, LintDocument], *, unsafe: bool, write: bool, diff: bool) -> None:
@@ -154,8 +166,10 @@ def _apply(result: LintResult, docs: dict[str, LintDocument], *, unsafe: bool, w
     fixed_ids: set[int] = set()
     for path, findings in by_file.items():
         doc = docs[path]
-        edits = [e for f in findings for e in (f.fix.edits if f.fix else ())]
-        new_lines = apply_edits(doc.lines, edits)
+        owners = [(f, e) for f in findings for e in (f.fix.edits if f.fix else ())]
+        new_lines, applied = apply_edits(doc.lines, [e for _, e in owners])
+        skipped = {id(f) for k, (f, _) in enumerate(owners) if k not in applied}
+        findings = [f for f in findings if id(f) not in skipped]
         new_text = "\n".join(new_lines)
         if new_text == doc.text:
             continue
@@ -230,6 +244,8 @@ def selection_from(config: dict[str, Any] | None, where: str = "") -> Selection:
     sel = Selection()
     if not config:
         return sel
+    if where:
+        sel.root = os.path.dirname(os.path.abspath(where))
     unknown = set(config) - _KEYS
     if unknown:
         raise UsageError(f"{where}: unknown lint setting '{sorted(unknown)[0]}' (settings: {', '.join(sorted(_KEYS))})")

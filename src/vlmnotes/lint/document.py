@@ -19,6 +19,11 @@ from vlmnotes.vocab import Vocabulary
 _SUPPRESS = re.compile(r"<!--\s*vlmnotes-(disable-next-line|disable-file|disable|enable)\b([^>]*?)-->")
 
 
+def _strip_code_spans(raw: str) -> str:
+    """A line with `code spans` blanked out (same length), so nothing inside them is taken for markup."""
+    return re.sub(r"(`+)(.+?)\1", lambda m: " " * len(m[0]), raw)
+
+
 @dataclass
 class Suppression:
     """One `<!-- vlmnotes-disable… -->` comment."""
@@ -27,6 +32,7 @@ class Suppression:
     codes: tuple[str, ...]  # empty: every rule
     line: int
     column: int
+    end: int = 0  # 0-based end offset of the comment on its line
     used: bool = False
 
     def covers(self, code: str) -> bool:
@@ -93,6 +99,18 @@ class LintDocument:
                     yield TextRun(line, child.content, child.type)
                     line += child.content.count("\n")
 
+    def text_matches(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, str, re.Match[str]]]:
+        """Matches of a pattern in prose only (not code, not HTML), as (line, raw line, match on the raw line).
+
+        Each raw line outside code blocks is searched with its code spans and inline HTML blanked out, so
+        offsets are those of the raw line and a fix can edit it directly."""
+        for number, raw in enumerate(self.lines, 1):
+            if number in self.code_lines:
+                continue
+            masked = re.sub(r"<!--.*?-->", lambda m: " " * len(m[0]), _strip_code_spans(raw))
+            for m in pattern.finditer(masked):
+                yield number, raw, m
+
     def column_of(self, line: int, needle: str, start: int = 0) -> int:
         """1-based column of `needle` on a line (1 when not found)."""
         at = self.line(line).find(needle, start)
@@ -101,11 +119,21 @@ class LintDocument:
     @cached_property
     def suppressions(self) -> list[Suppression]:
         """Every suppression comment in the file, in order."""
+        # Only real HTML comments count: one shown in a code span or a code block suppresses nothing.
+        comment_lines: set[int] = set()
+        for tok in self.tokens:
+            if tok.type == "html_block" and tok.map and "<!--" in tok.content:
+                comment_lines.update(range(tok.map[0] + 1, tok.map[1] + 1))
+        for run in self.runs():
+            if run.kind == "html_inline" and run.text.startswith("<!--"):
+                comment_lines.add(run.line)
         out = []
         for i, raw in enumerate(self.lines, 1):
-            for m in _SUPPRESS.finditer(raw):
+            if i not in comment_lines:
+                continue
+            for m in _SUPPRESS.finditer(_strip_code_spans(raw)):
                 codes = tuple(c for c in re.split(r"[\s,]+", m[2].strip()) if c)
-                out.append(Suppression(m[1], codes, i, m.start() + 1))
+                out.append(Suppression(m[1], codes, i, m.start() + 1, m.end()))
         return out
 
     def suppressed(self, code: str, line: int) -> bool:

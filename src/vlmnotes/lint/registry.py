@@ -113,22 +113,34 @@ class Selection:
     extend_select: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     severities: dict[str, Severity] = field(default_factory=dict)
+    root: str = ""  # the folder of the configuration file: per-file patterns are relative to it
 
     def enabled(self, code: str, path: str = "") -> bool:
         """True when `code` is selected and not ignored (for `path`, with per-file ignores)."""
-        from fnmatch import fnmatch
-
         chosen = _longest(code, self.select + self.extend_select)
         dropped = _longest(code, self.ignore)
         for pattern, codes in self.per_file_ignores.items():
-            if path and (fnmatch(path, pattern) or fnmatch(path.split("/")[-1], pattern)):
+            if path and self._matches(path, pattern):
                 dropped = max(dropped, _longest(code, codes))
         return chosen > 0 and chosen > dropped
 
+    def _matches(self, path: str, pattern: str) -> bool:
+        import os
+        from fnmatch import fnmatch
+
+        names = {path, path.split("/")[-1]}
+        if self.root:
+            names.add(os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/"))
+        return any(fnmatch(name, pattern) for name in names)
+
+    def configured(self, code: str) -> Severity | None:
+        """The severity the configuration gives a rule, by code or the longest prefix, if any."""
+        best = max((p for p in self.severities if code.startswith(p)), key=len, default=None)
+        return self.severities[best] if best else None
+
     def severity(self, code: str) -> Severity:
         """The severity the configuration gives a rule (by code or prefix), else its default."""
-        best = max((p for p in self.severities if code.startswith(p)), key=len, default=None)
-        return self.severities[best] if best else RULES[code].severity
+        return self.configured(code) or RULES[code].severity
 
 
 def _longest(code: str, prefixes: list[str]) -> int:

@@ -105,23 +105,23 @@ def link_target_space(doc: LintDocument) -> Iterator[Finding]:
     Bad:  [详细信息](./My Note.md)
     Good: [详细信息](<./My Note.md>)
     """
-    for number, raw in enumerate(doc.lines, 1):
-        if number in doc.code_lines:
+    parsed = {(link.line, link.url) for link in _links(doc) if link.text != link.url}  # not bare URLs
+    for number, _raw, m in doc.text_matches(_UNPARSED_LINK):
+        target = m[2].strip()
+        if target.startswith(("'", '"')) or re.fullmatch(r"\S+\s+([\"'(]).*[\"')]", target):
+            continue  # [x](url "title"): a link with a title, which markdown-it reads as a link
+        if (number, target.split()[0]) in parsed:
             continue
-        for m in _UNPARSED_LINK.finditer(raw):
-            target = m[2].strip()
-            if target.startswith(("'", '"')):
-                continue
-            start = m.start(2)
-            fix = Fix((Edit(number, start, m.end(2), f"<{target}>"),))
-            yield Finding(
-                "VN104",
-                f"link target '{target}' has a space, so this is not a link; write it as <{target}>",
-                number,
-                start + 1,
-                end_column=m.end(2) + 1,
-                fix=fix,
-            )
+        start = m.start(2)
+        fix = Fix((Edit(number, start, m.end(2), f"<{target}>"),))
+        yield Finding(
+            "VN104",
+            f"link target '{target}' has a space, so this is not a link; write it as <{target}>",
+            number,
+            start + 1,
+            end_column=m.end(2) + 1,
+            fix=fix,
+        )
 
 
 @rule("VN105", "broken-relative-link")
@@ -220,24 +220,21 @@ def weekday_mismatch(doc: LintDocument) -> Iterator[Finding]:
     Bad:  - Mon, 22 Oct 2020 [ViT](https://arxiv.org/abs/2010.11929)
     Good: - Thu, 22 Oct 2020 [ViT](https://arxiv.org/abs/2010.11929)
     """
-    for number, raw in enumerate(doc.lines, 1):
-        if number in doc.code_lines:
+    for number, _raw, m in doc.text_matches(_RFC):
+        found = find_date(m[0])
+        if not found or len(found.iso) != 10:
             continue
-        for m in _RFC.finditer(raw):
-            found = find_date(m[0])
-            if not found or len(found.iso) != 10:
-                continue
-            actual = dt.date.fromisoformat(found.iso).strftime("%a")
-            if actual != m[1]:
-                fix = Fix((Edit(number, m.start(1), m.start(1) + 3, actual),))
-                yield Finding(
-                    "VN202",
-                    f"{found.iso} was a {actual}, not a {m[1]}",
-                    number,
-                    m.start(1) + 1,
-                    end_column=m.end(1) + 1,
-                    fix=fix,
-                )
+        actual = dt.date.fromisoformat(found.iso).strftime("%a")
+        if actual != m[1]:
+            fix = Fix((Edit(number, m.start(1), m.start(1) + 3, actual),))
+            yield Finding(
+                "VN202",
+                f"{found.iso} was a {actual}, not a {m[1]}",
+                number,
+                m.start(1) + 1,
+                end_column=m.end(1) + 1,
+                fix=fix,
+            )
 
 
 _FORM_NAMES = {"rfc": "Thu, 22 Oct 2020", "mdy": "Oct 22 2020", "iso": "2020-10-22", "ymd": "2020.10.22",
@@ -342,7 +339,9 @@ def mixed_label_colons(doc: LintDocument) -> Iterator[Finding]:
     main = ":" if colons.count(":") >= colons.count("：") else "："
     for number, at, colon, label in found:
         if colon != main:
-            fix = Fix((Edit(number, at, at + 1, main),), safe=False)
+            raw = doc.line(number)
+            spaced = main == ":" and not raw[at + 1 : at + 2].isspace()
+            fix = Fix((Edit(number, at, at + 1, main + (" " if spaced else "")),), safe=False)
             yield Finding(
                 "VN303",
                 f"label '{label}{colon}' uses a different colon from the rest of this file ('{main}')",
@@ -356,8 +355,8 @@ def mixed_label_colons(doc: LintDocument) -> Iterator[Finding]:
 def unknown_org(doc: LintDocument) -> Iterator[Finding]:
     """An organisation the vocabulary does not know; add it to vlmnotes-vocab.yaml if it is right.
 
-    Bad:  - **Salesfroce**
-    Good: - **Salesforce**
+    Bad:  ### 1. BLIP … then - **BLIP** and - **Salesfroce**
+    Good: ### 1. BLIP … then - **BLIP** and - **Salesforce**
     """
     known = {n: n for n in doc.vocab.org_names()}
     known.update({a: n for n, aliases in doc.vocab.orgs for a in aliases})
@@ -367,12 +366,9 @@ def unknown_org(doc: LintDocument) -> Iterator[Finding]:
                 continue
             close = get_close_matches(org, list(known), n=1, cutoff=0.6)
             hint = f" (did you mean '{known[close[0]]}'?)" if close else ""
-            yield Finding(
-                "VN305",
-                f"organisation '{org}' is not in the vocabulary{hint}",
-                entry.line,
-                doc.column_of(entry.line, org),
-            )
+            line = entry.org_lines.get(org, entry.line)
+            col = doc.column_of(line, org)
+            yield Finding("VN305", f"organisation '{org}' is not in the vocabulary{hint}", line, col)
 
 
 @rule("VN306", "venue-alias", fixable=True)
@@ -389,21 +385,18 @@ def venue_alias(doc: LintDocument) -> Iterator[Finding]:
         r"(?<![A-Za-z])(" + "|".join(re.escape(a) for a in sorted(renames, key=len, reverse=True)) + r")"
         r"(?=\s*[:：'’\-]?\s*(?:(?:19|20)\d{2}|\d{2})\b)"
     )
-    for number, raw in enumerate(doc.lines, 1):
-        if number in doc.code_lines:
-            continue
-        for m in pattern.finditer(raw):
-            new = renames[m[1]]
-            if raw[: m.end()].endswith(new):
-                continue  # 'MM' inside 'ACM MM' is already the new name
-            yield Finding(
-                "VN306",
-                f"venue '{m[1]}' is now called '{new}'",
-                number,
-                m.start(1) + 1,
-                end_column=m.end(1) + 1,
-                fix=Fix((Edit(number, m.start(1), m.end(1), new),)),
-            )
+    for number, raw, m in doc.text_matches(pattern):
+        new = renames[m[1]]
+        if raw[: m.end()].endswith(new):
+            continue  # 'MM' inside 'ACM MM' is already the new name
+        yield Finding(
+            "VN306",
+            f"venue '{m[1]}' is now called '{new}'",
+            number,
+            m.start(1) + 1,
+            end_column=m.end(1) + 1,
+            fix=Fix((Edit(number, m.start(1), m.end(1), new),)),
+        )
 
 
 @rule("VN401", "heading-increment")
@@ -583,19 +576,16 @@ def fullwidth_punct_in_url(doc: LintDocument) -> Iterator[Finding]:
     Bad:  代码在 https://github.com/salesforce/LAVIS，可以直接用
     Good: 代码在 <https://github.com/salesforce/LAVIS>，可以直接用
     """
-    for number, raw in enumerate(doc.lines, 1):
-        if number in doc.code_lines:
-            continue
-        for m in _GLUED_URL.finditer(raw):
-            url = m[1]
-            yield Finding(
-                "VN601",
-                f"'{m[2]}' is glued to the URL and becomes part of the link; write <{url}>",
-                number,
-                m.start(1) + 1,
-                end_column=m.end(2) + 1,
-                fix=Fix((Edit(number, m.start(1), m.end(1), f"<{url}>"),)),
-            )
+    for number, _raw, m in doc.text_matches(_GLUED_URL):
+        url = m[1]
+        yield Finding(
+            "VN601",
+            f"'{m[2]}' is glued to the URL and becomes part of the link; write <{url}>",
+            number,
+            m.start(1) + 1,
+            end_column=m.end(2) + 1,
+            fix=Fix((Edit(number, m.start(1), m.end(1), f"<{url}>"),)),
+        )
 
 
 @rule("VN001", "unused-suppression", "info", fixable=True)
@@ -609,4 +599,13 @@ def unused_suppression(doc: LintDocument) -> Iterator[Finding]:
     for s in doc.suppressions:
         if not s.used and s.kind != "enable":
             codes = " ".join(s.codes) or "every rule"
-            yield Finding("VN001", f"'vlmnotes-{s.kind}' for {codes} suppresses nothing; remove it", s.line, s.column)
+            raw = doc.line(s.line)
+            alone = not (raw[: s.column - 1] + raw[s.end :]).strip()
+            edit = Edit(s.line, delete_line=True) if alone else Edit(s.line, s.column - 1, s.end, "")
+            yield Finding(
+                "VN001",
+                f"'vlmnotes-{s.kind}' for {codes} suppresses nothing; remove it",
+                s.line,
+                s.column,
+                fix=Fix((edit,)),
+            )

@@ -101,6 +101,7 @@ class Candidate:
     venue: str | None = None
     authors: list[str] = field(default_factory=list)
     orgs: list[str] = field(default_factory=list)
+    org_lines: dict[str, int] = field(default_factory=dict)  # where a card names each organisation
     citations: int | None = None
     links: dict[str, str] = field(default_factory=dict)
     other_links: list[str] = field(default_factory=list)

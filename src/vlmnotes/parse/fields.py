@@ -58,7 +58,9 @@ def arxiv_id_from_url(url: str) -> str | None:
 
 def raw_arxiv_id(url: str) -> str | None:
     """The id an arxiv.org URL spells, valid or not (for the linter to report impossible ones)."""
-    m = re.search(r"arxiv\.org/(?:abs|pdf|html)/([\w.\-/]+?)(?:v\d+)?(?:\.pdf)?(?:[?#].*)?$", url.strip(), re.I)
+    m = re.search(
+        r"arxiv\.org/(?:abs|pdf|html)/([\w.\-/]+?)(?:v\d+)?(?:\.pdf)?(?:[?#].*)?$", url.strip().rstrip("/"), re.I
+    )
     return m[1] if m else None
 
 

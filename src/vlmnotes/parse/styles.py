@@ -149,8 +149,8 @@ def _finish(ctx: Context, cand: Candidate, link: Link | None) -> Candidate:
 def _name_and_title(cand: Candidate, text: str, rank: int = EXPLICIT) -> None:
     """Read a link text or heading: a short name, a title with a name prefix, or a title with (Name)."""
     text = clean_title(text)
-    if not text:
-        return
+    if not text or _GENERIC_LINK_TEXT.match(text):
+        return  # '[paper](…)', '[2103.00020](…)': the link names no paper
     if is_name_like(text):
         cand.set_name(text, rank)
         return
@@ -302,18 +302,25 @@ def _card_field(ctx: Context, cand: Candidate, item: Block) -> None:
         cand.set_date(rest, DERIVED)
     elif label or text.rstrip(":：").strip().lower() in SECTION_LABELS:
         return  # a summary section: read_body files it under its label
-    elif any(ctx.vocab.org(part) for part in _org_parts(text)):
+    elif any(ctx.vocab.org(part) for part in _org_parts(text)) or (
+        cand.name_rank == EXPLICIT and re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)*", text)
+    ):
+        # A known organisation, or a plain capitalised word after the card's name ('Salesfroce').
         for part in _org_parts(text):
             org = ctx.vocab.org(part) or part
             if org not in cand.orgs:
                 cand.orgs.append(org)
+                cand.org_lines[org] = item.line
     elif (venue := find_venue(text, ctx.vocab)) and len(text) <= 24:
         cand.venue = venue[0]
         cand.set_date(str(venue[1]), DERIVED)
     elif is_name_like(text):
         cand.set_name(text, EXPLICIT if cand.name_rank < EXPLICIT else GUESSED)
     elif len(text) <= 60 and not re.search(r"[。.!?！？]", text) and not item.children:
-        cand.orgs += [p for p in _org_parts(text) if p not in cand.orgs]
+        for part in _org_parts(text):
+            if part not in cand.orgs:
+                cand.orgs.append(part)
+                cand.org_lines[part] = item.line
 
 
 def _org_parts(text: str) -> list[str]:
