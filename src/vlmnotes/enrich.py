@@ -95,9 +95,10 @@ class Politeness:
     """How to treat the API: seconds between requests, timeout, retries and the backoff base."""
 
     delay: float = 3.0
-    timeout: float = TIMEOUT
-    retries: int = RETRIES
-    backoff: float = float(os.environ.get("VLMNOTES_ARXIV_BACKOFF", "3"))
+    # The environment can shorten waits (tests, mirrors on a LAN); arXiv itself wants the defaults.
+    timeout: float = field(default_factory=lambda: float(os.environ.get("VLMNOTES_ARXIV_TIMEOUT", TIMEOUT)))
+    retries: int = field(default_factory=lambda: int(os.environ.get("VLMNOTES_ARXIV_RETRIES", RETRIES)))
+    backoff: float = field(default_factory=lambda: float(os.environ.get("VLMNOTES_ARXIV_BACKOFF", "3")))
 
 
 def api_url() -> str:
