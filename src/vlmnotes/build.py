@@ -293,6 +293,7 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
     new_state: dict[str, Any] = {}
     written: dict[str, list[Any]] = {}
     writes: dict[Path, str] = {}
+    records: dict[str, Paper] = {}  # file name → the record written there, for the search index
     new_groups: dict[str, tuple[Any, str, str]] = {}
     generated_names: set[str] = set()
     for i, members in enumerate(groups):
@@ -333,6 +334,7 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
         old_text = old.texts.get(name) if name in old.texts else (_read_text(path) if name in old.files else None)
         if old_text != text:
             writes[path] = text
+            records[name] = paper
             (report.changed if old_text is not None else report.created).append(store.display(path))
         written[name] = [*(old.files.get(name) or [0, 0]), generated, bool(paper.pinned)]
     deletes: list[Path] = []
@@ -362,6 +364,13 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
             written[path.name][:2] = _stat(path) or [0, 0]
         for path in deletes:
             path.unlink(missing_ok=True)
+        from vlmnotes.index import note_written
+
+        note_written(
+            config.kb,
+            [(p.name, records[p.name].model_dump(mode="json")) for p in writes if p.name in records],
+            [p.name for p in deletes],
+        )
         if new_state != state or not (config.kb / ".generated.json").exists():
             store.write_state(new_state)
     except OSError as exc:

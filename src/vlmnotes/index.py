@@ -560,3 +560,27 @@ def broken_records(kb: Path) -> list[str]:
         return index.errors()
     finally:
         index.close()
+
+
+def note_written(kb: Path, written: list[tuple[str, dict[str, Any]]], removed: list[str]) -> None:
+    """Tell the index about record files a build has just written (file name, record) or deleted, so that
+    the next query need not read them back. Best effort: the index repairs itself on the next query anyway."""
+    if not written and not removed:
+        return
+    try:
+        con = _connect(kb / INDEX_FILE)
+        try:
+            _create(con)
+            aliases = _vocab_aliases()
+            with con:
+                for name in removed + [n for n, _ in written]:
+                    for (rowid,) in con.execute("SELECT rowid FROM papers WHERE file = ?", (name,)).fetchall():
+                        _delete(con, rowid)
+                    con.execute("DELETE FROM broken WHERE file = ?", (name,))
+                for name, record in written:
+                    st = (kb / "papers" / name).stat()
+                    _insert(con, name, st.st_mtime_ns, st.st_size, record, aliases)
+        finally:
+            con.close()
+    except (sqlite3.Error, OSError):
+        pass
