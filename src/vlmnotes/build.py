@@ -24,12 +24,10 @@ from vlmnotes.kb import (
     _read_built_from,
     _signature,
     _write_built_from,
-    is_current,
     note_files,
 )
 from vlmnotes.model import Paper
 from vlmnotes.store import (
-    LoadResult,
     Store,
     atomic_write,
     dump_record,
@@ -38,6 +36,28 @@ from vlmnotes.store import (
     record_state,
     value_hash,
 )
+
+
+def _read_cache(path: Path, key: str) -> Any:
+    """A pickled cache's payload, or None when it is missing, from another parser version, or unreadable."""
+    try:
+        with path.open("rb") as fh:
+            data = pickle.load(fh)
+        return data[key] if data.get("version") == _CACHE_VERSION else None
+    except Exception:  # any unreadable cache is simply rebuilt
+        return None
+
+
+def _write_cache(path: Path, key: str, payload: Any) -> None:
+    """Write a pickled cache atomically; failing to costs speed on the next build, never data."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump({"version": _CACHE_VERSION, key: payload}, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 @dataclass
@@ -49,25 +69,11 @@ class ParseCache:
     @classmethod
     def load(cls, path: Path) -> ParseCache:
         """The cache at path, or an empty one when it is missing, stale or unreadable."""
-        try:
-            with path.open("rb") as fh:
-                data = pickle.load(fh)
-            if data.get("version") == _CACHE_VERSION:
-                return cls(data["files"])
-        except Exception:  # any unreadable cache is simply rebuilt
-            pass
-        return cls()
+        return cls(_read_cache(path, "files") or {})
 
     def save(self, path: Path) -> None:
         """Write the cache; failure to write it costs speed, never data, so it is ignored."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump({"version": _CACHE_VERSION, "files": self.files}, fh)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        _write_cache(path, "files", self.files)
 
 
 @dataclass
@@ -187,22 +193,10 @@ class _GroupCache:
 
     @classmethod
     def load(cls, path: Path) -> _GroupCache:
-        try:
-            with path.open("rb") as fh:
-                data = pickle.load(fh)
-            if data.get("version") == _CACHE_VERSION:
-                return cls(data["entries"])
-        except Exception:  # any unreadable cache is simply rebuilt
-            pass
-        return cls({})
+        return cls(_read_cache(path, "entries") or {})
 
     def save(self, path: Path) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("wb") as fh:
-                pickle.dump({"version": _CACHE_VERSION, "entries": self.entries}, fh)
-        except OSError:
-            pass
+        _write_cache(path, "entries", self.entries)
 
 
 def _read_written(config: Config) -> dict[str, list[Any]]:
@@ -413,15 +407,3 @@ def _save_json(path: Path, data: object) -> None:
         path.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
     except OSError:
         pass
-
-
-def load_current(config: Config) -> tuple[LoadResult, BuildReport | None]:
-    """The records, after bringing the knowledge base up to date if a note changed."""
-    from vlmnotes.store import Store
-
-    report = None
-    if not is_current(config):
-        report = run_build(config)
-    result = Store(config.kb).load()
-    result.papers.sort(key=lambda p: (p.date or "9999", (p.name or p.title or p.id).lower()))
-    return result, report

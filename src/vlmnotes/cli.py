@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from vlmnotes.kb import Config
-    from vlmnotes.store import LoadResult
 
 T = TypeVar("T")
 
@@ -204,17 +203,6 @@ class SortKey(str, Enum):
     date = "date"
     name = "name"
     citations = "citations"
-
-
-def _load() -> "LoadResult":
-    from vlmnotes.kb import load_current
-
-    result, report = _guard(lambda: load_current(_config()))
-    if report is not None:
-        _print_report_problems(report.skipped, [])
-    for line in result.errors:
-        _say(line)
-    return result
 
 
 def _report_broken(kb: Path) -> None:

@@ -151,6 +151,7 @@ def fetch_batch(
     import requests
 
     search = arxiv.Search(id_list=ids, max_results=len(ids))
+    client.page_size = len(ids)  # the request's max_results: the package's default of 100 would cut longer lists
     last_error = ""
     for attempt in range(polite.retries + 1):
         try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -18,8 +17,6 @@ from vlmnotes.errors import UsageError
 
 if TYPE_CHECKING:  # the store and the model load lazily: a fresh-index search needs neither
     from vlmnotes.build import BuildReport
-    from vlmnotes.model import Paper
-    from vlmnotes.store import LoadResult
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 USER_VOCAB_NAME = "vlmnotes-vocab.yaml"
@@ -127,48 +124,3 @@ def build(config: Config, *, check: bool = False) -> BuildReport:
     from vlmnotes.build import run_build
 
     return run_build(config, check=check)
-
-
-def load_current(config: Config) -> tuple[LoadResult, BuildReport | None]:
-    """The records, after bringing the knowledge base up to date if a note changed."""
-    from vlmnotes.build import load_current as run
-
-    return run(config)
-
-
-def record_file(config: Config, paper: Paper) -> Path:
-    """The record file of a paper."""
-    from vlmnotes.store import record_filename
-
-    return config.kb / "papers" / record_filename(paper.id)
-
-
-def find_paper(papers: list[Paper], query: str) -> Paper:
-    """The paper a user means by a name, alias, id, arXiv id (any URL form) or title."""
-    from difflib import get_close_matches
-
-    from vlmnotes.errors import NotFoundError
-    from vlmnotes.parse.fields import arxiv_id_from_url, norm_key
-
-    wanted = query.strip()
-    arxiv = arxiv_id_from_url(wanted)
-    if arxiv is None and re.fullmatch(r"\d{4}\.\d{4,5}(?:v\d+)?", wanted):
-        arxiv = wanted.split("v")[0]
-    key = norm_key(wanted)
-    for paper in papers:
-        if wanted in (paper.id, paper.arxiv_id) or (arxiv and arxiv == paper.arxiv_id):
-            return paper
-    for paper in papers:
-        names = [paper.name, *paper.aliases]
-        if key and key in {norm_key(n) for n in names if n}:
-            return paper
-    for paper in papers:
-        if key and paper.title and norm_key(paper.title) == key:
-            return paper
-    labels = {n: p for p in papers for n in [p.name, *p.aliases] if n}
-    close = get_close_matches(wanted, list(labels), n=3, cutoff=0.6)
-    if not close:
-        lowered = {n.lower(): n for n in labels}
-        close = [lowered[n] for n in get_close_matches(wanted.lower(), list(lowered), n=3, cutoff=0.6)]
-    hint = f"; did you mean {', '.join(close)}?" if close else "; `vlmnotes list` shows every paper"
-    raise NotFoundError(f"no paper matches '{query}'{hint}")
