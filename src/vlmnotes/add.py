@@ -158,6 +158,9 @@ def add_paper(
     current = read_note_text(path, str(path)) if path.exists() else NoteText("# Inbox\n", "utf-8", "\n")
     text = current.text
     style, count = file_style(text, path.name)
+    if style == "review-card":  # number after the last numbered card heading, recognised or not
+        numbers = [int(m[1]) for m in re.finditer(r"^#{1,6}\s*(\d+)\s*[.、)]", text, re.M)]
+        count = max(numbers, default=count)
     entry = render_entry(style, meta, arxiv_id, count)
     new_text, line = insert_entry(text, entry, tag, style)
     try:

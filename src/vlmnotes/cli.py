@@ -725,17 +725,20 @@ def export(
 
     hits = _run_search(query, Filters(), None, SortKey.date)
     records = [h.record for h in hits]  # type: ignore[attr-defined]
-    writers = {
-        ExportFormat.bibtex: ex.to_bibtex,
-        ExportFormat.csl_json: ex.to_csl_json,
-        ExportFormat.ris: ex.to_ris,
-        ExportFormat.csv: formats.records_csv,
-        ExportFormat.yaml: formats.records_yaml,
-        ExportFormat.json: formats.records_json,
-    }
-    _write(writers[fmt](records), output)
     if not records:
-        raise typer.Exit(1)
+        raise _fail(f"nothing matched '{query}'; `vlmnotes list` shows every paper", 1)
+    # Keys are made unique over the whole knowledge base, so a paper's key is the same in every export.
+    everything = records if not query else [h.record for h in _run_search(None, Filters(), None, None)]  # type: ignore[attr-defined]
+    keys = ex.bibtex_keys(everything)
+    writers = {
+        ExportFormat.bibtex: lambda: ex.to_bibtex(records, keys),
+        ExportFormat.csl_json: lambda: ex.to_csl_json(records, keys),
+        ExportFormat.ris: lambda: ex.to_ris(records, keys),
+        ExportFormat.csv: lambda: formats.records_csv(records),
+        ExportFormat.yaml: lambda: formats.records_yaml(records),
+        ExportFormat.json: lambda: formats.records_json(records),
+    }
+    _write(writers[fmt](), output)
 
 
 @app.command()

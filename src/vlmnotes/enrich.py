@@ -165,7 +165,8 @@ def fetch_batch(
             return out
         except arxiv.HTTPError as exc:
             if exc.status != 429 and exc.status < 500:
-                raise EnrichError(f"arXiv answered HTTP {exc.status} for {', '.join(ids[:3])}…; not retried") from exc
+                shown = ", ".join(ids[:3]) + ("…" if len(ids) > 3 else "")
+                raise EnrichError(f"arXiv answered HTTP {exc.status} for {shown}; not retried") from exc
             last_error = f"HTTP {exc.status}"
         except (requests.ConnectionError, requests.Timeout) as exc:
             last_error = "no answer" if isinstance(exc, requests.Timeout) else "cannot connect"
@@ -280,6 +281,7 @@ def merge_into(paper: Any, record: dict[str, Any]) -> None:
     if record.get("status") != "found":
         return
     where = f"arXiv:{record['id']}"
+    notes = f"{paper.sources[0].file}:{paper.sources[0].line}" if paper.sources else "notes"
     for name in _FILLED:
         value = record.get(name)
         if value and not getattr(paper, name):
@@ -296,7 +298,7 @@ def merge_into(paper: Any, record: dict[str, Any]) -> None:
         paper.conflicts.append(
             Conflict(
                 field="title",
-                values=[ConflictValue(value=paper.title, source="notes"), ConflictValue(value=title, source=where)],
+                values=[ConflictValue(value=paper.title, source=notes), ConflictValue(value=title, source=where)],
             )
         )
     published = record.get("published")
@@ -310,7 +312,7 @@ def merge_into(paper: Any, record: dict[str, Any]) -> None:
                 Conflict(
                     field="date",
                     values=[
-                        ConflictValue(value=paper.date, source="notes"),
+                        ConflictValue(value=paper.date, source=notes),
                         ConflictValue(value=published, source=where),
                     ],
                 )

@@ -49,6 +49,19 @@ def bibtex_key(record: Record, used: set[str]) -> str:
     return key
 
 
+def bibtex_keys(records: list[Record]) -> dict[str, str]:
+    """Record id → key, made unique over all the records given in id order (arXiv ids grow with time, so a
+    later paper takes the suffix). Give every record in the knowledge base, not just those exported, and a
+    paper keeps its key whatever subset is exported."""
+    used: set[str] = set()
+    return {r["id"]: bibtex_key(r, used) for r in sorted(records, key=lambda r: str(r.get("id")))}
+
+
+def _keys_for(records: list[Record], keys: dict[str, str] | None) -> list[str]:
+    keys = keys if keys is not None else bibtex_keys(records)
+    return [keys.get(r["id"]) or bibtex_keys([r])[r["id"]] for r in records]
+
+
 def _venue_name(record: Record) -> str | None:
     venue = record.get("venue") or ""
     name = re.sub(r"\s*(?:19|20)\d{2}$", "", venue).strip()
@@ -60,17 +73,16 @@ def _date_parts(record: Record) -> list[int]:
     return [int(p) for p in date.split("-") if p.isdigit()][:3]
 
 
-def to_bibtex(records: list[Record]) -> str:
+def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
     """BibTeX entries; arXiv papers with eprint, archivePrefix and primaryClass as biblatex and natbib expect."""
     from bibtexparser import entrypoint, middlewares
     from bibtexparser.library import Library
     from bibtexparser.model import Block, Entry, Field
 
     logging.getLogger("pylatexenc").setLevel(logging.ERROR)  # CJK has no LaTeX macro: kept as UTF-8, not a warning
-    used: set[str] = set()
     entries: list[Block] = []
     raw: dict[str, list[Field]] = {}
-    for r in records:
+    for r, key in zip(records, _keys_for(records, keys), strict=True):
         venue = _venue_name(r)
         kind = "inproceedings" if venue and venue != "arXiv" else ("article" if r.get("journal_ref") else "misc")
         text_fields: list[tuple[str, Any]] = [
@@ -81,7 +93,6 @@ def to_bibtex(records: list[Record]) -> str:
             ("journal", r.get("journal_ref") if kind == "article" else None),
             ("primaryclass", r.get("primary_category")),
         ]
-        key = bibtex_key(r, used)
         # Identifiers are written as they are: `_` or `%` in a URL or DOI must not become `\_`.
         raw[key] = [
             Field(k, v)
@@ -128,14 +139,13 @@ def _csl_name(author: str) -> dict[str, str]:
     return {"family": family, "given": given}
 
 
-def to_csl_json(records: list[Record]) -> str:
+def to_csl_json(records: list[Record], keys: dict[str, str] | None = None) -> str:
     """CSL-JSON (an array of items with id and type, as Zotero and pandoc import it)."""
-    used: set[str] = set()
     items = []
-    for r in records:
+    for r, key in zip(records, _keys_for(records, keys), strict=True):
         venue = _venue_name(r)
         item: dict[str, Any] = {
-            "id": bibtex_key(r, used),
+            "id": key,
             "type": "paper-conference" if venue and venue != "arXiv" else "article",
             "title": r.get("title") or r.get("name") or r.get("id"),
         }
@@ -156,7 +166,7 @@ def to_csl_json(records: list[Record]) -> str:
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 
-def to_ris(records: list[Record]) -> str:
+def to_ris(records: list[Record], keys: dict[str, str] | None = None) -> str:
     """RIS records (Zotero, EndNote, Mendeley)."""
     import rispy
 
