@@ -578,7 +578,7 @@ def lint(
     if diff:
         sys.stdout.write("".join(result.diffs))
     elif fmt is LintFormat.json:
-        sys.stdout.write(rep.as_json(result.findings))
+        sys.stdout.write(rep.as_json(result.findings, unsafe_fixes))
     elif fmt is LintFormat.github:
         sys.stdout.write(rep.github(result.findings))
     elif fmt is LintFormat.sarif:

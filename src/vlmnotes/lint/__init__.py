@@ -54,7 +54,33 @@ def _load(path: Path) -> LintDocument:
     )
     doc = LintDocument(shown, note.text, load_vocabulary(vocab_file))
     doc.note = note
+    doc.arxiv = _fetched_near(path)
     return doc
+
+
+def _fetched_near(path: Path) -> dict[str, Any]:
+    """What `vlmnotes enrich` fetched for the knowledge base beside these notes ($VLMNOTES_KB, else the
+    nearest kb/ at or above the note), or nothing."""
+    from vlmnotes.enrich import ARXIV_FILE, EnrichError, load_fetched
+
+    env = os.environ.get("VLMNOTES_KB")
+    folders = [Path(env)] if env else [p / "kb" for p in path.resolve().parents]
+    for kb in folders:
+        if (kb / ARXIV_FILE).is_file():
+            return _load_fetched_cached(kb, load_fetched, EnrichError)
+    return {}
+
+
+_FETCHED: dict[Path, dict[str, Any]] = {}
+
+
+def _load_fetched_cached(kb: Path, load: Any, error: type[Exception]) -> dict[str, Any]:
+    if kb not in _FETCHED:
+        try:
+            _FETCHED[kb] = load(kb)
+        except error:
+            _FETCHED[kb] = {}
+    return _FETCHED[kb]
 
 
 def _display(path: Path) -> str:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -56,6 +57,7 @@ class LintDocument:
     text: str
     vocab: Vocabulary
     note: NoteText | None = None  # encoding and line ends of the file, for writing fixes back
+    arxiv: dict[str, Any] = field(default_factory=dict)  # what `vlmnotes enrich` fetched, by arXiv id
     lines: list[str] = field(init=False)
     tokens: list[Token] = field(init=False)
 

@@ -58,8 +58,9 @@ def _cells(text: str) -> int:
     return cells
 
 
-def as_json(findings: list[Finding]) -> str:
-    """An array of {path, line, column, end_line, end_column, code, slug, severity, message, fixable}."""
+def as_json(findings: list[Finding], unsafe: bool = False) -> str:
+    """An array of {path, line, column, end_line, end_column, code, slug, severity, message, fixable};
+    `fixable` means `--fix` would fix it (with `--unsafe-fixes`, when that was given, unsafe fixes too)."""
     data = [
         {
             "path": f.path,
@@ -71,7 +72,7 @@ def as_json(findings: list[Finding]) -> str:
             "slug": f.slug,
             "severity": f.severity,
             "message": f.message,
-            "fixable": f.fix is not None,
+            "fixable": f.fix is not None and (f.fix.safe or unsafe),
         }
         for f in findings
     ]

@@ -207,6 +207,34 @@ def date_arxiv_mismatch(doc: LintDocument) -> Iterator[Finding]:
             )
 
 
+@rule("VN204", "arxiv-disagreement", "info")
+def arxiv_disagreement(doc: LintDocument) -> Iterator[Finding]:
+    """An entry's date or title differs from what arXiv says (after `vlmnotes enrich`), or arXiv has no such paper.
+
+    Bad:  - Fri, 5 Mar 2021 [CLIP](https://arxiv.org/abs/2103.00020)   (arXiv: v1 on 2021-02-26)
+    Good: - Fri, 26 Feb 2021 [CLIP](https://arxiv.org/abs/2103.00020)
+    """
+    for entry in doc.entries:
+        record = doc.arxiv.get(entry.arxiv_id or "")
+        if not record or entry.passing:
+            continue
+        if record.get("status") == "not-found":
+            yield Finding("VN204", f"arXiv has no paper {entry.arxiv_id}; check the link", entry.line)
+            continue
+        published = record.get("published") or ""
+        if (
+            entry.date
+            and entry.date_rank == EXPLICIT
+            and len(entry.date) == 10
+            and published
+            and entry.date != published
+        ):
+            yield Finding("VN204", f"the entry says {entry.date}; arXiv has version 1 on {published}", entry.line)
+        title = record.get("title") or ""
+        if entry.title and title and norm_key(entry.title.partition(": ")[2] or entry.title) not in norm_key(title):
+            yield Finding("VN204", f"arXiv's title is '{title}'", entry.line)
+
+
 _RFC = re.compile(
     r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?,?\s+(\d{1,2})\s+"
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+((?:19|20)\d{2})\b"
