@@ -223,7 +223,14 @@ class _OldRecords:
     def __init__(self, store: Store, written: dict[str, list[Any]]) -> None:
         self.store = store
         self.written = written
-        self.files = {p.name: _stat(p) for p in store.files()}
+        self.files: dict[str, list[int] | None] = {}
+        try:
+            for entry in os.scandir(store.papers_dir):
+                if entry.name.endswith(".yaml") and entry.is_file():
+                    st = entry.stat()
+                    self.files[entry.name] = [st.st_mtime_ns, st.st_size]
+        except OSError:
+            pass
         self.papers: dict[str, Paper] = {}
         self.texts: dict[str, str] = {}
         self.broken: dict[str, str] = {}

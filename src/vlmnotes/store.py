@@ -149,6 +149,8 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.papers_dir = root / PAPERS_DIR
+        self._state_read: dict[str, Any] = {}
+        self._state_lines: dict[str, str] = {}
 
     def display(self, path: Path) -> str:
         """A path as shown to the user: relative to the working directory when possible."""
@@ -193,15 +195,31 @@ class Store:
     def read_state(self) -> dict[str, Any]:
         """What the last build wrote: {id: {"file": hash, "fields": {field: hash}}}; empty when unknown."""
         try:
-            data = json.loads((self.root / STATE_FILE).read_text("utf-8"))
+            text = (self.root / STATE_FILE).read_text("utf-8")
+            data = json.loads(text)
         except (OSError, ValueError):
             return {}
-        return data if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        # Remember each record's line as written, so that writing the state back reuses unchanged lines.
+        self._state_lines = {}
+        for line in text.split("\n"):
+            key, sep, _ = line.partition(": ")
+            if sep and key.startswith('"'):
+                try:
+                    self._state_lines[json.loads(key)] = line.rstrip(",")
+                except ValueError:
+                    continue
+        self._state_read = dict(data)
+        return data
 
     def write_state(self, state: dict[str, Any]) -> None:
         """Remember what this build wrote: a record a line, sorted, so that git diffs stay small."""
+        old, cached = self._state_read, self._state_lines
         lines = [
-            json.dumps(key, ensure_ascii=False) + ": " + json.dumps(state[key], ensure_ascii=False, sort_keys=True)
+            cached[key]
+            if key in cached and old.get(key) == state[key]
+            else json.dumps(key, ensure_ascii=False) + ": " + json.dumps(state[key], ensure_ascii=False, sort_keys=True)
             for key in sorted(state)
         ]
         atomic_write(self.root / STATE_FILE, "{\n" + ",\n".join(lines) + "\n}\n")
