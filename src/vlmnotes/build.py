@@ -300,7 +300,6 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
     for i, members in enumerate(groups):
         paper_id = final_ids[i]
         name = record_filename(paper_id)
-        path = store.papers_dir / name
         generated_names.add(name)
         rels = _quick_hash([r.model_dump() for r in relations[i]]) if relations[i] else ""
         if name in old.broken:
@@ -319,6 +318,7 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
             written[name] = old.written[name]
             new_groups[group_ids[i]] = entry
             continue
+        path = store.papers_dir / name
         paper = built.get(i) or _built(members, fetched)
         base_key = paper_key(paper)
         paper.id = paper_id

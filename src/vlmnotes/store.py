@@ -205,11 +205,8 @@ class Store:
         self._state_lines = {}
         for line in text.split("\n"):
             key, sep, _ = line.partition(": ")
-            if sep and key.startswith('"'):
-                try:
-                    self._state_lines[json.loads(key)] = line.rstrip(",")
-                except ValueError:
-                    continue
+            if sep and key.startswith('"') and key.endswith('"') and "\\" not in key:
+                self._state_lines[key[1:-1]] = line.rstrip(",")
         self._state_read = dict(data)
         return data
 
