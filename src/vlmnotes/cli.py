@@ -22,7 +22,8 @@ app = typer.Typer(
     help=(
         "A knowledge base over your reading notes on vision-language-model papers.\n\n"
         "Reads the Markdown notes you already write (English or Chinese, any of the common styles), "
-        "keeps one YAML record per paper in kb/papers/, and lets you list and show them.\n\n"
+        "keeps one YAML record per paper in kb/papers/, and lets you search, list, compare and export "
+        "them, lint the notes and fill in what they leave out from arXiv.\n\n"
         "Exit codes: 0 success, 1 an error or a note that could not be read, 2 a usage error.\n\n"
         "Example: vlmnotes --notes notes/ build && vlmnotes show CLIP"
     ),
