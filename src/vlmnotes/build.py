@@ -168,10 +168,10 @@ def _group_arxiv(members: list[Any]) -> str | None:
     return next((c.arxiv_id for c in members if c.arxiv_id), None)
 
 
-def _group_id(members: list[Any], note_sigs: dict[str, tuple[int, int]], fetched: dict[str, Any]) -> str:
-    """A group's identity: where each of its entries stands, in a note of a given time and size, and what
-    arXiv said about it."""
-    parts: list[Any] = [(c.file, c.line, c.style, note_sigs.get(c.file)) for c in members]
+def _group_id(members: list[Any], fetched: dict[str, Any]) -> str:
+    """A group's identity: what each of its entries says (their fingerprints) and what arXiv said about it.
+    An edit to one entry of a note re-merges that entry's paper, not every paper of the note."""
+    parts: list[Any] = [c.fingerprint for c in members]
     arxiv_id = _group_arxiv(members)
     if arxiv_id in fetched:
         parts.append(json.dumps(fetched[arxiv_id], sort_keys=True))
@@ -264,10 +264,9 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
     cache = ParseCache.load(config.kb / CACHE_FILE)
     collected = collect(config, cache)
     groups = group_candidates(collected.candidates)
-    note_sigs = {name: (mtime, size) for name, mtime, size in collected.signature[1]}
     group_cache = _GroupCache.load(config.kb / GROUPS_FILE)
     fetched = load_fetched(config.kb)
-    group_ids = [_group_id(members, note_sigs, fetched) for members in groups]
+    group_ids = [_group_id(members, fetched) for members in groups]
     built: dict[int, Paper] = {}
     keys = []
     for i, members in enumerate(groups):

@@ -66,8 +66,16 @@ def read_note_text(path: Path, name: str) -> NoteText:
 
 
 def parse_text(text: str, name: str, vocab: Vocabulary) -> list[Candidate]:
-    """Every candidate paper entry in a note's text; `name` is the file name recorded in sources."""
-    return extract(parse_document(name, text), vocab)
+    """Every candidate paper entry in a note's text; `name` is the file name recorded in sources.
+
+    Each candidate gets a fingerprint of what it says, so a build can tell the entries that changed in an
+    edited note from those that did not."""
+    import hashlib
+
+    cands = extract(parse_document(name, text), vocab)
+    for cand in cands:
+        cand.fingerprint = hashlib.sha1(repr(cand).encode("utf-8")).hexdigest()[:20]
+    return cands
 
 
 def parse_file(path: Path, name: str, vocab: Vocabulary) -> list[Candidate]:

@@ -111,6 +111,7 @@ class Candidate:
     sections: dict[str, str] = field(default_factory=dict)
     relations: list[tuple[RelationClaim, int]] = field(default_factory=list)
     passing: bool = False
+    fingerprint: str = ""  # a hash of everything above, set once parsing is done (see parse_text)
 
     @property
     def where(self) -> str:
