@@ -24,6 +24,11 @@ from vlmnotes.parse.fields import (
 from vlmnotes.parse.markdown import Link
 
 
+def _replacing(code: str, message: str, line: int, start: int, end: int, text: str) -> Finding:
+    """A finding on columns [start, end) of a line (0-based) whose fix writes `text` there."""
+    return Finding(code, message, line, start + 1, end_column=end + 1, fix=Fix((Edit(line, start, end, text),)))
+
+
 def _links(doc: LintDocument) -> Iterator[Link]:
     for block in doc.doc.blocks:
         for sub in block.walk():
@@ -254,15 +259,8 @@ def weekday_mismatch(doc: LintDocument) -> Iterator[Finding]:
             continue
         actual = dt.date.fromisoformat(found.iso).strftime("%a")
         if actual != m[1]:
-            fix = Fix((Edit(number, m.start(1), m.start(1) + 3, actual),))
-            yield Finding(
-                "VN202",
-                f"{found.iso} was a {actual}, not a {m[1]}",
-                number,
-                m.start(1) + 1,
-                end_column=m.end(1) + 1,
-                fix=fix,
-            )
+            message = f"{found.iso} was a {actual}, not a {m[1]}"
+            yield _replacing("VN202", message, number, m.start(1), m.start(1) + 3, actual)
 
 
 _FORM_NAMES = {"rfc": "Thu, 22 Oct 2020", "mdy": "Oct 22 2020", "iso": "2020-10-22", "ymd": "2020.10.22",
@@ -417,14 +415,7 @@ def venue_alias(doc: LintDocument) -> Iterator[Finding]:
         new = renames[m[1]]
         if raw[: m.end()].endswith(new):
             continue  # 'MM' inside 'ACM MM' is already the new name
-        yield Finding(
-            "VN306",
-            f"venue '{m[1]}' is now called '{new}'",
-            number,
-            m.start(1) + 1,
-            end_column=m.end(1) + 1,
-            fix=Fix((Edit(number, m.start(1), m.end(1), new),)),
-        )
+        yield _replacing("VN306", f"venue '{m[1]}' is now called '{new}'", number, m.start(1), m.end(1), new)
 
 
 @rule("VN401", "heading-increment")
