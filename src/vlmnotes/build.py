@@ -7,6 +7,7 @@ missing or unreadable.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -19,7 +20,7 @@ from vlmnotes.enrich import load_fetched
 from vlmnotes.errors import NoteReadError, RecordError, VlmnotesError
 from vlmnotes.kb import (
     _CACHE_VERSION,
-    CACHE_FILE,
+    NOTES_CACHE,
     Config,
     _read_built_from,
     _signature,
@@ -60,20 +61,41 @@ def _write_cache(path: Path, key: str, payload: Any) -> None:
         pass
 
 
-@dataclass
 class ParseCache:
-    """Candidates of each note by (mtime, size), plus what the last build was made from."""
+    """Candidates of each note by (mtime, size), one pickle a note under kb/.cache/notes/, so that a build
+    that re-parses one note rewrites one small file."""
 
-    files: dict[str, tuple[int, int, list[Any]]] = field(default_factory=dict)
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.dirty: dict[str, tuple[int, int, list[Any]]] = {}
+        self.present: set[str] = set()
 
-    @classmethod
-    def load(cls, path: Path) -> ParseCache:
-        """The cache at path, or an empty one when it is missing, stale or unreadable."""
-        return cls(_read_cache(path, "files") or {})
+    def _path(self, name: str) -> Path:
+        return self.folder / (hashlib.sha1(name.encode("utf-8")).hexdigest()[:20] + ".pickle")
 
-    def save(self, path: Path) -> None:
-        """Write the cache; failure to write it costs speed, never data, so it is ignored."""
-        _write_cache(path, "files", self.files)
+    def get(self, name: str) -> tuple[int, int, list[Any]] | None:
+        """A note's cached (mtime, size, candidates), or None."""
+        self.present.add(name)
+        entry = _read_cache(self._path(name), "entry")
+        return entry if isinstance(entry, tuple) else None
+
+    def put(self, name: str, entry: tuple[int, int, list[Any]]) -> None:
+        """Remember a note just parsed."""
+        self.present.add(name)
+        self.dirty[name] = entry
+
+    def save(self) -> None:
+        """Write the notes parsed this time; drop the pickles of notes that are gone."""
+        for name, entry in self.dirty.items():
+            _write_cache(self._path(name), "entry", entry)
+        (self.folder.parent / "parsed.pickle").unlink(missing_ok=True)  # the one-file cache of version 0.1.0
+        keep = {self._path(n).name for n in self.present}
+        try:
+            for old in self.folder.iterdir():
+                if old.suffix == ".pickle" and old.name not in keep:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 @dataclass
@@ -99,11 +121,11 @@ def collect(config: Config, cache: ParseCache) -> Collected:
     candidates: list[Any] = []
     skipped: list[str] = []
     reparsed = 0
-    files: dict[str, tuple[int, int, list[Any]]] = {}
     for (path, name), (_, mtime, size) in zip(notes, signature[1], strict=True):
-        hit = cache.files.get(name)
-        if hit and hit[0] == mtime and hit[1] == size and not vocab_changed:
+        hit = None if vocab_changed else cache.get(name)
+        if hit and hit[0] == mtime and hit[1] == size:
             cands = hit[2]
+            cache.present.add(name)
         else:
             try:
                 cands = parse_file(path, name, vocab)
@@ -114,9 +136,8 @@ def collect(config: Config, cache: ParseCache) -> Collected:
                 skipped.append(f"{name}: nested too deeply to read; flatten the deepest lists or quotes")
                 continue
             reparsed += 1
-        files[name] = (mtime, size, cands)
+            cache.put(name, (mtime, size, cands))
         candidates += cands
-    cache.files = files
     return Collected(candidates, skipped, reparsed, signature)
 
 
@@ -258,10 +279,22 @@ class _OldRecords:
 
 def run_build(config: Config, *, check: bool = False) -> BuildReport:
     """Bring kb/ up to date with the notes; with check, change nothing and report what would change."""
+    # A build makes hundreds of thousands of small objects and frees few of them before it returns:
+    # the cyclic garbage collector's passes over them cost a tenth of a one-note rebuild, for nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_build(config, check=check)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_build(config: Config, *, check: bool) -> BuildReport:
     from vlmnotes.parse.merge import dedupe_ids, group_candidates, paper_key, resolve_relations
 
     store = Store(config.kb)
-    cache = ParseCache.load(config.kb / CACHE_FILE)
+    cache = ParseCache(config.kb / NOTES_CACHE)
     collected = collect(config, cache)
     groups = group_candidates(collected.candidates)
     group_cache = _GroupCache.load(config.kb / GROUPS_FILE)
@@ -302,7 +335,7 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
         generated_names.add(name)
         rels = _quick_hash([r.model_dump() for r in relations[i]]) if relations[i] else ""
         if name in old.broken:
-            new_state[paper_id] = state.get(paper_id, {})
+            new_state[paper_id] = state.raw(paper_id) if paper_id in state else {}
             continue  # never overwrite a file the user broke: its edits would be lost
         entry = group_cache.get(group_ids[i])
         if (
@@ -313,7 +346,7 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
             and paper_id in state
         ):
             # The notes say what they said when this file was written, and nobody touched the file.
-            new_state[paper_id] = state[paper_id]
+            new_state[paper_id] = state.raw(paper_id)
             written[name] = old.written[name]
             new_groups[group_ids[i]] = entry
             continue
@@ -351,7 +384,7 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
             deletes.append(path)
             report.deleted.append(store.display(path))
         else:
-            new_state[record.id] = remembered or {}
+            new_state[record.id] = state.raw(record.id) if record.id in state else {}
             report.kept.append(store.display(path))
     report.errors = sorted(old.broken.values())
     for items in (report.created, report.changed, report.deleted, report.kept):
@@ -371,11 +404,11 @@ def run_build(config: Config, *, check: bool = False) -> BuildReport:
             [(p.name, records[p.name].model_dump(mode="json")) for p in writes if p.name in records],
             [p.name for p in deletes],
         )
-        if new_state != state or not (config.kb / ".generated.json").exists():
+        if state.changed_by(new_state) or not (config.kb / ".generated.json").exists():
             store.write_state(new_state)
     except OSError as exc:
         raise VlmnotesError(f"{store.display(config.kb)}: cannot write the knowledge base ({exc.strerror})") from exc
-    cache.save(config.kb / CACHE_FILE)
+    cache.save()
     _GroupCache(new_groups).save(config.kb / GROUPS_FILE)
     _save_json(config.kb / WRITTEN_FILE, written)
     _write_built_from(config, collected.signature)

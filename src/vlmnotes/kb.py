@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the store and the model load lazily: a fresh-index search n
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 USER_VOCAB_NAME = "vlmnotes-vocab.yaml"
-CACHE_FILE = Path(".cache") / "parsed.pickle"
+NOTES_CACHE = Path(".cache") / "notes"
 BUILT_FILE = Path(".cache") / "built-from.json"
 
 

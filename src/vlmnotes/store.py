@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,8 +149,6 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.papers_dir = root / PAPERS_DIR
-        self._state_read: dict[str, Any] = {}
-        self._state_lines: dict[str, str] = {}
 
     def display(self, path: Path) -> str:
         """A path as shown to the user: relative to the working directory when possible."""
@@ -192,34 +190,87 @@ class Store:
         """The record file of an id."""
         return self.papers_dir / record_filename(paper_id)
 
-    def read_state(self) -> dict[str, Any]:
-        """What the last build wrote: {id: {"file": hash, "fields": {field: hash}}}; empty when unknown."""
+    def read_state(self) -> StateFile:
+        """What the last build wrote: {id: {"file": hash, "fields": {field: hash}}}; empty when unknown.
+
+        Entries are parsed only when asked for: a rebuild that changes a few records reads the others'
+        lines as text and writes them back as they were."""
         try:
             text = (self.root / STATE_FILE).read_text("utf-8")
-            data = json.loads(text)
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict):
-            return {}
-        # Remember each record's line as written, so that writing the state back reuses unchanged lines.
-        self._state_lines = {}
-        for line in text.split("\n"):
-            key, sep, _ = line.partition(": ")
-            if sep and key.startswith('"') and key.endswith('"') and "\\" not in key:
-                self._state_lines[key[1:-1]] = line.rstrip(",")
-        self._state_read = dict(data)
-        return data
+        except OSError:
+            return StateFile({})
+        raw: dict[str, str] = {}
+        lines = text.split("\n")
+        if lines[:1] == ["{"]:
+            for line in lines[1:]:
+                key, sep, value = line.partition(": ")
+                if not sep:
+                    continue
+                if not (key.startswith('"') and key.endswith('"') and "\\" not in key):
+                    raw = {}
+                    break
+                raw[key[1:-1]] = value.rstrip(",")
+        if not raw and text.strip() not in ("", "{}", "{\n}"):
+            try:  # another layout (an older build, a hand-formatted file): parse it whole
+                data = json.loads(text)
+            except ValueError:
+                return StateFile({})
+            if not isinstance(data, dict):
+                return StateFile({})
+            raw = {k: _state_json(v) for k, v in data.items()}
+        return StateFile(raw)
 
-    def write_state(self, state: dict[str, Any]) -> None:
+    def write_state(self, state: Mapping[str, Any]) -> None:
         """Remember what this build wrote: a record a line, sorted, so that git diffs stay small."""
-        old, cached = self._state_read, self._state_lines
-        lines = [
-            cached[key]
-            if key in cached and old.get(key) == state[key]
-            else json.dumps(key, ensure_ascii=False) + ": " + json.dumps(state[key], ensure_ascii=False, sort_keys=True)
-            for key in sorted(state)
-        ]
+        lines = []
+        for key in sorted(state):
+            value = state[key]
+            text = value if isinstance(value, RawState) else _state_json(value)
+            lines.append(json.dumps(key, ensure_ascii=False) + ": " + text)
         atomic_write(self.root / STATE_FILE, "{\n" + ",\n".join(lines) + "\n}\n")
+
+
+class RawState(str):
+    """A state entry as the file has it, not parsed."""
+
+
+def _state_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class StateFile(Mapping[str, Any]):
+    """The build's state file, parsed entry by entry on demand."""
+
+    def __init__(self, raw: dict[str, str]) -> None:
+        self._raw = raw
+        self._parsed: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._parsed:
+            try:
+                self._parsed[key] = json.loads(self._raw[key])
+            except ValueError:
+                self._parsed[key] = {}
+        return self._parsed[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def raw(self, key: str) -> RawState:
+        """An entry as written, to be written back unchanged."""
+        return RawState(self._raw[key])
+
+    def changed_by(self, new: Mapping[str, Any]) -> bool:
+        """True when `new` differs from this state (raw entries are unchanged by construction)."""
+        if new.keys() != self._raw.keys():
+            return True
+        return any(not isinstance(v, RawState) and _state_json(v) != self._raw[k] for k, v in new.items())
 
 
 def record_state(paper: Paper, text: str) -> dict[str, Any]:
