@@ -88,7 +88,7 @@ class ParseCache:
         """Write the notes parsed this time; drop the pickles of notes that are gone."""
         for name, entry in self.dirty.items():
             _write_cache(self._path(name), "entry", entry)
-        (self.folder.parent / "parsed.pickle").unlink(missing_ok=True)  # the one-file cache of version 0.1.0
+        (self.folder.parent / "parsed.pickle").unlink(missing_ok=True)  # the single-file cache of earlier builds
         keep = {self._path(n).name for n in self.present}
         try:
             for old in self.folder.iterdir():
