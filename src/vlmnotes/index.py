@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from vlmnotes.query import TEXT_FIELDS, And, Compare, Filters, Node, Not, Or, QueryError, Term, combine
 
 INDEX_FILE = ".index.sqlite"
-_SCHEMA_VERSION = "4"
+_SCHEMA_VERSION = "5"
 # FTS columns in order, with their BM25 weights: names and titles well above components and
 # organisations, those above the notes' own text.
 COLUMNS: list[tuple[str, float]] = [
@@ -138,6 +138,9 @@ def _create(con: sqlite3.Connection) -> None:
             name TEXT, name_keys TEXT, year INTEGER, date TEXT, status TEXT, arxiv_id TEXT, citations INTEGER,
             record TEXT);
         CREATE TABLE IF NOT EXISTS broken(file TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, message TEXT);
+        CREATE TABLE IF NOT EXISTS names(key TEXT, paper INTEGER);
+        CREATE INDEX IF NOT EXISTS names_key ON names(key);
+        CREATE INDEX IF NOT EXISTS names_paper ON names(paper);
         CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({cols}, tokenize='unicode61 remove_diacritics 2');
         """
     )
@@ -208,12 +211,15 @@ class Index:
         if self.path.exists() and not force:
             try:
                 con = _connect(self.path)
-                if self._is_fresh(con):
+                schema = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                if schema == (_SCHEMA_VERSION,):
+                    if self._is_fresh(con):
+                        self.con = con
+                        return status
+                    status = self._update(con)
                     self.con = con
                     return status
-                status = self._update(con)
-                self.con = con
-                return status
+                con.close()  # made by another version of vlmnotes: rebuilt below
             except sqlite3.DatabaseError:
                 self.close()
         self._remove()
@@ -292,6 +298,7 @@ class Index:
 def _delete(con: sqlite3.Connection, rowid: int) -> None:
     con.execute("DELETE FROM papers WHERE rowid = ?", (rowid,))
     con.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))
+    con.execute("DELETE FROM names WHERE paper = ?", (rowid,))
 
 
 def _insert(
@@ -319,6 +326,10 @@ def _insert(
     con.execute(
         f"INSERT INTO fts(rowid, {', '.join(_COLNAMES)}) VALUES ({placeholders})",
         (cur.lastrowid, *_row(record, *aliases)),
+    )
+    # Exact names, looked up by key: the boost that puts CLIP first for `search CLIP` costs no table scan.
+    con.executemany(
+        "INSERT INTO names(key, paper) VALUES (?, ?)", [(k, cur.lastrowid) for k in {name_key(n) for n in names} if k]
     )
 
 
@@ -460,24 +471,40 @@ def _search(
     con = index.open()
     weights = ", ".join(str(w) for _, w in COLUMNS)
     rank_match = " OR ".join(f"({_term_match(t)})" for t in terms)
-    if terms:
-        exact = [name_key(t.text) for t in terms if not t.field]
-        exact_sql = " OR ".join("instr(p.name_keys, ?) > 0" for _ in exact) or "0 = 1"
-        order = _SORTS[sort] if sort else f"({exact_sql}) DESC, r.score, COALESCE(p.date, '9999')"
+    exact = [name_key(t.text) for t in terms if not t.field]
+    rowids_fast: list[int] = []
+    if single and not sort and limit:
+        # The common case, one word: papers so named first, then the best-ranked matches, and no join.
+        named = [] if not exact else [
+            r for (r,) in con.execute(
+                "SELECT p.rowid FROM names n JOIN papers p ON p.rowid = n.paper WHERE n.key = ?"
+                " ORDER BY COALESCE(p.date, '9999'), p.rowid", (exact[0],)
+            )
+        ]  # fmt: skip
+        ranked = con.execute(
+            f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {weights}), rowid LIMIT ?",
+            (rank_match, limit + len(named)),
+        )
+        sql, args = "", []
+        rowids_fast = list(dict.fromkeys([*named, *(r for (r,) in ranked)]))[:limit]
+    elif terms:
+        exact_sql = " OR ".join("?" for _ in exact)
+        boost = f"p.rowid IN (SELECT paper FROM names WHERE key IN ({exact_sql}))" if exact else "0 = 1"
+        order = _SORTS[sort] if sort else f"({boost}) DESC, r.score, COALESCE(p.date, '9999')"
         join = "JOIN" if single else "LEFT JOIN"
         sql = (
             f"SELECT p.rowid FROM papers p {join} (SELECT rowid, bm25(fts, {weights}) AS score FROM fts"
             f" WHERE fts MATCH ?) r ON r.rowid = p.rowid WHERE {where} ORDER BY {order}"
         )
-        args = [rank_match, *params] + ([] if sort else [f"|{k}|" for k in exact])
+        args = [rank_match, *params] + ([] if sort else list(exact))
     else:
         sql = f"SELECT p.rowid FROM papers p WHERE {where} ORDER BY {_SORTS[sort or 'date']}"
         args = params
-    if limit:
+    if limit and sql:
         sql += " LIMIT ?"
         args.append(limit)
     try:
-        rowids = [r for (r,) in con.execute(sql, args)]
+        rowids = [r for (r,) in con.execute(sql, args)] if sql else rowids_fast
         records = _fetch(con, "SELECT rowid, record FROM papers WHERE rowid IN ({})", rowids)
         snips: dict[int, str] = {}
         if snippets and terms and rowids:
@@ -527,8 +554,9 @@ def lookup(kb: Path, query: str) -> dict[str, Any]:
         ).fetchone()
         if row is None and key:
             row = con.execute(
-                "SELECT record FROM papers WHERE instr(name_keys, ?) > 0 ORDER BY name_keys LIKE ? DESC LIMIT 1",
-                (f"|{key}|", f"|{key}|%"),
+                "SELECT p.record FROM names n JOIN papers p ON p.rowid = n.paper WHERE n.key = ?"
+                " ORDER BY p.name_keys LIKE ? DESC LIMIT 1",
+                (key, f"|{key}|%"),
             ).fetchone()
         if row is None and key and len(wanted) > 3:
             for (record,) in con.execute(
