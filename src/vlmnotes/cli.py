@@ -35,8 +35,11 @@ app = typer.Typer(
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
 
+    from vlmnotes.index import Hit
     from vlmnotes.kb import Config
+    from vlmnotes.query import Filters
 
 T = TypeVar("T")
 
@@ -253,13 +256,11 @@ def _emit(records: list[dict[str, object]], fmt: OutFormat, snippets: list[str] 
 
 
 def _run_search(
-    query: str | None, filters: object, limit: int | None, sort: SortKey | None, snippets: bool = False
-) -> list[object]:
+    query: str | None, filters: "Filters", limit: int | None, sort: SortKey | None, snippets: bool = False
+) -> "list[Hit]":
     from vlmnotes.index import search as run_search
-    from vlmnotes.query import Filters
 
     kb = _fresh_kb()
-    assert isinstance(filters, Filters)
     results = _guard(
         lambda: run_search(
             kb, query, limit=limit, sort=sort.value if sort else None, filters=filters, snippets=snippets
@@ -309,7 +310,7 @@ def search(
     _guard(lambda: parse_query(query))  # an empty or malformed query is a usage error before any work
     table = fmt is OutFormat.table and sys.stdout.isatty()  # snippets only show in the terminal table
     hits = _run_search(query, Filters(), limit, sort, snippets=table)
-    _emit([h.record for h in hits], fmt, [h.snippet for h in hits], pager)  # type: ignore[attr-defined]
+    _emit([h.record for h in hits], fmt, [h.snippet for h in hits], pager)
     if not hits or state.broken:
         raise typer.Exit(1)
 
@@ -339,7 +340,7 @@ def list_papers(
 
     filters = Filters(org=org, year=year, since=since, until=until, llm=llm, encoder=encoder, tag=tag)
     hits = _run_search(query, filters, limit, sort)
-    _emit([h.record for h in hits], fmt, None, pager)  # type: ignore[attr-defined]
+    _emit([h.record for h in hits], fmt, None, pager)
     if state.broken or (not hits and (query or filters.nodes())):
         raise typer.Exit(1)
 
@@ -407,7 +408,7 @@ def timeline(
     from vlmnotes.query import Filters
 
     hits = _run_search(query, Filters(since=since, until=until), None, SortKey.date)
-    tl = tl_mod.build_timeline([h.record for h in hits], by.value)  # type: ignore[attr-defined]
+    tl = tl_mod.build_timeline([h.record for h in hits], by.value)
     writers = {
         TimelineFormat.json: lambda: formats.records_json(tl.records()),
         TimelineFormat.md: lambda: tl_mod.timeline_md(tl),
@@ -488,7 +489,7 @@ def stats(
     from vlmnotes.timeline import stats as count
 
     hits = _run_search(query, Filters(), None, SortKey.date)
-    counts = count([h.record for h in hits])  # type: ignore[attr-defined]
+    counts = count([h.record for h in hits])
     if fmt is CompareFormat.json:
         sys.stdout.write(json.dumps({k: dict(v) for k, v in counts.items()}, ensure_ascii=False, indent=2) + "\n")
     elif fmt is CompareFormat.md:
@@ -657,7 +658,7 @@ def enrich(
         )  # fmt: skip
     finally:
         if bar is not None:
-            bar.stop()  # type: ignore[attr-defined]
+            bar.stop()
     for arxiv_id in report.malformed:
         _say(f"error: '{arxiv_id}' is not an arXiv id that can exist; fix the link in the notes")
     if offline or dry_run:
@@ -680,7 +681,7 @@ def enrich(
         raise typer.Exit(1)
 
 
-def _progress_bar(label: str) -> tuple[Callable[[int, int], None] | None, object]:
+def _progress_bar(label: str) -> "tuple[Callable[[int, int], None] | None, Progress | None]":
     """A rich progress bar on a terminal (and a callback that advances it); nothing when piped."""
     if not sys.stderr.isatty():
         return None, None
@@ -725,11 +726,11 @@ def export(
     from vlmnotes.query import Filters
 
     hits = _run_search(query, Filters(), None, SortKey.date)
-    records = [h.record for h in hits]  # type: ignore[attr-defined]
+    records = [h.record for h in hits]
     if not records:
         raise _fail(f"nothing matched '{query}'; `vlmnotes list` shows every paper", 1)
     # Keys are made unique over the whole knowledge base, so a paper's key is the same in every export.
-    everything = records if not query else [h.record for h in _run_search(None, Filters(), None, None)]  # type: ignore[attr-defined]
+    everything = records if not query else [h.record for h in _run_search(None, Filters(), None, None)]
     keys = ex.bibtex_keys(everything)
     writers = {
         ExportFormat.bibtex: lambda: ex.to_bibtex(records, keys),

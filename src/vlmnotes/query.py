@@ -14,6 +14,7 @@ A malformed query raises QueryError (a usage error) naming the column and the pr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from difflib import get_close_matches
 from typing import NamedTuple
 
@@ -116,6 +117,11 @@ class _Parser:
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
 
+    def at_end_of_term(self) -> bool:
+        """True when no term follows: the end, an operator or a closing parenthesis."""
+        tok = self.peek()
+        return tok is None or tok.text in ("OR", "AND", ")")
+
     def error(self, tok: _Tok | None, message: str) -> QueryError:
         where = f"column {tok.col}" if tok else "the end"
         shown = self.query if len(self.query) <= 80 else self.query[:77] + "..."
@@ -134,7 +140,7 @@ class _Parser:
         parts = [self.and_expr()]
         while (tok := self.peek()) is not None and tok.text == "OR":
             self.i += 1
-            if self.peek() is None or self.peek().text in ("OR", "AND", ")"):  # type: ignore[union-attr]
+            if self.at_end_of_term():
                 raise self.error(tok, "'OR' needs a term after it")
             parts.append(self.and_expr())
         return parts[0] if len(parts) == 1 else Or(tuple(parts))
@@ -144,7 +150,7 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.text not in ("OR", ")"):
             if tok.text == "AND":
                 self.i += 1
-                if self.peek() is None or self.peek().text in ("OR", "AND", ")"):  # type: ignore[union-attr]
+                if self.at_end_of_term():
                     raise self.error(tok, "'AND' needs a term after it")
                 continue
             parts.append(self.unary())
@@ -167,12 +173,12 @@ class _Parser:
             raise self.error(tok, f"'{tok.text}' needs a term before it")
         if tok.text == "NOT":
             self.i += 1
-            if self.peek() is None or self.peek().text in ("OR", "AND", ")"):  # type: ignore[union-attr]
+            if self.at_end_of_term():
                 raise self.error(tok, "'NOT' needs a term after it")
             return Not(self.unary())
         if tok.text == "(":
             self.i += 1
-            if self.peek() is not None and self.peek().text == ")":  # type: ignore[union-attr]
+            if (close := self.peek()) is not None and close.text == ")":
                 raise self.error(tok, "empty '( )'")
             node = self.or_expr()
             close = self.peek()
@@ -218,16 +224,15 @@ def _term(text: str, field: str | None) -> Term:
     return Term(text, field)
 
 
-def _number(field: str, value: str, error: object) -> Compare:
-    fail = error  # a callable building the QueryError for this token
+def _number(field: str, value: str, fail: Callable[[str], QueryError]) -> Compare:
     m = re.fullmatch(r"(\d+)\.\.(\d+)", value)
     if m:
         if int(m[1]) > int(m[2]):
-            raise fail(f"{field}:{value} is an empty range; write the smaller number first")  # type: ignore[operator]
+            raise fail(f"{field}:{value} is an empty range; write the smaller number first")
         return Compare(field, "..", m[1], m[2])
     m = re.fullmatch(r"(>=|<=|>|<|=|!=)?(\d+)", value)
     if not m:
-        raise fail(f"{field}:{value} needs a number, e.g. {field}:2021, {field}:>=2021 or {field}:2021..2023")  # type: ignore[operator]
+        raise fail(f"{field}:{value} needs a number, e.g. {field}:2021, {field}:>=2021 or {field}:2021..2023")
     return Compare(field, m[1] or "=", m[2])
 
 
