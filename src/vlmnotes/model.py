@@ -45,10 +45,6 @@ class Components(_Strict):
     losses: list[str] = Field(default_factory=list, description="Training objectives, e.g. ITC, ITM, LM")
     architecture: list[str] = Field(default_factory=list, description="Overall design, e.g. dual-encoder")
 
-    def is_empty(self) -> bool:
-        """True when no slot names anything."""
-        return not any(getattr(self, slot) for slot in SLOTS)
-
 
 class Relation(_Strict):
     """A typed link from this paper to another one, as the notes state it."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import html
 from collections import Counter
 from dataclasses import dataclass, field
@@ -70,10 +69,6 @@ def key_components(record: Record) -> str:
     comps = record.get("components") or {}
     parts = [", ".join(comps.get(s) or []) for s in ("vision_encoder", "connector", "llm")]
     return " · ".join(p for p in parts if p)
-
-
-def _month_name(month: int | None) -> str:
-    return calendar.month_abbr[month] if month else "year only"
 
 
 def timeline_md(tl: Timeline) -> str:

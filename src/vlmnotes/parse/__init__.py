@@ -42,11 +42,6 @@ def decode_note_text(data: bytes, name: str) -> NoteText:
     raise NoteReadError(f"{name}: neither UTF-8 nor GB18030 text; convert it to UTF-8 (iconv -t UTF-8)")
 
 
-def decode_note(data: bytes, name: str) -> str:
-    """Note bytes as text (see decode_note_text)."""
-    return decode_note_text(data, name).text
-
-
 def read_note(path: Path, name: str) -> str:
     """The text of a note file, or NoteReadError naming the file and what to do."""
     return read_note_text(path, name).text

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vlmnotes.model import SLOTS
 from vlmnotes.parse.fields import RelationClaim, find_relations, link_kind
 from vlmnotes.parse.markdown import Block, Inline
 from vlmnotes.vocab import Vocabulary
@@ -255,8 +254,3 @@ def _read_block(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: boo
     for link in inline.links:
         if not link.image and link_kind(link.url) in ("code", "project"):
             cand.add_link(link.url)
-
-
-def empty_components() -> dict[str, list[str]]:
-    """A components mapping with every slot present."""
-    return {slot: [] for slot in SLOTS}

@@ -64,17 +64,6 @@ def raw_arxiv_id(url: str) -> str | None:
     return m[1] if m else None
 
 
-def arxiv_ids_in_text(text: str) -> list[str]:
-    """arXiv ids written in plain text: bare arxiv.org URLs, `arXiv:ID`, DOIs 10.48550/arXiv.ID."""
-    return [_pick(m) for m in _TEXT_ID.finditer(text) if valid_arxiv_id(_pick(m))]
-
-
-def arxiv_id_version(url: str) -> str | None:
-    """The version suffix (v2) of an arXiv URL, if it has one."""
-    m = _URL_ID.search(url) or _TEXT_ID.search(url)
-    return m["ver"] if m and m["ver"] else None
-
-
 def date_from_arxiv_id(arxiv_id: str) -> str | None:
     """YYYY-MM from the id's yymm, or None when it does not give one."""
     m = re.match(r"(?:[a-z\-.A-Z]+/)?(\d{2})(\d{2})", arxiv_id)
@@ -153,13 +142,6 @@ def find_date(text: str) -> FoundDate | None:
                 best = found
             break
     return best
-
-
-def weekday_name(iso: str) -> str | None:
-    """Three-letter English weekday of a day-precise ISO date."""
-    if len(iso) != 10:
-        return None
-    return dt.date.fromisoformat(iso).strftime("%a")
 
 
 # --- venues -------------------------------------------------------------------------------------------------

@@ -57,14 +57,6 @@ class Inline:
     line_starts: list[int] = field(default_factory=lambda: [0])
     footnote_refs: list[tuple[str, int]] = field(default_factory=list)  # (label, offset in text)
 
-    def line_at(self, offset: int) -> int:
-        """The source line of a character offset in `text`."""
-        n = 0
-        for i, start in enumerate(self.line_starts):
-            if start <= offset:
-                n = i
-        return self.line + n
-
     def lines(self) -> list[tuple[int, int, int]]:
         """(line number, start offset, end offset) of every source line in `text`."""
         bounds = [*self.line_starts, len(self.text) + 1]
