@@ -49,7 +49,7 @@ CARDS_MD = """\
 NOTES = {"reading.md": READING_MD, "cards.md": CARDS_MD}
 
 # The record files a build of NOTES writes, and the summary it prints.
-RECORD_FILES = ["2102.05918.yaml", "2103.00020.yaml", "blip-2.yaml"]
+RECORD_FILES = ["2102.05918.yaml", "2103.00020.yaml", "2301.12597.yaml"]
 FIRST_BUILD = "3 papers from 2 notes (2 parsed): 3 created, 0 changed, 0 deleted\n"
 
 # One good note for the bad-input tests: whatever else sits beside it, CLIP must still be built.

@@ -181,7 +181,8 @@ def test_list_yaml_prints_each_record_as_its_record_file(built: Path, run: Run) 
     assert [d["name"] for d in docs] == ["ALIGN", "CLIP", "BLIP-2"]
     files = built / "kb" / "papers"
     expected = "".join(
-        "---\n" + (files / name).read_text("utf-8") for name in ["2102.05918.yaml", "2103.00020.yaml", "blip-2.yaml"]
+        "---\n" + (files / name).read_text("utf-8")
+        for name in ["2102.05918.yaml", "2103.00020.yaml", "2301.12597.yaml"]
     )
     assert result.stdout == expected
 
@@ -195,7 +196,7 @@ def test_list_in_a_pipe_prints_tab_separated_lines_with_a_header(built: Path, ru
         "2102.05918\tALIGN\t2021-02-11\tGoogle\t\t"
         "Scaling Up Visual and Vision-Language Representation Learning With Noisy Text Supervision\n"
         f"2103.00020\tCLIP\t2021-02-26\tOpenAI\t\t{CLIP_TITLE}\n"
-        "blip-2\tBLIP-2\t2023-01\tSalesforce\t\t"
+        "2301.12597\tBLIP-2\t2023-01\tSalesforce\t\t"
         "BLIP-2: Bootstrapping Language-Image Pre-training with Frozen Image Encoders and Large Language Models\n"
     )
     assert result.stderr == ""

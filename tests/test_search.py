@@ -31,7 +31,7 @@ from vlmnotes.model import paper_json_schema
 FIXTURES = Path(__file__).parent / "fixtures" / "search"
 INDEX = ".index.sqlite"
 EVERY_PAPER = 14
-# Every paper in date order; the two undated ones (a title without a name, and Emu3) come last.
+# Every paper in date order; the two undated ones (a title without a name, and Zorblax) come last.
 DATE_ORDER = [
     "ALBEF",
     "ViLT",
@@ -46,7 +46,7 @@ DATE_ORDER = [
     "Qwen-VL",
     "Qwen2-VL",
     "Less<More: Fewer Visual Tokens",
-    "Emu3",
+    "Zorblax",
 ]
 
 Vl = Callable[..., Result]
@@ -210,7 +210,7 @@ def test_arch_finds_the_dual_encoder_papers_by_any_of_its_names(vl: Vl, query: s
         ("status:read", ["Qwen-VL", "Qwen2-VL"]),
         ("arxiv:2103.00020", ["CLIP"]),
         ("arxiv:2103.00020v2", ["CLIP"]),
-        ("id:albef", ["ALBEF"]),
+        ("id:2107.07651", ["ALBEF"]),
         ("citations:>1000", ["ALBEF", "Flamingo", "ViLT"]),
         ("year:2024", ["Qwen2-VL"]),
         ("year:>=2023", ["BLIP-2", "LLaVA", "Qwen-VL", "Qwen2-VL", "SigLIP"]),
@@ -271,7 +271,7 @@ def test_list_shows_every_paper_oldest_first_and_undated_last(vl: Vl) -> None:
         (["--llm", "Qwen"], ["Qwen-VL", "Qwen2-VL"]),
         (["--llm", "Vicuna"], ["LLaVA"]),
         (["--encoder", "ViT-L/14"], ["LLaVA"]),
-        (["--tag", "Large multimodal models"], ["SigLIP", "Qwen-VL", "Qwen2-VL", "Emu3"]),
+        (["--tag", "Large multimodal models"], ["SigLIP", "Qwen-VL", "Qwen2-VL", "Zorblax"]),
         (["--tag", "精读卡片"], ["ALBEF", "ViLT", "FILIP", "Flamingo"]),
         (["--org", "Salesforce", "--since", "2022"], ["BLIP", "BLIP-2"]),
         (["org:Salesforce", "--until", "2022"], ["ALBEF", "BLIP"]),
@@ -289,7 +289,6 @@ def test_list_sorted_by_name(vl: Vl) -> None:
         "BLIP",
         "BLIP-2",
         "CLIP",
-        "Emu3",
         "FILIP",
         "Flamingo",
         "Less<More: Fewer Visual Tokens",  # sorted by its id, less-more-fewer-visual-tokens
@@ -298,6 +297,7 @@ def test_list_sorted_by_name(vl: Vl) -> None:
         "Qwen2-VL",
         "SigLIP",
         "ViLT",
+        "Zorblax",
     ]
 
 
@@ -526,7 +526,7 @@ def test_search_json_is_best_first(vl: Vl) -> None:
 
 
 def test_list_json_is_oldest_first(vl: Vl) -> None:
-    assert _ids(vl, "list") == ["albef", "2201.12086", "2301.12597"]
+    assert _ids(vl, "list") == ["2107.07651", "2201.12086", "2301.12597"]
 
 
 @pytest.mark.parametrize("command", list(QUERIES))
@@ -683,11 +683,11 @@ def test_an_edited_note_is_searched_as_edited(own: Path) -> None:
 
 def test_a_paper_removed_from_the_notes_is_no_longer_found(own: Path) -> None:
     vl = _runner(own)
-    assert search(vl, "Emu3") == ["Emu3"]
+    assert search(vl, "Zorblax") == ["Zorblax"]
 
-    edit(own / "notes" / "checklist.md", "- [ ] Emu3\n", "")
+    edit(own / "notes" / "checklist.md", "- [ ] Zorblax\n", "")
 
-    assert vl("search", "Emu3").exit_code == 1
+    assert vl("search", "Zorblax").exit_code == 1
     assert paper_count(own / "kb" / INDEX) == EVERY_PAPER - 1
 
 

@@ -62,7 +62,7 @@ def test_records_do_not_depend_on_the_parse_cache(built: Path, run: Run) -> None
 
 
 def test_record_keeps_chinese_as_chinese(built: Path) -> None:
-    text = (built / "kb" / "papers" / "blip-2.yaml").read_text("utf-8")
+    text = (built / "kb" / "papers" / "2301.12597.yaml").read_text("utf-8")
 
     assert "冻结图像编码器和语言模型，只训练中间的轻量模块" in text
     assert "- 阅读卡片\n" in text
@@ -72,7 +72,7 @@ def test_record_keeps_chinese_as_chinese(built: Path) -> None:
 
 
 def test_multi_line_text_is_a_block_literal(built: Path) -> None:
-    blip2 = (built / "kb" / "papers" / "blip-2.yaml").read_text("utf-8")
+    blip2 = (built / "kb" / "papers" / "2301.12597.yaml").read_text("utf-8")
     clip = (built / "kb" / "papers" / "2103.00020.yaml").read_text("utf-8")
 
     assert "  贡献: |-\n    冻结图像编码器和语言模型，只训练中间的轻量模块\n    两阶段预训练\n" in blip2
@@ -151,7 +151,7 @@ def test_editing_a_note_reparses_only_that_note(built: Path, run: Run) -> None:
     assert result.stderr == "3 papers from 2 notes (1 parsed): 0 created, 1 changed, 0 deleted\n"
     after = record_bytes(built / "kb")
     assert after["2102.05918.yaml"] == before["2102.05918.yaml"]
-    assert after["blip-2.yaml"] == before["blip-2.yaml"]
+    assert after["2301.12597.yaml"] == before["2301.12597.yaml"]
     assert "zero-shot transfer by writing class names as prompts" in after["2103.00020.yaml"].decode()
 
 

@@ -110,10 +110,12 @@ class Collected:
 
 def collect(config: Config, cache: ParseCache) -> Collected:
     """Parse the notes that changed since the cache was written; reuse the rest."""
+    from vlmnotes.catalogue import load_catalogue
     from vlmnotes.parse import parse_file
     from vlmnotes.vocab import load_vocabulary
 
     vocab = load_vocabulary(config.vocab_file)
+    catalogue = load_catalogue(config.catalogue_file)
     notes = note_files(config)
     signature = _signature(config, notes)
     built = _read_built_from(config)
@@ -128,7 +130,7 @@ def collect(config: Config, cache: ParseCache) -> Collected:
             cache.present.add(name)
         else:
             try:
-                cands = parse_file(path, name, vocab)
+                cands = parse_file(path, name, vocab, catalogue)
             except NoteReadError as exc:
                 skipped.append(str(exc))
                 continue

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the store and the model load lazily: a fresh-index search n
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 USER_VOCAB_NAME = "vlmnotes-vocab.yaml"
+USER_CATALOGUE_NAME = "vlmnotes-papers.tsv"
 NOTES_CACHE = Path(".cache") / "notes"
 BUILT_FILE = Path(".cache") / "built-from.json"
 
@@ -50,6 +51,14 @@ class Config(NamedTuple):
         for path in self.notes:
             if path.is_dir() and (path / USER_VOCAB_NAME).is_file():
                 return path / USER_VOCAB_NAME
+        return None
+
+    @property
+    def catalogue_file(self) -> Path | None:
+        """The user's known-paper table (`vlmnotes-papers.tsv`) in the (first) notes folder, if there is one."""
+        for path in self.notes:
+            if path.is_dir() and (path / USER_CATALOGUE_NAME).is_file():
+                return path / USER_CATALOGUE_NAME
         return None
 
 
@@ -107,7 +116,10 @@ def _signature(config: Config, notes: list[tuple[Path, str]]) -> tuple[Any, ...]
         except OSError:
             stats.append((name, 0, -1))
     vocab = config.vocab_file
-    vocab_sig = (vocab.stat().st_mtime_ns, vocab.stat().st_size) if vocab else None
+    vocab_sig: Any = (vocab.stat().st_mtime_ns, vocab.stat().st_size) if vocab else None
+    known = config.catalogue_file
+    if known is not None:  # a changed known-paper table re-reads every note, like a changed vocabulary
+        vocab_sig = (vocab_sig, known.stat().st_mtime_ns, known.stat().st_size)
     return (str(config.kb.resolve()), tuple(stats), vocab_sig, _CACHE_VERSION)
 
 

@@ -43,16 +43,22 @@ def _label(entry_name: str | None, title: str | None, where: str) -> str:
 
 @rule("VN101", "missing-paper-link")
 def missing_paper_link(doc: LintDocument) -> Iterator[Finding]:
-    """An entry recognised as a paper has no link to the paper; unchecked `- [ ]` to-read items are exempt.
+    """An entry recognised as a paper has no link to the paper; unchecked `- [ ]` to-read items and well-known
+    papers the catalogue names (`### CLIP`) are exempt.
 
     Bad:  ### 3. Align before Fuse: Vision and Language Representation Learning
     Good: ### 3. [Align before Fuse: Vision and Language Representation Learning](https://arxiv.org/abs/2107.07651)
     """
+    from vlmnotes.catalogue import load_catalogue
+
+    known = load_catalogue()
     for entry in doc.entries:
         if entry.passing or entry.status == "unread" or entry.arxiv_id:
             continue
         if entry.links.get("paper") or entry.links.get("pdf"):
             continue
+        if any(known.lookup(n) for n in [entry.name, *entry.aliases] if n):
+            continue  # '### 1. CLIP': a well-known paper the knowledge base finds without a link
         name = _label(entry.name, entry.title, entry.where)
         yield Finding("VN101", f"'{name}' has no paper link; add its arXiv or proceedings URL", entry.line)
 

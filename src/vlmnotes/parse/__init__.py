@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import NamedTuple
 
+from vlmnotes.catalogue import Catalogue
 from vlmnotes.errors import NoteReadError
-from vlmnotes.parse.entry import Candidate
+from vlmnotes.parse.entry import GUESSED, Candidate
+from vlmnotes.parse.fields import norm_key
 from vlmnotes.parse.markdown import parse_document
+from vlmnotes.parse.names import base_name
 from vlmnotes.parse.styles import extract
 from vlmnotes.vocab import Vocabulary
 
@@ -60,19 +64,67 @@ def read_note_text(path: Path, name: str) -> NoteText:
     return decode_note_text(data, name)
 
 
-def parse_text(text: str, name: str, vocab: Vocabulary) -> list[Candidate]:
+def parse_text(text: str, name: str, vocab: Vocabulary, catalogue: Catalogue | None = None) -> list[Candidate]:
     """Every candidate paper entry in a note's text; `name` is the file name recorded in sources.
 
-    Each candidate gets a fingerprint of what it says, so a build can tell the entries that changed in an
-    edited note from those that did not."""
+    Entries that name a well-known paper without giving its arXiv id, title or date get them from the
+    catalogue (marked in `catalogued`, never over what the note says). Each candidate gets a fingerprint of
+    what it says, so a build can tell the entries that changed in an edited note from those that did not."""
     import hashlib
 
-    cands = extract(parse_document(name, text), vocab)
+    from vlmnotes.catalogue import load_catalogue
+
+    known = catalogue if catalogue is not None else load_catalogue()
+    cands = extract(parse_document(name, text), vocab, catalogue=known)
     for cand in cands:
+        fill_from_catalogue(cand, known)
         cand.fingerprint = hashlib.sha1(repr(cand).encode("utf-8")).hexdigest()[:20]
     return cands
 
 
-def parse_file(path: Path, name: str, vocab: Vocabulary) -> list[Candidate]:
+def fill_from_catalogue(cand: Candidate, catalogue: Catalogue) -> None:
+    """Fill an entry's missing arXiv id, title and date from the known paper its name, alias or title names."""
+    if cand.arxiv_id:
+        paper = catalogue.by_id(cand.arxiv_id)
+    else:
+        paper = None
+        for name in [cand.name, *cand.aliases]:
+            if name and (paper := catalogue.lookup(name) or catalogue.lookup(base_name(name))):
+                break
+        if paper is not None and cand.title and not same_title(cand.title, paper.title):
+            paper = None  # 'Apollo: An Exploration of Video …' is not the known APoLLo: same name, two papers
+        if paper is None and cand.title:
+            paper = catalogue.by_title(cand.title)
+        if paper is None:
+            return
+        cand.arxiv_id = paper.arxiv_id
+        cand.catalogued.append("arxiv_id")
+    if paper is None:
+        return
+    if not cand.name and paper.name:
+        cand.set_name(paper.name, GUESSED)
+        cand.catalogued.append("name")
+    if not cand.title and paper.title:
+        cand.title = paper.title
+        cand.catalogued.append("title")
+    if not cand.date and paper.date:
+        cand.set_date(paper.date, GUESSED)
+        cand.catalogued.append("date")
+
+
+def same_title(a: str, b: str) -> bool:
+    """True when two titles are one paper's: equal once a leading 'Name:' is set aside, or nearly so."""
+    import difflib
+
+    def key(title: str) -> str:
+        return norm_key(re.sub(r"^[^:：]{1,40}[:：]\s*", "", title))
+
+    ka, kb = key(a), key(b)
+    if not ka or not kb:
+        return True
+    return ka == kb or ka in kb or kb in ka or difflib.SequenceMatcher(None, ka, kb).ratio() >= 0.8
+
+
+def parse_file(path: Path, name: str, vocab: Vocabulary, catalogue: Catalogue | None = None) -> list[Candidate]:
     """Every candidate paper entry in a note file."""
-    return parse_text(read_note(path, name), name, vocab)
+    return parse_text(read_note(path, name), name, vocab, catalogue)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vlmnotes.parse.fields import RelationClaim, find_relations, link_kind
+from vlmnotes.parse.fields import RelationClaim, find_relations, link_kind, norm_key
 from vlmnotes.parse.markdown import Block, Inline
+from vlmnotes.parse.negation import excluded_spans
 from vlmnotes.vocab import Vocabulary
 
 # How sure a style is of a value: an explicit field beats a guess when sources disagree.
@@ -110,6 +111,7 @@ class Candidate:
     sections: dict[str, str] = field(default_factory=dict)
     relations: list[tuple[RelationClaim, int]] = field(default_factory=list)
     passing: bool = False
+    catalogued: list[str] = field(default_factory=list)  # fields filled from the known-paper catalogue
     fingerprint: str = ""  # a hash of everything above, set once parsing is done (see parse_text)
 
     @property
@@ -157,6 +159,8 @@ def components_in(text: str, vocab: Vocabulary) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     # 'Mistral AI' and 'Qwen Team' are organisations, not the Mistral or Qwen language models.
     orgs = [(o.start, o.end) for o in vocab.find_orgs(text)]
+    # '去掉了 Faster R-CNN', 'unlike CLIP', 'replaces the Q-Former with …': not this paper's parts.
+    orgs += excluded_spans(text)
     for m in vocab.find_components(text):
         if any(s <= m.start and m.end <= e for s, e in orgs):
             continue
@@ -225,19 +229,96 @@ def _section_label(text: str) -> tuple[str, str] | None:
 
 
 def read_inline(cand: Candidate, inline: Inline, text: str, vocab: Vocabulary, *, with_orgs: bool) -> None:
-    """Read components, relations (and orgs) from part of an entry's own line."""
+    """Read components, relations (and orgs) from part of an entry's own line; on its own line an organisation
+    may also be written as open text (`NVIDIA出品`, `by Salesforce`, `X University`)."""
     _read_text(cand, text, inline.line, vocab, with_orgs=with_orgs, components=True)
+    if with_orgs:
+        open_orgs(cand, text, vocab)
+
+
+def open_orgs(cand: Candidate, text: str, vocab: Vocabulary) -> None:
+    """Organisations written as open text, resolved against the vocabulary where it knows them."""
+    from vlmnotes.parse.orgs import org_phrases
+
+    for name, _, end in org_phrases(text):
+        made_by = text[end : end + 2] == "出品"  # 'Mistral出品': whoever made it is an organisation, whatever its name
+        if name.startswith("`") or (vocab.find_components(name) and not vocab.org(name) and not made_by):
+            continue  # a backticked tag or a model name ('EVA团队' is a team, 'Mistral发布' a model) is not enough
+        org = vocab.org(name) or name
+        if org not in cand.orgs and org != cand.name and norm_key(org) != norm_key(cand.name or ""):
+            cand.orgs.append(org)
 
 
 def _read_text(cand: Candidate, text: str, line: int, vocab: Vocabulary, *, with_orgs: bool, components: bool) -> None:
+    own = {norm_key(n) for n in [cand.name, *cand.aliases] if n}
     for slot, name in components_in(text, vocab) if components else []:
-        cand.add_component(slot, name)
+        if norm_key(name) not in own:  # SigLIP's notes name SigLIP: the paper, not its own vision encoder
+            cand.add_component(slot, name)
     if with_orgs:
         for org in orgs_in(text, vocab):
             if org not in cand.orgs:
                 cand.orgs.append(org)
     for claim in find_relations(text):
         cand.relations.append((claim, line))
+
+
+_SLOT_LABELS = {
+    "vision_encoder": (
+        "vision encoder",
+        "visual encoder",
+        "image encoder",
+        "vision model",
+        "vision backbone",
+        "visual backbone",
+        "vision tower",
+        "vit",
+        "视觉编码器",
+        "图像编码器",
+        "视觉模型",
+        "视觉backbone",
+        "视觉部分",
+    ),
+    "text_encoder": ("text encoder", "文本编码器"),
+    "llm": ("llm", "language model", "base llm", "llm backbone", "语言模型", "大语言模型", "基座模型", "基座"),
+    "connector": (
+        "connector",
+        "projector",
+        "projecter",
+        "adapter",
+        "bridge",
+        "连接器",
+        "投影层",
+        "适配器",
+        "桥接",
+        "对齐层",
+    ),
+    "losses": ("loss", "losses", "objective", "objectives", "training objective", "损失", "损失函数", "训练目标"),
+    "architecture": ("architecture", "arch", "架构"),
+}
+_SLOT_OF = {label: slot for slot, labels in _SLOT_LABELS.items() for label in labels}
+_SLOT_FIELD = re.compile(r"^[\W_]*([A-Za-z\u4e00-\u9fff][\w \u4e00-\u9fff]{0,20}?)\s*\**\s*[:：]\s*(.+)$")
+
+
+def slot_field(text: str) -> tuple[str, str] | None:
+    """'LLM: Vicuna-13B', '视觉编码器：EVA-CLIP', 'Projector：CrossAttn' → (slot, value); None for other text."""
+    m = _SLOT_FIELD.match(text.strip())
+    if not m:
+        return None
+    slot = _SLOT_OF.get(m[1].strip().strip("*").lower())
+    return (slot, m[2].strip().strip("*=").strip()) if slot else None
+
+
+def read_slot_value(cand: Candidate, slot: str, value: str, vocab: Vocabulary) -> None:
+    """A component field's value: the vocabulary's names where it knows them, else its short Latin parts."""
+    found = [(s, n) for s, n in components_in(value, vocab)]
+    for found_slot, name in found:
+        cand.add_component(found_slot, name)
+    if found:
+        return
+    for part in re.split(r"\s*(?:[,，;；、/+|]|\band\b|和|与)\s*", value):
+        part = part.strip(" .。*=`")
+        if part and len(part) <= 30 and re.search(r"[A-Za-z]", part) and len(part.split()) <= 4:
+            cand.add_component(slot, part)
 
 
 def _read_block(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: bool, *, components: bool = True) -> None:
@@ -250,6 +331,10 @@ def _read_block(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: boo
             key = label[0]
             cand.sections[key] = (cand.sections[key] + "\n" + body).strip() if key in cand.sections else body
     for line_no, start, end in inline.lines():
+        field = slot_field(text[start:end]) if components else None
+        if field is not None:
+            read_slot_value(cand, field[0], field[1], vocab)
+            continue
         _read_text(cand, text[start:end], line_no, vocab, with_orgs=with_orgs, components=components)
     for link in inline.links:
         if not link.image and link_kind(link.url) in ("code", "project"):

@@ -42,7 +42,23 @@ def valid_arxiv_id(arxiv_id: str) -> bool:
 
 
 def _pick(m: re.Match[str]) -> str:
-    return m["new"] or m["old"]
+    # 'math.GT/0309136' is 'math/0309136': the subject class is not part of an old-style id.
+    return m["new"] or re.sub(r"\.[A-Z]{2}/", "/", m["old"])
+
+
+def normalise_arxiv_id(text: str) -> str | None:
+    """The arXiv id a piece of text gives, in the one form records keep: no version, no subject class.
+
+    '2303.15343v1', 'arXiv:2303.15343', 'https://arxiv.org/pdf/2303.15343v2.pdf', '10.48550/arXiv.2303.15343'
+    → '2303.15343'; 'math.GT/0309136' → 'math/0309136'; None when the text holds no id that can exist."""
+    text = text.strip()
+    found = arxiv_id_from_url(text)
+    if found:
+        return found
+    m = re.fullmatch(rf"(?:arxiv\s*[:.]?\s*)?{_ID}", text, re.I)
+    if m and valid_arxiv_id(_pick(m)):
+        return _pick(m)
+    return None
 
 
 def arxiv_id_from_url(url: str) -> str | None:
@@ -197,6 +213,8 @@ def is_name_like(text: str, *, loose: bool = False) -> bool:
     words = text.split()
     if len(words) > 3 or not all(w[0].isupper() or w[0].isdigit() for w in words):
         return False
+    if len(words) == 3 and text.isupper():
+        return False  # 'BAICHUAN-OMNI TECHNICAL REPORT' is a title in capitals
     if len(words) == 1:
         return True
     if loose:
@@ -255,6 +273,28 @@ _PAPER_HOSTS = (
     "paperswithcode.com/paper",
 )
 _CODE_HOSTS = ("github.com", "gitlab.com", "gitee.com", "huggingface.co", "modelscope.cn")
+
+
+_SOCIAL_HOSTS = (
+    "twitter.com",
+    "//x.com",
+    ".x.com",
+    "youtube.com",
+    "youtu.be",
+    "reddit.com",
+    "weibo.com",
+    "bilibili.com",
+    "news.ycombinator.com",
+    "linkedin.com",
+    "facebook.com",
+    "threads.net",
+)
+
+
+def is_social(url: str) -> bool:
+    """True for a post on a social site (a tweet, a video): never a paper's own page."""
+    low = url.lower()
+    return any(h in low for h in _SOCIAL_HOSTS)
 
 
 def link_kind(url: str) -> str | None:

@@ -79,6 +79,7 @@ class Block:
     header: bool = False  # a table's header row
     headers: list[str] = field(default_factory=list)  # a table row's column names
     ordered: bool = False  # an item of an ordered list
+    list_id: int = 0  # items of one list share it: siblings are told apart from the items of the next list
 
     def walk(self) -> list[Block]:
         """This block and every block nested in it, in document order."""
@@ -103,6 +104,8 @@ class Document:
     blocks: list[Block]
     front_matter: dict[str, Any]
     front_matter_error: str | None = None
+    # BibTeX code blocks as (first line, last line, text): never entries, but they state the entry's fields.
+    bibtex: list[tuple[int, int, str]] = field(default_factory=list)
 
     def source(self, line: int, end_line: int) -> str:
         """The raw Markdown of lines line..end_line (1-based, inclusive)."""
@@ -174,6 +177,7 @@ def _strip_task(inline: Inline) -> bool | None:
         link.start, link.end = max(0, link.start - cut), max(0, link.end - cut)
     inline.line_starts = [0] + [max(0, s - cut) for s in inline.line_starts[1:]]
     inline.footnote_refs = [(label, max(0, p - cut)) for label, p in inline.footnote_refs]
+    inline.strong_at = [max(0, p - cut) for p in inline.strong_at]
     return m[1] != " "
 
 
@@ -203,6 +207,9 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
     ordered_stack: list[bool] = []
     pending_heading: Block | None = None
     table_headers: list[str] = []
+    bibtex: list[tuple[int, int, str]] = []
+    lists = 0
+    list_stack: list[int] = []
 
     def add(block: Block) -> None:
         if stack:
@@ -212,7 +219,10 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
 
     for tok in tokens:
         t = tok.type
-        if t == "front_matter":
+        if t == "fence" and tok.info.strip().lower() in ("bibtex", "bib", "tex", "latex", "") and "@" in tok.content:
+            if re.search(r"@\w+\s*\{", tok.content) and tok.map:
+                bibtex.append((tok.map[0] + 1, tok.map[1], tok.content))
+        elif t == "front_matter":
             front, front_error = _read_front_matter(tok.content)
         elif t == "heading_open":
             start, end = (tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0)
@@ -220,13 +230,18 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
         elif t in ("bullet_list_open", "ordered_list_open"):
             ordered_stack.append(t == "ordered_list_open")
             depth += 1
+            lists += 1
+            list_stack.append(lists)
         elif t in ("bullet_list_close", "ordered_list_close"):
             if ordered_stack:
                 ordered_stack.pop()
+            if list_stack:
+                list_stack.pop()
             depth -= 1
         elif t == "list_item_open":
             start, end = (tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0)
             item = Block("item", start, end, level=depth, ordered=bool(ordered_stack and ordered_stack[-1]))
+            item.list_id = list_stack[-1] if list_stack else 0
             add(item)
             stack.append(item)
         elif t == "list_item_close" or t == "footnote_close":
@@ -275,4 +290,4 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
                 start = inline.line
                 end = (tok.map[1]) if tok.map else start
                 add(Block("paragraph", start, end, inline=inline))
-    return Document(path, lines, blocks, front, front_error)
+    return Document(path, lines, blocks, front, front_error, bibtex)

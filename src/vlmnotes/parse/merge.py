@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import NamedTuple
 
 from vlmnotes.model import SLOTS, Components, Conflict, ConflictValue, Links, Paper, Relation, Source
 from vlmnotes.parse.entry import EXPLICIT, Candidate
 from vlmnotes.parse.fields import date_from_arxiv_id, norm_key, slugify
+from vlmnotes.parse.names import base_name
 
 
 class _Groups:
@@ -42,6 +44,8 @@ class _Groups:
 
 def _keys(cand: Candidate) -> list[str]:
     names = [cand.name, *cand.aliases, cand.title]
+    # 'Qwen2-VL 2B', 'Qwen2-VL-72B Model': a size or checkpoint of the paper's model is the same paper.
+    names += [base_name(n) for n in [cand.name, *cand.aliases] if n]
     if cand.title and not cand.name:
         # A nameless 'Semantic Pyramid …' may be 'SPAE: Semantic Pyramid …'; a named one joins by its name,
         # so that 'X: Foo' and 'Y: Foo' (two papers, one subtitle) never meet.
@@ -54,8 +58,32 @@ def _keys(cand: Candidate) -> list[str]:
     return keys
 
 
+def _distrust_catalogue(cands: list[Candidate]) -> list[Candidate]:
+    """Entries whose arXiv id only the catalogue gave, under a name the notes themselves give two ids: the name
+    is ambiguous here, so they keep no id (a copy is changed; parsed candidates are cached and shared)."""
+    noted: dict[str, set[str]] = {}
+    for cand in cands:
+        if cand.arxiv_id and "arxiv_id" not in cand.catalogued:
+            for key in _keys(cand):
+                noted.setdefault(key, set()).add(cand.arxiv_id)
+    out = []
+    for cand in cands:
+        if "arxiv_id" in cand.catalogued and any(len(noted.get(k, ())) > 1 for k in _keys(cand)):
+            filled = set(cand.catalogued)
+            cand = replace(
+                cand,
+                arxiv_id=None,
+                title=None if "title" in filled else cand.title,
+                date=None if "date" in filled else cand.date,
+                catalogued=[],
+            )
+        out.append(cand)
+    return out
+
+
 def group_candidates(cands: list[Candidate]) -> list[list[Candidate]]:
     """Candidates grouped into papers, groups and members in note order."""
+    cands = _distrust_catalogue(cands)
     groups = _Groups(len(cands), [c.arxiv_id for c in cands])
     by_arxiv: dict[str, int] = {}
     for i, cand in enumerate(cands):
@@ -144,13 +172,15 @@ def build_paper(members: list[Candidate]) -> Paper:
     title = _pick("title", [(c.title, c.where) for c in members if c.title], conflicts, same=_strip_name_prefix)
     arxiv_id = next((c.arxiv_id for c in members if c.arxiv_id), None)
 
-    claims = [(c.date, c.date_rank, c.where) for c in members if c.date]
-    if arxiv_id and (yymm := date_from_arxiv_id(arxiv_id)):
+    claims = [(c.date, c.date_rank, c.where) for c in members if c.date and "date" not in c.catalogued]
+    # An id a note gives dates the paper by its month; an id only the catalogue gave never beats a note's date.
+    noted_id = any(c.arxiv_id and "arxiv_id" not in c.catalogued for c in members)
+    if arxiv_id and (yymm := date_from_arxiv_id(arxiv_id)) and (noted_id or not claims):
         claims.append((yymm, -1, f"arXiv:{arxiv_id}"))
     claims.sort(key=lambda d: _date_priority(d[0], d[1]), reverse=True)
     date = claims[0][0] if claims else None
     stated = [(d, w) for d, r, w in claims if r == EXPLICIT]
-    if arxiv_id and date and (yymm := date_from_arxiv_id(arxiv_id)) and _months_apart(date, yymm) > 1:
+    if noted_id and arxiv_id and date and (yymm := date_from_arxiv_id(arxiv_id)) and _months_apart(date, yymm) > 1:
         stated.append((yymm, f"arXiv:{arxiv_id}"))
     if date and any(not _compatible(d, date) for d, _ in stated):
         conflicts.append(
@@ -189,6 +219,12 @@ def build_paper(members: list[Candidate]) -> Paper:
     statuses = {c.status for c in members if c.status}
     status = "read" if "read" in statuses else ("unread" if statuses else None)
 
+    provenance = {}
+    for key, value in (("arxiv_id", arxiv_id), ("title", title), ("date", date)):
+        said = [c for c in members if getattr(c, key) and norm_key(str(getattr(c, key))) == norm_key(str(value))]
+        if value and said and all(key in c.catalogued for c in said):
+            provenance[key] = "catalogue"  # no note says it: the known-paper catalogue filled it in
+
     return Paper(
         id=arxiv_id or slugify(name or title or members[0].where),
         name=name,
@@ -208,6 +244,7 @@ def build_paper(members: list[Candidate]) -> Paper:
         sections={k: v for k, v in sections.items()},
         sources=[Source(file=c.file, line=c.line, end_line=c.end_line, style=c.style, text=c.text) for c in members],
         conflicts=conflicts,
+        provenance=provenance,
     )
 
 

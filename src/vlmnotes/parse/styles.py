@@ -11,12 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from vlmnotes.catalogue import Catalogue
 from vlmnotes.parse.entry import (
     DERIVED,
     EXPLICIT,
     GUESSED,
     SECTION_LABELS,
     Candidate,
+    components_in,
     read_body,
     read_inline,
     split_label,
@@ -29,19 +31,19 @@ from vlmnotes.parse.fields import (
     find_date,
     find_venue,
     is_name_like,
+    is_social,
     link_kind,
     name_from_title,
     norm_key,
+    normalise_arxiv_id,
     split_name_parens,
 )
 from vlmnotes.parse.markdown import Block, Document, Inline, Link
+from vlmnotes.parse.names import GENERIC_LINK_TEXT, base_name
+from vlmnotes.parse.orgs import org_phrases
 from vlmnotes.vocab import Vocabulary
 
-_GENERIC_LINK_TEXT = re.compile(
-    r"^\s*(?:paper|pdf|arxiv|link|论文|原文|here|abs|html|official|code|project|demo|note|notes|详细信息|\d+"
-    r"|(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?|https?://\S+)\s*$",
-    re.I,
-)
+_GENERIC_LINK_TEXT = GENERIC_LINK_TEXT
 
 
 @dataclass
@@ -56,8 +58,45 @@ class Context:
     venues: dict[int, tuple[str, int]] = field(default_factory=dict)
     hosts: dict[int, Candidate] = field(default_factory=dict)  # body block → the entry it belongs to
     light: bool = False
+    catalogue: Catalogue | None = None
+    parents: dict[int, Block] = field(default_factory=dict)  # nested block → the block that holds it
+
+    def known(self, name: str) -> bool:
+        """True when the catalogue of well-known papers has this exact name or alias."""
+        return self.catalogue is not None and self.catalogue.is_known_name(name)
+
+    def section(self, heading: Block) -> list[Block]:
+        """The blocks a heading heads: the following siblings (top-level, or inside the list item that holds the
+        heading) up to the next heading of the same or a higher level."""
+        parent = self.parents.get(id(heading))
+        siblings = parent.children if parent is not None else self.doc.blocks
+        try:
+            i = next(k for k, b in enumerate(siblings) if b is heading)
+        except StopIteration:
+            return []
+        out = []
+        for block in siblings[i + 1 :]:
+            if block.kind == "heading" and block.level <= heading.level:
+                break
+            out.append(block)
+        return out
+
+    def section_end(self, heading: Block) -> int:
+        """The last line before the next heading of the same or a higher level (code blocks included)."""
+        for block in self.all_blocks():
+            if block.kind == "heading" and block.line > heading.line and block.level <= heading.level:
+                return block.line - 1
+        return len(self.doc.lines)
+
+    def paper_link_of(self, block: Block) -> Link | None:
+        """The paper link a block carries itself."""
+        return paper_link(block.inline.links)
 
     def __post_init__(self) -> None:
+        for top in self.doc.blocks:
+            for block in top.walk():
+                for child in block.children:
+                    self.parents[id(child)] = block
         stack: list[tuple[int, str, tuple[str, int] | None]] = []
         for block in self.all_blocks():
             if block.kind == "heading":
@@ -121,7 +160,7 @@ class Context:
 Extractor = Callable[[Context], list[Candidate]]
 
 
-def _body(ctx: Context, cand: Candidate, blocks: list[Block], with_orgs: bool = False) -> None:
+def read_section(ctx: Context, cand: Candidate, blocks: list[Block], with_orgs: bool = False) -> None:
     """Read an entry's body (components, sections, relations), unless the context is light."""
     if not ctx.light:
         read_body(cand, blocks, ctx.vocab, with_orgs=with_orgs)
@@ -133,7 +172,7 @@ def _inline(ctx: Context, cand: Candidate, inline: Inline, text: str, *, with_or
         read_inline(cand, inline, text, ctx.vocab, with_orgs=with_orgs)
 
 
-def _finish(ctx: Context, cand: Candidate, link: Link | None) -> Candidate:
+def finish(ctx: Context, cand: Candidate, link: Link | None) -> Candidate:
     if link is not None:
         arxiv = arxiv_id_from_url(link.url)
         # A badge image stands for the paper: file the arXiv page, not the picture.
@@ -148,11 +187,11 @@ def _finish(ctx: Context, cand: Candidate, link: Link | None) -> Candidate:
 
 def _name_and_title(cand: Candidate, text: str, rank: int = EXPLICIT) -> None:
     """Read a link text or heading: a short name, a title with a name prefix, or a title with (Name)."""
-    text = clean_title(text)
+    text = clean_title(re.sub(r"^\[\s*(?:arxiv:\s*)?\d{4}\.\d{4,5}(?:v\d+)?\s*\]\s*", "", text, flags=re.I))
     if not text or _GENERIC_LINK_TEXT.match(text):
         return  # '[paper](…)', '[2103.00020](…)': the link names no paper
-    if is_name_like(text):
-        cand.set_name(text, rank)
+    if is_name_like(text) or (base_name(text) != text and is_name_like(base_name(text))):
+        cand.set_name(text, rank)  # 'Qwen2-VL-72B Model' names Qwen2-VL's checkpoint: a name, not a title
         return
     body, paren = split_name_parens(text)
     if paren:
@@ -168,16 +207,24 @@ def _name_and_title(cand: Candidate, text: str, rank: int = EXPLICIT) -> None:
     cand.set_name(name_from_title(text), DERIVED)
 
 
-def _paper_link(links: list[Link]) -> Link | None:
-    """The first link that points at a paper (arXiv, a proceedings site, a PDF) or an arXiv badge."""
+def paper_link(links: list[Link]) -> Link | None:
+    """The link that points at the paper (arXiv, a proceedings site, a PDF) or an arXiv badge.
+
+    An arXiv link wins over an earlier OpenReview or proceedings link of the same entry (`[[paper link](openreview)]
+    [[arxiv link](arxiv)]`), unless its text names another paper."""
+    first: Link | None = None
     for link in links:
         if link.image:
             if "badge" in link.url and arxiv_id_from_url(link.url):
                 return link
             continue
         if link_kind(link.url) in ("paper", "pdf"):
-            return link
-    return None
+            if arxiv_id_from_url(link.url):
+                if first is None or _GENERIC_LINK_TEXT.match(link.text):
+                    return link
+                return first
+            first = first or link
+    return first
 
 
 # --- 004: essays `# 第一篇：Title (Short)` -----------------------------------------------------------------
@@ -203,8 +250,8 @@ def essay(ctx: Context) -> list[Candidate]:
         # An essay links its paper in the heading, in its opening paragraph, or anywhere in it by a link
         # that names it (or names nothing: a bare URL); a link naming another paper is a mention.
         names = {norm_key(n) for n in [cand.name, cand.title, *cand.aliases] if n}
-        link = _paper_link(block.inline.links) or next(
-            (lk for b in region[:1] for sub in b.walk() for lk in [_paper_link(sub.inline.links)] if lk), None
+        link = paper_link(block.inline.links) or next(
+            (lk for b in region[:1] for sub in b.walk() for lk in [paper_link(sub.inline.links)] if lk), None
         )
         if link is None:
             link = next(
@@ -218,9 +265,9 @@ def essay(ctx: Context) -> list[Candidate]:
                 ),
                 None,
             )
-        _body(ctx, cand, region)
+        read_section(ctx, cand, region)
         ctx.claim([block, *region], cand)
-        out.append(_finish(ctx, cand, link))
+        out.append(finish(ctx, cand, link))
     return out
 
 
@@ -262,26 +309,64 @@ def review_card(ctx: Context) -> list[Candidate]:
         items = _card_items(ctx.region(block, any_heading=True))
         if len(items) < 3 or sum(_bold_led(i) for i in items) < 3:
             continue
-        region = ctx.region(block)
         m = _NUMBERED.match(block.inline.text)
         heading_text = m[1] if m else block.inline.text
+        lead = re.split(r"\s*[:：]\s*", heading_text.strip(), maxsplit=1)[0].strip()
+        if not any(_is_card_field(ctx, item, lead) for item in items):
+            continue  # bold-led bullets of labelled prose ('**来源**：…', '**原理**：…'): not a card
+        region = ctx.region(block)
         end = max([b.end_line for b in region] + [block.end_line])
         cand = ctx.new("review-card", block, end)
         _name_and_title(cand, heading_text)
+        if lead and cand.name is None and 1 < len(lead) <= 12 and any(_bold_text(i) == lead for i in items):
+            cand.set_name(lead, EXPLICIT)  # '### 1. 视界：…' with a bold '视界' line: a name no pattern knows
         for item in items:
             _card_field(ctx, cand, item)
-        _body(ctx, cand, region)
-        link = _paper_link(block.inline.links) or next(
-            (lk for b in items for lk in [_paper_link(b.inline.links)] if lk), None
+        read_section(ctx, cand, region)
+        link = paper_link(block.inline.links) or next(
+            (lk for b in items for lk in [paper_link(b.inline.links)] if lk), None
         )
         ctx.claim([block, *region], cand)
-        out.append(_finish(ctx, cand, link))
+        out.append(finish(ctx, cand, link))
     return out
+
+
+def _bold_text(item: Block) -> str:
+    return re.sub(r"\s+", " ", item.inline.text).strip().strip("*").strip()
+
+
+def _is_card_field(ctx: Context, item: Block, lead: str) -> bool:
+    """A bullet that only review cards write: authors, a date, citations, an organisation, a venue, the name."""
+    if not _bold_led(item):
+        return False
+    text = _bold_text(item)
+    m = re.match(r"^([^:：]{1,12}?)\s*[:：]\s*(.*)$", text)
+    label = m[1].strip().lower() if m else ""
+    if label in _AUTHOR_LABELS or label in _DATE_LABELS or label in _CITE_LABELS:
+        return True
+    if label and ctx.vocab.venue(label) and re.fullmatch(r"(?:19|20)\d{2}", m[2].strip() if m else ""):
+        return True
+    if m:
+        return False
+    if (found := find_date(text)) is not None and found.start == 0 and len(text) <= 12:
+        return True
+    return bool(text == lead or any(ctx.vocab.org(p) for p in _org_parts(text)) or org_phrases(text))
 
 
 def _card_field(ctx: Context, cand: Candidate, item: Block) -> None:
     text = re.sub(r"\s+", " ", item.inline.text).strip()
     if not text or not _bold_led(item):
+        return
+    bare = text.strip("*").strip()
+    if (found := find_date(bare)) is not None and found.start == 0 and len(bare) <= 12:
+        cand.set_date(found.iso, EXPLICIT)  # '- **2024.09**'
+        return
+    if cand.name and bare == cand.name:
+        return
+    if cand.name_rank == EXPLICIT and (phrases := org_phrases(bare)) and len(phrases[0][0]) >= len(bare) - 2:
+        if bare not in cand.orgs:  # '- **Allen AI**' after the name line: an organisation, never an alias
+            cand.orgs.append(ctx.vocab.org(bare) or bare)
+            cand.org_lines[cand.orgs[-1]] = item.line
         return
     m = re.match(r"^([^:：]{1,12}?)\s*[:：]\s*(.*)$", text)
     label, rest = (m[1].strip(), m[2].strip()) if m else ("", text)
@@ -354,9 +439,9 @@ def bracket_list(ctx: Context) -> list[Candidate]:
             cand.title = title
         for lk in later:
             cand.add_link(lk.url)
-        _body(ctx, cand, block.children)
+        read_section(ctx, cand, block.children)
         ctx.claim([block], cand)
-        out.append(_finish(ctx, cand, first))
+        out.append(finish(ctx, cand, first))
     return out
 
 
@@ -370,7 +455,7 @@ def dated_bullet(ctx: Context) -> list[Candidate]:
         if id(block) in ctx.claimed:  # read as part of an entry found earlier in this loop
             continue
         inline = block.inline
-        link = _paper_link(inline.links)
+        link = paper_link(inline.links) or named_link(ctx, inline.links[:1])
         if link is None:
             continue
         found = find_date(inline.text[: link.start])
@@ -379,6 +464,8 @@ def dated_bullet(ctx: Context) -> list[Candidate]:
         cand = ctx.new("dated-bullet", block)
         cand.set_date(found.iso, EXPLICIT)
         _name_and_title(cand, link.text)
+        if _GENERIC_LINK_TEXT.match(link.text) or link.image:
+            context_title(ctx, cand, block, link, 0, len(inline.text.split("\n")[0]))
         remark = inline.text[link.end :].split("\n")[0]
         _inline(ctx, cand, inline, remark.strip(" ]:："), with_orgs=True)
         first_child = block.children[0] if block.children else None
@@ -386,9 +473,9 @@ def dated_bullet(ctx: Context) -> list[Candidate]:
             guess = _leading_name(first_child.inline.text)
             if guess and cand.name is None and not first_child.inline.links:
                 cand.set_name(guess, GUESSED)
-        _body(ctx, cand, block.children, with_orgs=True)
+        read_section(ctx, cand, block.children, with_orgs=True)
         ctx.claim([block], cand)
-        out.append(_finish(ctx, cand, link))
+        out.append(finish(ctx, cand, link))
     return out
 
 
@@ -419,13 +506,15 @@ def checklist(ctx: Context) -> list[Candidate]:
         first_line = inline.text.split("\n")[0].strip()
         if not first_line:
             continue
-        link = _paper_link(inline.links)
+        link = paper_link(inline.links)
         if link is None and inline.links and inline.links[0].start == 0 and not inline.links[0].image:
             link = inline.links[0]  # `- [x] [Name](project page)` is still the paper's own entry
         cand = ctx.new("checklist", block)
         cand.status = "read" if block.checked else "unread"
         if link is not None:
             _name_and_title(cand, link.text)
+            if _GENERIC_LINK_TEXT.match(link.text) or link.image:
+                context_title(ctx, cand, block, link, 0, len(first_line))
             remark = inline.text[link.end :].split("\n")[0]
         elif is_name_like(first_line) or (len(first_line) <= 60 and first_line[:1].isupper()):
             _name_and_title(cand, first_line)
@@ -436,9 +525,9 @@ def checklist(ctx: Context) -> list[Candidate]:
         if by:
             cand.set_date(by[1], DERIVED)
         _inline(ctx, cand, inline, remark.strip(" -–:："), with_orgs=True)
-        _body(ctx, cand, block.children, with_orgs=True)
+        read_section(ctx, cand, block.children, with_orgs=True)
         ctx.claim([block], cand)
-        out.append(_finish(ctx, cand, link if link and link_kind(link.url) in ("paper", "pdf") else None))
+        out.append(finish(ctx, cand, link if link and link_kind(link.url) in ("paper", "pdf") else None))
         if link is not None and link_kind(link.url) not in ("paper", "pdf"):
             cand.add_link(link.url)
     return out
@@ -461,7 +550,7 @@ def generic(ctx: Context) -> list[Candidate]:
         inline = block.inline
         for line_no, start, end in inline.lines():
             links = [lk for lk in inline.links if start <= lk.start <= end]
-            link = _paper_link(links)
+            link = paper_link(links)
             if link is None or _seen(ctx, link):
                 continue
             host = ctx.hosts.get(id(block))
@@ -470,6 +559,11 @@ def generic(ctx: Context) -> list[Candidate]:
                 continue  # the entry's own paper, linked again in its body
             if block.kind == "heading" and host is None and start == 0:
                 out.append(_generic_heading(ctx, block, link))
+                continue
+            if host is not None and (_GENERIC_LINK_TEXT.match(link.text) or link.image):
+                # 'the paper [here](…)' inside another entry: a relation to that id, not a paper of its own.
+                claim = RelationClaim(None, "mentions", arxiv or link.url, inline.text[start:end].strip()[:300], arxiv)
+                host.relations.append((claim, line_no))
                 continue
             cand = ctx.new("mention" if host else "generic", block)
             cand.line = cand.end_line = line_no
@@ -480,16 +574,28 @@ def generic(ctx: Context) -> list[Candidate]:
             rest = line_text[: link.start - start] + " " + line_text[link.end - start :]
             _read_line_fields(ctx, cand, rest)
             if not cand.passing:
+                context_title(ctx, cand, block, link, start, end)
                 _read_bold(cand, inline, link, start, end)
             if not cand.passing:
                 _inline(ctx, cand, inline, line_text[link.end - start :], with_orgs=True)
                 if block.kind == "item" and start == 0:
-                    _body(ctx, cand, block.children, with_orgs=True)
+                    read_section(ctx, cand, block.children, with_orgs=True)
                     ctx.claim(block.children, cand)
+            others = _other_papers(ctx, links, link)
             for other in links:
-                if other is not link and not other.image:
+                if other is not link and not other.image and other not in others:
                     cand.add_link(other.url)
-            out.append(_finish(ctx, cand, link))
+            out.append(finish(ctx, cand, link))
+            for other in others:  # 'Compare [Qwen-VL](…) with [Qwen2-VL](…)': each link its own paper
+                second = ctx.new("mention", block)
+                second.line = second.end_line = line_no
+                second.text = cand.text
+                second.passing = True
+                _name_and_title(second, other.text)
+                out.append(finish(ctx, second, other))
+                target = second.name or second.title or second.arxiv_id or other.text
+                claim = RelationClaim(None, "mentions", target, line_text.strip()[:300], second.arxiv_id)
+                cand.relations.append((claim, line_no))
             if host is not None:
                 target = cand.name or cand.title or cand.arxiv_id or link.text
                 claim = RelationClaim(None, "mentions", target, line_text.strip()[:300], cand.arxiv_id)
@@ -497,10 +603,81 @@ def generic(ctx: Context) -> list[Candidate]:
     return out
 
 
+def _other_papers(ctx: Context, links: list[Link], link: Link) -> list[Link]:
+    """Further paper links on a line that name papers of their own (another arXiv id, a name or title as text)."""
+    ids = {arxiv_id_from_url(link.url) or link.url}
+    out = []
+    for other in links:
+        if other is link or other.image or link_kind(other.url) not in ("paper", "pdf"):
+            continue
+        key = arxiv_id_from_url(other.url) or other.url
+        if key in ids or _GENERIC_LINK_TEXT.match(other.text) or not arxiv_id_from_url(other.url):
+            continue
+        ids.add(key)
+        out.append(other)
+    return out
+
+
+def named_link(ctx: Context, links: list[Link]) -> Link | None:
+    """A link to a code, project or blog page whose text names a paper: a coined or known name ('Ovis2',
+    'InternVL 2.5') or a 'Name: subtitle' title. Posts on social sites never count."""
+    for link in links:
+        if link.image or is_social(link.url) or link_kind(link.url) is None or _GENERIC_LINK_TEXT.match(link.text):
+            continue
+        lead = read_lead(ctx, link.text)
+        if lead is not None and (lead.names or (lead.title and re.search(r"\w[:：]\s", lead.title))):
+            return link
+    return None
+
+
+def context_title(ctx: Context, cand: Candidate, block: Block, link: Link, start: int, end: int) -> None:
+    """Name and title from around a link whose text names nothing ('[Paper]', '[[arxiv link]]', a badge):
+    the line before it (`**ODE**: Open-Set …  [Paper](…)`), after it, or a bold title line opening the block."""
+    if cand.title and cand.name:
+        return
+    inline = block.inline
+    cut = min([lk.start for lk in inline.links if start <= lk.start <= link.start] + [link.start])
+    before = inline.text[start:cut].rstrip(" [(（【|:：,，-–")
+    found = find_date(before)
+    if found is not None and found.start <= 2:
+        before = before[found.end :].lstrip(" ]）)-–:：")
+    before = before.strip()
+    bold = next((t for t, at in zip(inline.strong, inline.strong_at, strict=True) if at == start), None)
+    lead = read_lead(ctx, before, bold=bold) if before and len(before) < 300 else None
+    if lead is None:
+        nxt = next((lk.start for lk in inline.links if lk.start > link.end), end)
+        after = clean_title(inline.text[link.end : min(nxt, end)].strip(" ]):：-–"))
+        lead = read_lead(ctx, after) if after and len(after) < 250 else None
+        if lead is not None and not lead.title:
+            lead = None
+    if lead is None and block.kind == "paragraph" and inline.strong and inline.strong_at[0] == 0:
+        first = inline.strong[0]
+        lead = read_lead(ctx, first) if len(first) < 250 else None
+    if lead is None:
+        return
+    if lead.name and cand.name is None:
+        cand.set_name(lead.name, EXPLICIT)
+    if lead.title and not cand.title:
+        cand.title = lead.title
+        if cand.name is None:
+            cand.set_name(name_from_title(lead.title), DERIVED)
+    deco = lead.deco
+    if deco.venue and not cand.venue:
+        cand.venue = deco.venue
+        cand.set_date(str(deco.year), DERIVED)
+    if deco.date:
+        cand.set_date(deco.date, EXPLICIT)
+    cand.orgs += [o for o in deco.orgs if o not in cand.orgs]
+
+
 def _read_bold(cand: Candidate, inline: Inline, link: Link, start: int, end: int) -> None:
     """`**Topic**: [Title](url), venue, (**NAME**)`: bold before the link is a topic, after it the name."""
     for text, at in zip(inline.strong, inline.strong_at, strict=True):
         if not start <= at <= end or text == link.text:
+            continue
+        if cand.name and text.strip().startswith(cand.name):
+            continue  # the bold lead that named the entry: '**ODE**: Open-Set …', '**ViT(ICLR2021)**'
+        if cand.title and text.strip().strip(":：") in cand.title:
             continue
         if at >= link.end and is_name_like(text):
             cand.set_name(text, DERIVED)
@@ -529,28 +706,52 @@ def _generic_heading(ctx: Context, block: Block, link: Link) -> Candidate:
     cand = ctx.new("heading", block, end)
     _name_and_title(cand, link.text if not _GENERIC_LINK_TEXT.match(link.text) else block.inline.text)
     _read_line_fields(ctx, cand, block.inline.text[link.end :])
-    _body(ctx, cand, region)
+    read_section(ctx, cand, region)
     ctx.claim([block, *region], cand)
-    return _finish(ctx, cand, link)
+    return finish(ctx, cand, link)
 
 
 def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
+    """A table row: the paper its paper link points at, or, without one, the paper its name cell names."""
     links = [lk for cell in row.cells for lk in cell.links]
-    link = _paper_link(links)
-    if row.header or link is None or _seen(ctx, link):
+    link = paper_link(links)
+    if row.header or (link is not None and _seen(ctx, link)) or id(row) in ctx.claimed:
+        return []
+    lead, name_cell = (None, -1) if link is not None else row_name(ctx, row, _column_kind)
+    if link is None and lead is None:
         return []
     cand = ctx.new("table-row", row)
+    extra: list[Candidate] = []
+    if lead is not None:
+        apply_lead(cand, Lead(lead.names[:1], lead.title, lead.deco))
+        for name in lead.names[1:]:  # '**Flamingo / Qwen-VL**：…' names two papers
+            second = ctx.new("table-row", row)
+            second.set_name(name, EXPLICIT)
+            extra.append(second)
     for i, cell in enumerate(row.cells):
         text = cell.text.strip()
         column = _column_kind(row.headers[i] if i < len(row.headers) else "")
-        if link in cell.links and not _GENERIC_LINK_TEXT.match(link.text):
-            _name_and_title(cand, link.text)
-        elif not text or cell.links:
+        if i == name_cell:
+            bold = cell.strong[0] if cell.strong and cell.strong_at[:1] == [0] else ""
+            _inline(ctx, cand, cell, text[len(bold) :], with_orgs=False)  # '**ReCaption (2024)**：用 BLIP2 …'
             continue
+        if link is not None and link in cell.links and not _GENERIC_LINK_TEXT.match(link.text):
+            _name_and_title(cand, link.text)
+        elif not text or (cell.links and column not in (*_SLOT_COLUMNS, "title", "name")):
+            continue
+        elif column in _SLOT_COLUMNS:
+            _read_slot_cell(ctx, cand, _SLOT_COLUMNS[column], text)
         elif column == "name" or (column == "" and cand.name is None and is_name_like(text)):
             _name_and_title(cand, text)
         elif column == "title":
-            cand.title = clean_title(text)
+            text = clean_title(re.sub(r"https?://\S+", "", text))
+            if len(text.split()) <= 3 and ":" not in text and cand.name is None and not text.islower():
+                cand.set_name(text, EXPLICIT)  # a 'Paper Title' column holding the short name ('GLIP v2')
+            elif not cand.title and text:
+                venue = find_venue(text, ctx.vocab)
+                if venue:
+                    cand.venue = cand.venue or venue[0]
+                cand.title = clean_title(re.sub(r",\s*(?:[A-Z][A-Za-z]+\s*(?:19|20)\d{2}).*$", "", text))
         elif column == "venue":
             venue = find_venue(text, ctx.vocab)
             cand.venue = venue[0] if venue else text
@@ -559,17 +760,53 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
         elif column == "comment":
             cand.sections["comment"] = text
             _inline(ctx, cand, cell, text, with_orgs=False)
+        elif column == "" and not cell.links and len(text) > 3 and find_date(text) is None:
+            _inline(ctx, cand, cell, text, with_orgs=False)  # a column of description: '提高分辨率…
         elif (found := find_date(text)) is not None and column in ("date", ""):
             cand.set_date(found.iso, EXPLICIT)
+        elif column == "date" and (m := re.fullmatch(r"(\d{2})\s*[./\-]\s*(0[1-9]|1[0-2])", text)):
+            cand.set_date(f"20{m[1]}-{m[2]}", EXPLICIT)  # 'Date (YY.MM)': 24.06
     for other in links:
         if other is not link:
             cand.add_link(other.url)
     ctx.claim([row], cand)
-    return [_finish(ctx, cand, link)]
+    return [finish(ctx, cand, link), *extra]
+
+
+_SLOT_COLUMNS = {"vision": "vision_encoder", "llm": "llm", "connector": "connector", "text": "text_encoder"}
+
+
+def _read_slot_cell(ctx: Context, cand: Candidate, slot: str, text: str) -> None:
+    """A component column: the vocabulary's names where it knows them, else the cell's own words."""
+    if ctx.light:
+        return
+    found = components_in(text, ctx.vocab)
+    for found_slot, name in found:
+        cand.add_component(found_slot, name)
+    if not found:
+        for part in re.split(r"\s*(?:[,，;；、/+]|<br>|\band\b)\s*", text):
+            part = clean_title(part)
+            if part and len(part) <= 40 and part not in ("-", "—", "N/A", "n/a", "/"):
+                cand.add_component(slot, part)
 
 
 _COLUMNS = {
-    "name": ("name", "model", "模型", "method", "方法", "short"),
+    "vision": (
+        "vision encoder",
+        "visual encoder",
+        "image encoder",
+        "vision backbone",
+        "visual backbone",
+        "vision tower",
+        "vision model",
+        "视觉编码器",
+        "图像编码器",
+        "视觉模块",
+    ),
+    "llm": ("llm", "language model", "language encoder", "语言模型", "大模型", "text decoder"),
+    "connector": ("connector", "projector", "adapter", "bridge", "桥接", "连接器", "对齐模块"),
+    "text": ("text encoder", "文本编码器"),
+    "name": ("name", "model", "模型", "method", "方法", "short", "名称"),
     "title": ("title", "paper title", "标题", "题目", "论文题目"),
     "date": ("date", "time", "year", "日期", "时间", "年份"),
     "venue": ("venue", "conference", "conf", "journal", "publication", "会议", "期刊"),
@@ -600,7 +837,7 @@ def _footnote_names(ctx: Context) -> dict[str, str]:
 
 
 def _generic_footnote(ctx: Context, block: Block, names: dict[str, str]) -> list[Candidate]:
-    link = _paper_link(block.inline.links)
+    link = paper_link(block.inline.links)
     if link is None or _seen(ctx, link):
         return []
     cand = ctx.new("footnote", block)
@@ -611,27 +848,59 @@ def _generic_footnote(ctx: Context, block: Block, names: dict[str, str]) -> list
     if name and is_name_like(name):
         cand.set_name(name.upper() if name.lower() == name.lower() and len(name) <= 5 else name, DERIVED)
     ctx.claim([block], cand)
-    return [_finish(ctx, cand, link)]
+    return [finish(ctx, cand, link)]
 
 
 def front_matter(ctx: Context) -> list[Candidate]:
-    """Single-paper notes whose front matter names the paper (`arxiv: 2103.00020`, `paper: <url>`)."""
+    """Single-paper notes whose front matter names the paper (`arxiv: 2103.00020v1`, `paper: <url>`, `doi:`),
+    with `title:`, `date:`, `name:` and `authors:` read too. A front matter title alone is the post's, not a paper's."""
     fm = ctx.doc.front_matter
-    url = str(fm.get("arxiv") or fm.get("paper") or fm.get("url") or fm.get("link") or "")
-    arxiv = arxiv_id_from_url(url) or (url if re.fullmatch(r"\d{4}\.\d{4,5}", url) else None)
+    url = ""
+    for key in ("arxiv", "arxiv_id", "eprint", "paper", "url", "link", "doi", "pdf"):
+        if isinstance(fm.get(key), str) and fm[key].strip():
+            url = fm[key].strip()
+            if normalise_arxiv_id(url):
+                break
+    arxiv = normalise_arxiv_id(url)
     if not arxiv:
         return []
     cand = Candidate("front-matter", ctx.doc.path, 1, len(ctx.doc.lines), text="")
     cand.arxiv_id = arxiv
     cand.set_date(date_from_arxiv_id(arxiv), GUESSED)
-    for key in ("name", "model", "short_name"):
+    for key in ("name", "model", "short_name", "shortname", "alias"):
         if isinstance(fm.get(key), str):
             cand.set_name(fm[key], EXPLICIT)
-    if isinstance(fm.get("paper_title"), str):
-        cand.title = clean_title(fm["paper_title"])
-    _body(ctx, cand, ctx.doc.blocks)
+    for key in ("paper_title", "title"):
+        if isinstance(fm.get(key), str) and fm[key].strip() and not cand.title:
+            cand.title = clean_title(fm[key])
+            cand.set_name(name_from_title(cand.title), DERIVED)
+    for key in ("date", "published", "year"):
+        found = find_date(str(fm.get(key) or ""))
+        if found:
+            cand.set_date(found.iso, EXPLICIT)
+            break
+        if re.fullmatch(r"(?:19|20)\d{2}", str(fm.get(key) or "").strip()):
+            cand.set_date(str(fm[key]).strip(), EXPLICIT)
+            break
+    authors = fm.get("authors") or fm.get("author")
+    if isinstance(authors, list):
+        cand.authors = [str(a) for a in authors if str(a).strip()]
+    elif isinstance(authors, str) and authors.strip():
+        cand.authors = [a.strip() for a in re.split(r"\s*(?:[;；、]|,|\band\b)\s*", authors) if a.strip()]
+    read_section(ctx, cand, ctx.doc.blocks)
     return [cand]
 
+
+from vlmnotes.parse.entries import (  # noqa: E402
+    Lead,
+    apply_lead,
+    field_card,
+    heading_entry,
+    item_entry,
+    read_lead,
+    row_name,
+)
+from vlmnotes.parse.references import reference_list  # noqa: E402
 
 STYLES: list[tuple[str, Extractor]] = [
     ("front-matter", front_matter),
@@ -640,20 +909,30 @@ STYLES: list[tuple[str, Extractor]] = [
     ("bracket-list", bracket_list),
     ("dated-bullet", dated_bullet),
     ("checklist", checklist),
+    ("heading", heading_entry),
+    ("field-card", field_card),
+    ("reference", reference_list),
+    ("item", item_entry),
     ("generic", generic),
 ]
 
 
-def extract(doc: Document, vocab: Vocabulary, *, light: bool = False) -> list[Candidate]:
+def extract(
+    doc: Document, vocab: Vocabulary, *, light: bool = False, catalogue: Catalogue | None = None
+) -> list[Candidate]:
     """Run every style extractor over a document, in order, and return the candidates found.
 
     `light` skips components and relations (the linter needs entries, names, links and dates only).
     """
-    ctx = Context(doc, vocab, light=light)
+    from vlmnotes.catalogue import load_catalogue
+
+    ctx = Context(doc, vocab, light=light, catalogue=catalogue or load_catalogue())
     out: list[Candidate] = []
     for _, extractor in STYLES:
         out += extractor(ctx)
     for cand in out:
         if split_label(cand.name or "") is not None:
             cand.name = None
+        if cand.name is None and cand.aliases:
+            cand.name = cand.aliases.pop(0)
     return out

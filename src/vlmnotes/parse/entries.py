@@ -1,0 +1,557 @@
+"""Entries from evidence, not from links: headings, list items, table rows and field cards that name a paper.
+
+A block becomes a paper entry when what it says adds up: a coined or known model name leading it
+(`### CLIP：…（2021，OpenAI）`, `+ LLaVA`, `` - `Qwen/Qwen2-VL-7B-Instruct` ``), a title-like heading, a paper
+link in the block or just under it, labelled fields (`题目：`, `Authors:`, `单位：`). A heading whose section
+holds other entries only groups them: it is a tag, never a paper.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from vlmnotes.parse.entry import DERIVED, EXPLICIT, SECTION_LABELS, Candidate, orgs_in, read_inline
+from vlmnotes.parse.fields import (
+    arxiv_id_from_url,
+    clean_title,
+    find_date,
+    find_venue,
+    is_name_like,
+    is_social,
+    name_from_title,
+)
+from vlmnotes.parse.markdown import Block, Link
+from vlmnotes.parse.names import (
+    GENERIC_LINK_TEXT,
+    Decorated,
+    decorations,
+    lead_name,
+    model_from_checkpoint,
+    name_ok,
+    split_names,
+    strip_emoji,
+    strip_numbering,
+    title_like,
+)
+from vlmnotes.parse.orgs import org_field_value, org_phrases
+from vlmnotes.parse.references import read_bibtex
+
+if TYPE_CHECKING:
+    from vlmnotes.parse.styles import Context
+
+# --- labelled fields: literature-note cards ----------------------------------------------------------------
+
+FIELD_LABELS: dict[str, tuple[str, ...]] = {
+    "title": ("title", "题目", "标题", "论文题目", "论文标题", "paper title", "论文", "name", "名称", "full title"),
+    "authors": ("authors", "author", "作者", "作者们"),
+    "orgs": (
+        "institution",
+        "institutions",
+        "affiliation",
+        "affiliations",
+        "organization",
+        "organisation",
+        "org",
+        "orgs",
+        "单位",
+        "机构",
+        "作者单位",
+        "团队",
+        "lab",
+        "team",
+        "company",
+        "公司",
+    ),
+    "venue": (
+        "venue",
+        "published in",
+        "publication",
+        "conference",
+        "journal",
+        "期刊",
+        "会议",
+        "发表",
+        "发表于",
+        "期刊及影响因子",
+        "出处",
+        "来源",
+        "source",
+        "proceedings",
+    ),
+    "date": ("date", "year", "time", "日期", "时间", "年份", "发表时间", "发布时间", "published", "publish date"),
+    "link": (
+        "link",
+        "paper link",
+        "url",
+        "paper",
+        "arxiv",
+        "pdf",
+        "doi",
+        "论文链接",
+        "链接",
+        "原文",
+        "code",
+        "github",
+        "citation",
+        "cite",
+        "引用",
+        "bibtex",
+        "talk link",
+        "related",
+        "tags",
+        "project",
+        "homepage",
+    ),
+    "name": ("model", "model name", "short name", "简称", "模型", "模型名称", "method", "方法名"),
+}
+_LABEL_OF = {label: kind for kind, labels in FIELD_LABELS.items() for label in labels}
+_FIELD = re.compile(r"^\s*\**\s*([^:：*\n]{1,14}?)\s*\**\s*[:：]\s*\**\s*(.*)$", re.S)
+
+
+def field_of(text: str) -> tuple[str, str] | None:
+    """'题目：Foo' → ('title', 'Foo'); '**Authors**: A, B' → ('authors', 'A, B'); None for other text."""
+    m = _FIELD.match(text.strip())
+    if not m:
+        return None
+    kind = _LABEL_OF.get(m[1].strip().lower())
+    return (kind, m[2].strip().strip("*").strip()) if kind else None
+
+
+def card_fields(blocks: list[Block]) -> list[tuple[str, str, Block, int]]:
+    """The labelled fields among consecutive list items or paragraph lines: (kind, value, block, line)."""
+    out: list[tuple[str, str, Block, int]] = []
+    for block in blocks:
+        if block.kind not in ("item", "paragraph"):
+            continue
+        for line_no, start, end in block.inline.lines():
+            found = field_of(block.inline.text[start:end])
+            if found:
+                out.append((found[0], found[1], block, line_no))
+    return out
+
+
+def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Block, int]]) -> None:
+    """File labelled field values into a candidate (values the note left empty are skipped)."""
+    for kind, value, block, line in fields:
+        if not value:
+            continue
+        arxiv = _arxiv_in(value, block)
+        if arxiv and not cand.arxiv_id:
+            cand.arxiv_id = arxiv
+        if kind == "title" and not cand.title:
+            title = clean_title(re.sub(r"\[[^\]]*\]\([^)]*\)", "", value))
+            if len(title) > 3:
+                cand.title = title
+                cand.set_name(name_from_title(title), DERIVED)
+        elif kind == "authors" and not cand.authors:
+            rest = re.sub(r"\s*(?:等人?|et\s+al\.?)\s*$", "", value)
+            rest = re.sub(r"[*†‡]|[（(][^)）]*[)）]", "", rest)
+            cand.authors = [a.strip() for a in re.split(r"\s*(?:[、,，;；]|\band\b)\s*", rest) if a.strip()][:50]
+        elif kind == "orgs":
+            for org in org_field_value("affiliation", value) or []:
+                org = ctx.vocab.org(org) or org
+                if org not in cand.orgs:
+                    cand.orgs.append(org)
+        elif kind == "venue":
+            venue = find_venue(value, ctx.vocab)
+            if venue and not cand.venue:
+                cand.venue = venue[0]
+                cand.set_date(str(venue[1]), DERIVED)
+            by = re.search(r"et\s+al\.?,?\s*\(?((?:19|20)\d{2})\b", value)
+            if by:
+                cand.set_date(by[1], DERIVED)
+        elif kind == "date":
+            found = find_date(value)
+            if found:
+                cand.set_date(found.iso, EXPLICIT)
+            elif re.fullmatch(r"(?:19|20)\d{2}", value.strip()):
+                cand.set_date(value.strip(), EXPLICIT)
+        elif kind == "name" and is_name_like(value):
+            cand.set_name(value, EXPLICIT)
+        elif kind == "link":
+            for link in block.inline.links:
+                if link.line == line and not link.image:
+                    cand.add_link(link.url)
+
+
+def _arxiv_in(value: str, block: Block) -> str | None:
+    m = re.search(r"arxiv\s*[:：]?\s*(\d{4}\.\d{4,5})(?:v\d+)?", value, re.I)
+    if m:
+        return m[1]
+    for link in block.inline.links:
+        arxiv = arxiv_id_from_url(link.url)
+        if (arxiv and link.url in value) or (arxiv and link.text in value):
+            return arxiv
+    return None
+
+
+def field_card(ctx: Context) -> list[Candidate]:
+    """Literature-note cards: two or more labelled fields (题目/Title, 作者/Authors, 单位/Affiliation, …) in a row.
+
+    A card inside another entry fills that entry; a card on its own (under `## 基本信息`) is the note's paper.
+    """
+    out: list[Candidate] = []
+    blocks = ctx.doc.blocks
+    i = 0
+    while i < len(blocks):
+        run: list[Block] = []
+        j = i
+        while j < len(blocks) and blocks[j].kind in ("item", "paragraph") and id(blocks[j]) not in ctx.claimed:
+            run += blocks[j].walk() if blocks[j].kind == "item" else [blocks[j]]
+            j += 1
+        fields = card_fields([b for b in run if b.kind in ("item", "paragraph")])
+        kinds = {f[0] for f in fields if f[1]}
+        carded = len({f[0] for f in fields}) >= 2 and kinds & {"title", "authors", "orgs", "venue", "date"}
+        if carded and ("title" in kinds or any(_arxiv_in(f[1], f[2]) for f in fields)):
+            cand = ctx.new("field-card", run[0], max(b.end_line for b in run))
+            read_fields(ctx, cand, fields)
+            if cand.title or cand.arxiv_id:
+                ctx.claim(run, cand)
+                ctx.own_links.update((b.line, lk.url) for b in run for lk in b.inline.links)
+                out.append(cand)
+        i = max(j, i + 1)
+    return out
+
+
+# --- headings ------------------------------------------------------------------------------------------------
+
+
+class Lead:
+    """What the text leading a block says: its name(s), title, and the decorations around them."""
+
+    def __init__(self, names: list[str], title: str | None, deco: Decorated) -> None:
+        self.names = names
+        self.title = title
+        self.deco = deco
+
+    @property
+    def name(self) -> str | None:
+        return self.names[0] if self.names else None
+
+
+def read_lead(ctx: Context, text: str, *, bold: str | None = None) -> Lead | None:
+    """Read a heading or the lead of an item: 'CLIP：中文说明（2021，OpenAI）', '**ViT(ICLR2021)** An Image is …',
+    'Improving Image Generation with Better Captions (DALL-E 3)', 'M-HalDetect / HaELM'. None when it names nothing."""
+    text = strip_emoji(strip_numbering(text.strip()))
+    if bold and text.startswith(bold.strip()):
+        deco = decorations(bold.strip().rstrip(":："), ctx.vocab)
+        after_deco = decorations(text[len(bold.strip()) :], ctx.vocab)
+        after = after_deco.text
+        deco.venue, deco.year = deco.venue or after_deco.venue, deco.year or after_deco.year
+        deco.orgs += after_deco.orgs
+        name, rest = lead_name(deco.text, ctx.known)
+        names = [name] if name else [*split_names(deco.text, ctx.known)] or ([deco.names[0]] if deco.names else [])
+        if not names and (deco.year or deco.date) and re.fullmatch(r"[A-Z][\w\-]{2,24}", deco.text):
+            names = [deco.text]  # '**Volcano (2024)**': a bold word dated like a citation names a paper
+        if not names and title_like(deco.text):
+            return Lead([], deco.text, deco)
+        if not names:
+            return None
+        title = after if after and (title_like(after) or len(after.split()) >= 4) else None
+        return Lead(names, title, deco)
+    deco = decorations(text, ctx.vocab)
+    core = deco.text
+    if not core:
+        return None
+    several = split_names(core, ctx.known)
+    if several:
+        return Lead(several, None, deco)
+    name, rest = lead_name(core, ctx.known)
+    if name is None and deco.names:
+        name = deco.names[0]
+    if name is not None:
+        title = core if rest and re.match(r"\s*[A-Za-z]", rest) and title_like(rest) else None
+        if title is None and name_from_title(core) == name and len(core.split()) >= 3:
+            title = core
+        return Lead([name], title, deco)
+    m = re.fullmatch(r"(.+?)\s*[(（]\s*([^()（）]{1,32}?)\s*[)）]", core)
+    if m and is_name_like(m[2]) and (title_like(m[1]) or (len(m[1].split()) >= 4 and name_ok(m[2], ctx.known))):
+        return Lead([m[2]], clean_title(m[1]), deco)  # 'Learning transferable … supervision (CLIP)
+    if title_like(core):
+        return Lead([n for n in [name_from_title(core)] if n and name_ok(n.split()[0], ctx.known)], core, deco)
+    return None
+
+
+def apply_lead(cand: Candidate, lead: Lead, rank: int = EXPLICIT) -> None:
+    """Put what a lead says into a candidate."""
+    if lead.name:
+        cand.set_name(lead.name, rank)
+    if lead.title and not cand.title:
+        cand.title = lead.title
+    deco = lead.deco
+    if deco.venue and not cand.venue:
+        cand.venue = deco.venue
+    if deco.date:
+        cand.set_date(deco.date, EXPLICIT)
+    elif deco.year:
+        cand.set_date(str(deco.year), DERIVED)
+    for org in deco.orgs:
+        if org not in cand.orgs:
+            cand.orgs.append(org)
+
+
+def _own_link(ctx: Context, block: Block, region: list[Block], names: set[str]) -> Link | None:
+    """The paper link of a heading entry: in the heading, or near the top of its section with a generic text
+    ('paper link: [here](…)', a badge, a bare URL) or a text naming the entry."""
+    from vlmnotes.parse.styles import paper_link
+
+    link = paper_link(block.inline.links)
+    if link is not None:
+        return link
+    for sub in [b for top in region[:8] for b in top.walk()]:
+        if sub.kind == "heading":
+            break
+        for lk in sub.inline.links:
+            found = paper_link([lk])
+            if found is None or id(sub) in ctx.claimed:
+                continue
+            text = clean_title(found.text)
+            if found.image or GENERIC_LINK_TEXT.match(text) or _norm(text) in names:
+                return found
+    return None
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def heading_looks(ctx: Context, block: Block) -> Lead | None:
+    """What a heading says when it reads as a paper (a name or title leads it, or it links a paper)."""
+    text = block.inline.text
+    links = [lk for lk in block.inline.links if not lk.image]
+    if links and links[0].start == 0 and not GENERIC_LINK_TEXT.match(links[0].text):
+        text = links[0].text + text[links[0].end :]
+    if not text.strip() or _is_section(text):
+        return None
+    lead = read_lead(ctx, text)
+    if lead is None or (lead.name and _names_a_part(ctx, lead.name)):
+        return None  # '###### Q-Former': a heading about a part of a model, not a paper
+    if not lead.names and block.level > 1 and not ctx.paper_link_of(block):
+        from vlmnotes.parse.styles import named_link
+
+        if not (links and links[0].start == 0 and named_link(ctx, links[:1])):
+            return None  # a title-like heading with no name and no link: a section, unless it heads the note
+    if links and links[0].start == 0 and is_social(links[0].url):
+        return None  # '## [Prompt injection in GPT-4V](a tweet)': a post, not a paper
+    return lead
+
+
+_GROUP = re.compile(
+    r"(?:[\-\s](?:like|based|style|family|series|models|papers|variants|works|methods|line)|系列|家族|类模型|相关工作)\s*$",
+    re.I,
+)
+
+
+def _is_section(text: str) -> bool:
+    """A heading that names a section or a group of papers ('BERT-like Pretrained Family', 'Qwen 系列')."""
+    bare = strip_emoji(strip_numbering(text)).strip().rstrip(":：").strip("* ").lower()
+    if bare in SECTION_LABELS or bare in {"基本信息", "basic info", "paper info", "metadata", "info", "信息"}:
+        return True
+    head = re.split(r"[:：(（]", bare, maxsplit=1)[0]
+    return bool(_GROUP.search(head))
+
+
+def heading_entry(ctx: Context) -> list[Candidate]:
+    """Headings that name a paper, with or without a link; the section under one is its body."""
+    from vlmnotes.parse.styles import finish, read_section
+
+    headings = [b for b in ctx.all_blocks() if b.kind == "heading" and id(b) not in ctx.claimed]
+    looks = {id(h): lead for h in headings if (lead := heading_looks(ctx, h)) is not None}
+    h1s = [h for h in headings if h.level == 1]
+    out: list[Candidate] = []
+    for block in headings:
+        lead = looks.get(id(block))
+        if lead is None or id(block) in ctx.claimed:
+            continue
+        region = ctx.section(block)
+        subs = [b for top in region for b in top.walk() if b.kind == "heading"]
+        if any(id(s) in looks for s in subs):
+            continue  # a heading over headings that are papers groups them
+        if any(id(b) in ctx.claimed for top in region for b in top.walk()):
+            continue  # a heading over entries other styles read is a section of a list
+        if not lead.names and not (block.level == 1 and len(h1s) == 1) and not ctx.paper_link_of(block):
+            from vlmnotes.parse.styles import named_link
+
+            if named_link(ctx, block.inline.links[:1]) is None:
+                continue
+        if _many_papers(region):
+            continue
+        end = max([b.end_line for b in region] + [block.end_line])
+        names = lead.names if lead.names else [None]
+        for k, name in enumerate(names):
+            cand = ctx.new("heading", block, end)
+            apply_lead(cand, Lead([name] if name else [], lead.title if k == 0 else None, lead.deco))
+            if k > 0:
+                out.append(cand)
+                continue
+            known = {_norm(n) for n in [cand.name, cand.title, *cand.aliases] if n}
+            link = _own_link(ctx, block, region, known)
+            if link is None and block.inline.links and block.inline.links[0].start == 0:
+                cand.add_link(block.inline.links[0].url)  # '## [Movie Gen: …](a project page)'
+                ctx.own_links.add((block.line, block.inline.links[0].url))
+            if link is not None and link.text and not GENERIC_LINK_TEXT.match(link.text) and link in block.inline.links:
+                apply_lead(cand, read_lead(ctx, link.text) or Lead([], None, Decorated("")), EXPLICIT)
+            if not cand.title:
+                cand.title = _title_under(region)
+            if not ctx.light:  # '#### BLIP-2: … (Q-Former)': the heading names a part too
+                read_inline(cand, block.inline, block.inline.text, ctx.vocab, with_orgs=False)
+            read_section(ctx, cand, region)
+            fields = card_fields([b for top in region[:12] for b in top.walk()])
+            read_fields(ctx, cand, fields)
+            ctx.claim([block, *region], cand)
+            finish(ctx, cand, link)
+            read_bibtex(ctx, cand, block.line, ctx.section_end(block))
+            out.append(cand)
+    return out
+
+
+def _title_under(region: list[Block]) -> str | None:
+    """A title written on the first line under a name heading (`# BuboGPT` then `BuboGPT: Enabling …`)."""
+    for block in region[:2]:
+        if block.kind != "paragraph":
+            continue
+        first = block.inline.text.split("\n")[0].strip().strip("*_ ")
+        if first and not block.inline.links and title_like(first):
+            return clean_title(first)
+        return None
+    return None
+
+
+def _many_papers(region: list[Block]) -> bool:
+    """A section that lists two or more papers by their own links is a group, not one paper's notes."""
+    from vlmnotes.parse.styles import paper_link
+
+    ids: set[str] = set()
+    for top in region:
+        for block in top.walk():
+            if block.kind not in ("item", "row", "paragraph"):
+                continue
+            # Entries of a list lead with their link ('- [Title](…)', '**[Title](…)**, CVPR'); a link in the
+            # middle of a sentence is a mention, which a one-paper section has plenty of.
+            cells = block.cells if block.kind == "row" else [block.inline]
+            links = [lk for cell in cells for lk in cell.links if block.kind == "row" or lk.start <= 2]
+            link = paper_link(links)
+            if link is not None and not GENERIC_LINK_TEXT.match(link.text):
+                ids.add(arxiv_id_from_url(link.url) or link.url)
+    return len(ids) >= 2
+
+
+# --- list items ----------------------------------------------------------------------------------------------
+
+
+def item_entry(ctx: Context) -> list[Candidate]:
+    """Top-level list items that a model name leads, with no paper link (`+ LLaVA`, `* BLIP2：…`, `- NVLM?`,
+    `` - `Qwen/Qwen2-VL-7B-Instruct` ``); the paragraphs after one, up to the next such item, are its body."""
+    from vlmnotes.parse.styles import paper_link, read_section
+
+    out: list[Candidate] = []
+    found: list[tuple[int, Block, Candidate]] = []
+    for index, top in enumerate(ctx.doc.blocks):
+        if top.kind != "item" or top.level != 1 or id(top) in ctx.claimed:
+            continue
+        inline = top.inline
+        if paper_link(inline.links) is not None:
+            continue
+        first = inline.text.split("\n")[0].strip()
+        lead_link = inline.links[0] if inline.links and inline.links[0].start == 0 else None
+        lead = _item_lead(ctx, top, lead_link.text if lead_link else first)
+        if lead is None:
+            continue
+        cand = ctx.new("item", top)
+        apply_lead(cand, lead)
+        if lead_link is not None:
+            cand.add_link(lead_link.url)  # '- [NVLM: …](project page), Sep. 17 2024.'
+            ctx.own_links.add((lead_link.line, lead_link.url))
+            dated = find_date(first[len(lead_link.text) :])
+            if dated:
+                cand.set_date(dated.iso, EXPLICIT)
+        for name in lead.names[1:]:
+            extra = ctx.new("item", top)
+            extra.set_name(name, EXPLICIT)
+            out.append(extra)
+        for org in orgs_in(first, ctx.vocab) if not ctx.light else []:
+            if org not in cand.orgs and org != cand.name:
+                cand.orgs.append(org)
+        found.append((index, top, cand))
+    starts = [i for i, _, _ in found]
+    for k, (index, top, cand) in enumerate(found):
+        stop = starts[k + 1] if k + 1 < len(starts) else len(ctx.doc.blocks)
+        trailing: list[Block] = []
+        for block in ctx.doc.blocks[index + 1 : stop]:
+            if block.kind == "heading" or id(block) in ctx.claimed or block.kind == "row":
+                break
+            if block.kind == "item" and block.list_id == top.list_id:
+                break  # the next bullet of the same list is another topic, whatever it says
+            trailing.append(block)
+        body = [*top.children, *trailing]
+        cand.end_line = max([b.end_line for b in body] + [top.end_line])
+        own = top.inline.text.split("\n", 1)
+        if len(own) > 1 and not ctx.light:  # '* LLaVA' then, on the next lines of the item, what it is
+            read_inline(cand, top.inline, own[1], ctx.vocab, with_orgs=False)
+        read_section(ctx, cand, body, with_orgs=True)
+        ctx.claim([top, *trailing], cand)
+        out.append(cand)
+    return out
+
+
+def _item_lead(ctx: Context, item: Block, first: str) -> Lead | None:
+    first = first or item.inline.text.split("\n")[0].strip()
+    if not first:
+        return None
+    checkpoint = model_from_checkpoint(first)
+    if checkpoint:
+        # A checkpoint id names a model, not a paper: it is an entry when the model is a known paper.
+        forms = [checkpoint, re.sub(r"(?i)-v(\d)", r"-\1", checkpoint), re.sub(r"-v?\d+(?:\.\d+)*$", "", checkpoint)]
+        for form in forms:
+            known = ctx.catalogue.lookup(form) if ctx.catalogue else None
+            if known is not None:
+                return Lead([known.name], None, Decorated(first))
+        return None
+    bold = item.inline.strong[0] if item.inline.strong and item.inline.strong_at[:1] == [0] else None
+    lead = read_lead(ctx, first, bold=bold)
+    if lead is None or not lead.names:
+        return None
+    if any(ctx.vocab.org(n) for n in lead.names) or lead.name in {"Figure", "Fig", "Table"}:
+        return None
+    if _names_a_part(ctx, lead.name or ""):
+        return None  # 'ITC: …', 'Q-Former: …' describe a part, not a paper
+    return lead
+
+
+def _names_a_part(ctx: Context, name: str) -> bool:
+    """True for a component's name (Q-Former, ITC, MLP) that no well-known paper has."""
+    found = ctx.vocab.find_components(name)
+    return bool(found and found[0].start == 0 and found[0].end == len(name) and not ctx.known(name))
+
+
+# --- table rows without a paper link --------------------------------------------------------------------------
+
+
+def row_name(ctx: Context, row: Block, column_kind: Callable[[str], str]) -> tuple[Lead | None, int]:
+    """The name a table row gives its paper (from a name column, a leading coined name, or a bold lead in any
+    cell such as `**ReCaption (2024)**：…`), and the index of the cell it came from (-1 when none)."""
+    for i, cell in enumerate(row.cells):
+        header = row.headers[i] if i < len(row.headers) else ""
+        text = cell.text.strip()
+        if not text or cell.links:
+            continue
+        if column_kind(header) == "name" or (i == 0 and not header) or (i == 0 and column_kind(header) == "title"):
+            lead = read_lead(ctx, text, bold=cell.strong[0] if cell.strong and cell.strong_at[:1] == [0] else None)
+            if lead is not None and lead.names and not any(ctx.vocab.org(n) for n in lead.names):
+                return lead, i
+    for i, cell in enumerate(row.cells):
+        if cell.strong and cell.strong_at[:1] == [0]:
+            lead = read_lead(ctx, cell.text.strip(), bold=cell.strong[0])
+            if lead is not None and lead.names and len(cell.text.strip()) > len(cell.strong[0]) + 2:
+                return lead, i
+    return None, -1
+
+
+def guess_orgs(ctx: Context, cand: Candidate, text: str) -> None:
+    """Organisations written as open text (`by Salesforce`, `NVIDIA出品`, `单位：…`), as written when unknown."""
+    for name, _, _ in org_phrases(text):
+        org = ctx.vocab.org(name) or name
+        if org not in cand.orgs and org != cand.name:
+            cand.orgs.append(org)

@@ -1,0 +1,283 @@
+"""Where a note puts a paper's name and title: leading names, decorations around them, title-like text.
+
+Notes write a paper as `CLIP：…（2021，OpenAI）`, `**ViT(ICLR2021)(arxiv2020.10)** An Image is Worth …`,
+`(*ECCV2020_UNITER*) UNITER: …. [paper] [code]`, `` `Qwen/Qwen2-VL-7B-Instruct` `` or `[2304.08485] Visual
+Instruction Tuning`. These helpers take such a piece of text apart into a name, a title and the fields that
+decorate them (venue, date, organisation). They look at one short piece of text, never at document structure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from vlmnotes.parse.fields import clean_title, find_date, find_venue, is_name_like
+from vlmnotes.vocab import Vocabulary
+
+# Link texts that say where a link goes, not which paper it is.
+GENERIC_LINK_TEXT = re.compile(
+    r"^\s*(?:\[?\s*(?:paper|pdf|arxiv|arxiv\s*(?:link|page|version|preprint)|paper\s*(?:link|page|url|pdf)"
+    r"|link|links|论文|论文链接|论文地址|原文|原文链接|链接|here|this|this paper|abs|html|official"
+    r"|code|github|project|project page"
+    r"|homepage|home page|page|website|demo|blog|blog\s*post|note|notes|详细信息|model|models|weights|hf|huggingface"
+    r"|hugging\s*face|openreview|proceedings|doi|pdf link|slides|video|talk|poster|dataset|data|\d+"
+    r"|(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?|https?://\S+)\s*\]?\s*)$",
+    re.I,
+)
+
+# Words that lead section headings and list items but never name a paper.
+SECTION_WORDS = {
+    w.lower()
+    for w in (
+        "Abstract Introduction Background Related Method Methods Methodology Approach Experiments Experiment Results"
+        " Conclusion Conclusions Discussion Limitations Limitation Summary Overview Notes Note Contents Table TOC"
+        " References Reference Resources Materials Highlights Papers Paper Models Model Datasets Dataset Benchmarks"
+        " Benchmark Architecture Training Inference Evaluation Data Pretraining Pre-training Finetuning Fine-tuning"
+        " Appendix Figure Fig Eq Equation Section Step Stage Part Chapter Version Update Updates News TODO FAQ Links"
+        " Link Code Demo Blog Tutorial Tutorials Survey Surveys Misc Others Other Ideas Idea Questions Question Q A"
+        " Pros Cons Takeaways Takeaway Terminology Glossary Definition Definitions Metrics Metric Tasks Task Loss"
+        " Losses Objective Objectives Motivation Contribution Contributions Problem Problems Insight Insights Tips"
+        " Example Examples Usage Install Installation Setup Citation Citations Acknowledgement Acknowledgements"
+        " License Contact Authors Author Abstracts Review Reviews Comments Comment Thoughts Conclusion TL;DR TLDR"
+        " Part1 Part2 Intro Basics Basic Details Detail Pipeline Framework Structure Design Analysis Ablation"
+        " Ablations Comparison Comparisons Remarks Remark Preliminaries Prerequisites Encoder Decoder Projector"
+        " Connector Adapter Tokenizer Transformer Attention Vision Language Image Text Video Audio Multimodal"
+        " VLM VLMs MLLM MLLMs LLM LLMs LMM LMMs LVLM LVLMs VLP API SFT RLHF DPO PPO RL CoT ICL OCR VQA QA NLP CV"
+        " MLP CNN RNN GPU GPUs TPU FLOPs IO IMG TXT PS NB Note NOTE WARNING TIP IMPORTANT CAUTION Info Warning"
+        " Tip Important Caution Yes No"
+    ).split()
+}
+
+_NUMBERING = re.compile(
+    r"^\s*(?:第\s*[一二三四五六七八九十百零〇两\d]+\s*[篇章节部分]+\s*[:：.、]?|[一二三四五六七八九十]+\s*[、.．]|"
+    r"[(（]?\s*\d{1,3}\s*[)）.、．]|\d{1,3}(?:\.\d{1,3})+\.?|[(（][一二三四五六七八九十]+[)）]|[A-Za-z]\s*[).]\s)\s*"
+)
+# `(*ECCV2020_UNITER*)`, `(CVPR 2023)`, `[NeurIPS 2024]`, `(arxiv2020.10)`: venue/date/name tags.
+_TAG = re.compile(r"[(（\[【]\s*\*?\s*([^()（）\[\]【】]{2,40}?)\s*\*?\s*[)）\]】]")
+_EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u2B50\u2705\u274C]+")
+_HF_ID = re.compile(r"^`?\s*([A-Za-z0-9][\w.\-]*)/([A-Za-z0-9][\w.\-]*)\s*`?$")
+_SIZE = re.compile(r"(?:[\s\-_](?:\d+(?:\.\d+)?\s*[BMK]|\d{3,4}px|[xX]\d+|[Mm]odels?|[Cc]heckpoints?|[Ww]eights))+$")
+_CKPT_WORDS = {
+    "instruct",
+    "chat",
+    "hf",
+    "base",
+    "pt",
+    "ft",
+    "it",
+    "sft",
+    "dpo",
+    "gguf",
+    "awq",
+    "int4",
+    "int8",
+    "fp16",
+    "bf16",
+    "preview",
+    "latest",
+    "mix",
+}
+_CKPT_SIZE = re.compile(r"[\-_]\d+(?:\.\d+)?[BbMm](?=[\-_]|$)")
+
+
+@dataclass
+class Decorated:
+    """A heading or lead taken apart: the core text, and what its decorations said."""
+
+    text: str
+    venue: str | None = None
+    year: int | None = None
+    date: str | None = None
+    names: list[str] = field(default_factory=list)  # names given inside tags: (*ECCV2020_UNITER*) → UNITER
+    orgs: list[str] = field(default_factory=list)  # `(2021，OpenAI)` → OpenAI
+
+
+def strip_numbering(text: str) -> str:
+    """'1. CHAIR', '二、评测', '第一篇：ViT', '2) Papers' → the text after the numbering."""
+    m = _NUMBERING.match(text)
+    return text[m.end() :] if m and m.end() < len(text) else text
+
+
+def strip_emoji(text: str) -> str:
+    """Text without emoji and pictographs (✨ Highlights → Highlights)."""
+    return _EMOJI.sub("", text).strip()
+
+
+def decorations(text: str, vocab: Vocabulary) -> Decorated:
+    """Take venue, date, name and organisation tags out of a heading or lead.
+
+    '(*ECCV2020_UNITER*) UNITER: … [paper] [code]' → text 'UNITER: …', venue ECCV 2020, names [UNITER];
+    'ViT(ICLR2021)(arxiv2020.10)' → text 'ViT', venue ICLR 2021, date 2020-10;
+    'CLIP：用对比学习…（2021，OpenAI）' → text 'CLIP：用对比学习…', year 2021, orgs [OpenAI].
+    """
+    out = Decorated(text)
+    kept: list[str] = []
+    pos = 0
+    for m in _TAG.finditer(text):
+        inner = m[1].strip()
+        used = _read_tag(inner, out, vocab)
+        if used:
+            kept.append(text[pos : m.start()])
+            pos = m.end()
+    kept.append(text[pos:])
+    core = " ".join(p.strip() for p in kept if p.strip())
+    # Trailing link labels written as text ('[paper] [code]' after a title whose links were stripped).
+    core = re.sub(r"(?:\s*\[\s*(?:paper|code|pdf|arxiv|project|page|github|blog|demo)\s*\])+\s*$", "", core, flags=re.I)
+    # A venue written after the title: '… Language Models. CVPR2025', '…, NeurIPS 2022'.
+    tail = re.search(r"[.,;，；]?\s*\(?([A-Za-z][A-Za-z\- ]{1,14}?\s*['’]?(?:19|20)?\d{2})\)?\s*$", core)
+    if tail and (venue := find_venue(tail[1], vocab)) and tail.start() > 0:
+        out.venue = out.venue or venue[0]
+        out.year = out.year or venue[1]
+        core = core[: tail.start()]
+    out.text = clean_title(core)
+    return out
+
+
+def _read_tag(inner: str, out: Decorated, vocab: Vocabulary) -> bool:
+    """Read one bracketed tag into `out`; False when it is not a decoration (e.g. '(ViT)', a name in brackets)."""
+    venue = find_venue(inner.replace("_", " "), vocab)
+    found = find_date(inner)
+    if venue and not out.venue:
+        out.venue = venue[0]
+        out.year = venue[1]
+        rest = re.sub(r"^[A-Za-z\- ]*?(?:19|20)\d{2}[_\s:：\-]*", "", inner.replace("*", "")).strip()
+        if rest and is_name_like(rest):
+            out.names.append(rest)
+        return True
+    if re.fullmatch(r"(?:arxiv|arXiv|preprint)?\s*(?:19|20)\d{2}(?:[.\-/]\d{1,2})?", inner, re.I) and found:
+        out.date = out.date or found.iso
+        return True
+    m = re.fullmatch(r"((?:19|20)\d{2})\s*[,，、]\s*(.{2,30})", inner)
+    if m:
+        out.year = out.year or int(m[1])
+        org = m[2].strip()
+        out.orgs.append(vocab.org(org) or org)
+        return True
+    if re.fullmatch(r"(?:19|20)\d{2}", inner):
+        out.year = out.year or int(inner)
+        return True
+    if re.search(r"[\u4e00-\u9fff]", inner) and not re.search(r"[\u4e00-\u9fff]", out.text[: out.text.find(inner)]):
+        return True  # a Chinese gloss after an English title: 'BLIP-2: Bootstrapping …（用冻结的编码器…）'
+    parts = vocab.find_components(inner)
+    if parts and parts[0].start == 0 and parts[0].end == len(inner) and not is_name_like(out.text.strip()):
+        return True  # '… Models (Q-Former)': the part the entry is known for, read with the heading's text
+    if vocab.org(inner):
+        out.orgs.append(vocab.org(inner) or inner)
+        return True
+    return False
+
+
+def lead_name(text: str, is_known: object = None) -> tuple[str | None, str]:
+    """The model name a piece of text starts with, and the rest after its delimiter.
+
+    'CLIP：用对比学习…' → ('CLIP', '用对比学习…'); 'BLIP-2: Bootstrapping …' → ('BLIP-2', 'Bootstrapping …');
+    'NVLM? Too big?' → ('NVLM', 'Too big?'); 'LLaVA' → ('LLaVA', ''); 'Big idea' → (None, 'Big idea').
+    A name is a coined-looking word (capitals inside, digits: BLIP-2, LLaVA, Qwen2-VL) or one `is_known` accepts.
+    """
+    known = is_known if callable(is_known) else (lambda _n: False)
+    text = text.strip()
+    m = re.match(
+        r"\s*([A-Za-z\u4e00-\u9fff][\w.\-+/×]*(?:[ \-][A-Z0-9][\w.\-+]*){0,2}?)"
+        r"\s*(?:[:：?？!！,，;；(（]|\s[-–—]\s|\s*$)",
+        text,
+    )
+    if not m:
+        return None, text
+    name = m[1].strip().rstrip(".")
+    rest = text[m.end() :].strip()
+    if name_ok(name, known):
+        return name, rest
+    # 'FaithScore Dataset', 'Qwen2-VL 2B': the first word alone may be the name.
+    first = name.split()[0] if " " in name else None
+    if first and name_ok(first, known):
+        return first, rest
+    return None, text
+
+
+def name_ok(name: str, known: object = None) -> bool:
+    """True when `name` reads as a paper's short name rather than a word of prose or a section label."""
+    known_fn = known if callable(known) else (lambda _n: False)
+    if not name or name.lower() in SECTION_WORDS or name.lower().rstrip("s") in SECTION_WORDS:
+        return False
+    if re.fullmatch(r"[\u4e00-\u9fff]{2,6}", name):
+        return bool(known_fn(name))
+    if not is_name_like(name):
+        return False
+    if bool(known_fn(name)):
+        return True
+    return coined(name)
+
+
+def coined(name: str) -> bool:
+    """A word no dictionary has: capitals inside (LLaVA, CoCa), digits (BLIP-2), an all-caps word of 3+ (CLIP)."""
+    first = name.split()[0]
+    if re.fullmatch(r"[A-Z]{2}", first):  # 'AI', 'QA', 'ML': too short to be a coined name on its own
+        return False
+    return bool(re.search(r"\d|[A-Z]{2}|[a-z][A-Z]", first))
+
+
+def title_like(text: str) -> bool:
+    """True for text that reads as an English paper title: several words, capitalised, not a sentence of prose."""
+    text = text.strip()
+    words = re.findall(r"[A-Za-z][\w'’\-]*", text)
+    if len(words) < 3 or len(text) > 250 or (not text[:1].isupper() and not text[:1].isdigit()):
+        return False
+    if re.search(r"[\u4e00-\u9fff]", text) or text.endswith(("。", "！", "？")):
+        return False
+    small = {
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "and",
+        "or",
+        "with",
+        "in",
+        "on",
+        "to",
+        "via",
+        "from",
+        "by",
+        "at",
+        "is",
+        "as",
+    }
+    caps = sum(1 for w in words if w[0].isupper() or w.lower() in small)
+    if caps / len(words) >= 0.7:
+        return True
+    # Sentence-case titles with a coined name before the colon: 'Woodpecker: hallucination correction for …'.
+    head = text.split(":", 1)[0].strip()
+    return len(words) <= 16 and ":" in text and coined(head) and not re.search(r"[.!?]\s+[A-Z]|[.;!?]$", text)
+
+
+def model_from_checkpoint(text: str) -> str | None:
+    """The model a Hugging Face repository id names: 'Qwen/Qwen2-VL-7B-Instruct' → 'Qwen2-VL',
+    'allenai/Molmo-7B-D-0924' → 'Molmo', 'openbmb/MiniCPM-V-2_6' → 'MiniCPM-V'; None for other text."""
+    m = _HF_ID.match(text.strip())
+    if not m:
+        return None
+    repo = re.sub(r"(\d)_(\d)", r"\1.\2", m[2])
+    size = _CKPT_SIZE.search(repo)
+    head, tail = (repo[: size.start()], repo[size.end() :]) if size else (repo, "")
+    words = [w for w in re.split(r"[\-_]", head) if w]
+    while len(words) > 1 and (words[-1].lower() in _CKPT_WORDS or re.fullmatch(r"\d{3,4}", words[-1])):
+        words.pop()
+    # After the size come variants and dates ('-Vision-Instruct', '-D-0924'): keep real words only.
+    words += [w for w in re.split(r"[\-_]", tail) if re.fullmatch(r"[A-Za-z]{3,}", w) and w.lower() not in _CKPT_WORDS]
+    name = "-".join(words)
+    return name if len(name) >= 2 else None
+
+
+def split_names(text: str, known: object = None) -> list[str]:
+    """'M-HalDetect / HaELM', 'Flamingo / Qwen-VL', 'A & B' → each name; [] when the text is not several names."""
+    parts = [p.strip() for p in re.split(r"\s*(?:/|&|、|\band\b|\bvs\.?)\s*", text.strip()) if p.strip()]
+    if len(parts) > 1 and all(name_ok(p, known) for p in parts):
+        return parts
+    return []
+
+
+def base_name(name: str) -> str:
+    """A name without its size or resolution: 'Qwen2-VL 2B' → 'Qwen2-VL', 'PaliGemma 3B 448px' → 'PaliGemma'."""
+    stripped = _SIZE.sub("", name.strip())
+    return stripped if len(stripped) >= 2 else name
