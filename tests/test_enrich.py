@@ -1,8 +1,8 @@
 """arXiv enrichment end to end, against a fake arXiv API on 127.0.0.1 (no network, no /work/shared needed).
 
-The fake API (`FakeArxiv`) composes an Atom feed for each request's `id_list` from the `<entry>` elements of
-the synthetic feeds in tests/fixtures/arxiv/ (or of entries made up on the spot), and can instead answer
-503/429 with Retry-After, a 400 error feed, an empty feed, a truncated body, an answer slower than the
+The fake API (`FakeArxiv`) composes an Atom feed for each request's `id_list` (or title search) from the
+`<entry>` elements of the synthetic feeds in tests/fixtures/arxiv/ (or of entries made up on the spot), and can
+instead answer 503/429 with Retry-After, a 400 error feed, an empty feed, a truncated body, an answer slower than the
 client's timeout, or stop listening altogether. It records every request, so a test can say how many were
 made and what they asked for. When the recorded responses in /work/shared/fixtures/arxiv are there, an
 acceptance test replays them through the same server.
@@ -21,12 +21,12 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 import pytest
 
 from conftest import Run, edit, load_record, record_bytes, write_notes
-from vlmnotes import enrich
+from vlmnotes import enrich, resolve
 from vlmnotes.model import Conflict, ConflictValue, Paper
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"
@@ -102,6 +102,7 @@ class Request:
     max_results: int
     at: float
     path: str
+    search: str = ""
 
 
 class _Server(ThreadingHTTPServer):
@@ -123,8 +124,9 @@ class _Handler(BaseHTTPRequestHandler):
         ids = [i for i in query.get("id_list", [""])[0].split(",") if i]
         start = int(query.get("start", ["0"])[0])
         max_results = int(query.get("max_results", ["10"])[0])
-        mode = api.received(Request(ids, start, max_results, time.monotonic(), self.path))
-        status, headers, body = api.answer(mode, ids, start, max_results)
+        search = query.get("search_query", [""])[0]
+        mode = api.received(Request(ids, start, max_results, time.monotonic(), self.path, search))
+        status, headers, body = api.answer(mode, ids or api.search(search), start, max_results)
         if mode == "slow":
             time.sleep(api.slow)
         if mode == "die":
@@ -143,8 +145,9 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeArxiv:
     """arXiv's query API on 127.0.0.1, answering from known entries; `modes` changes the answer per id.
 
-    A mode list applies to every request whose id_list contains that id: its first mode is used up by one
-    request, the last one stays. Modes: ok, empty, 400, 503, 503:SECONDS / 429:SECONDS (with Retry-After),
+    A mode list applies to every request whose id_list contains that id (or whose search_query is that
+    text): its first mode is used up by one request, the last one stays.
+    Modes: ok, empty, 400, 503, 503:SECONDS / 429:SECONDS (with Retry-After),
     truncated, slow (answers after `slow` seconds), die (answers, then stops listening).
     """
 
@@ -169,10 +172,28 @@ class FakeArxiv:
         """The id_list of every request, in order."""
         return [r.ids for r in self.requests]
 
+    @property
+    def searches(self) -> list[str]:
+        """The search_query of every search request, in order."""
+        return [r.search for r in self.requests if r.search]
+
+    def search(self, query: str) -> list[str]:
+        """The ids whose title has every word of a `ti:"…"` query; a word may be the start of a longer one,
+        as arXiv's stemming finds `Tokens` for `Token`."""
+        phrase = re.fullmatch(r'ti:"(.*)"', query)
+        words = re.findall(r"\w+", (phrase[1] if phrase else query).lower())
+        found = []
+        for arxiv_id, entry in self.entries.items():
+            title = re.search(r"<title>(.*?)</title>", entry, re.S)
+            have = re.findall(r"\w+", unescape(title[1]).lower()) if title else []
+            if words and all(any(h.startswith(w) for h in have) for w in words):
+                found.append(arxiv_id)
+        return found
+
     def received(self, request: Request) -> str:
         with self._lock:
             self.requests.append(request)
-            for arxiv_id in request.ids:
+            for arxiv_id in request.ids or [request.search]:
                 queue = self.modes.get(arxiv_id)
                 if queue:
                     return queue.pop(0) if len(queue) > 1 else queue[0]
@@ -787,6 +808,339 @@ def test_merge_into_fills_a_missing_title_and_ignores_not_found() -> None:
     enrich.merge_into(paper, ARXIV_RECORD)
     assert (paper.title, paper.provenance["title"]) == (ARXIV_RECORD["title"], "arxiv")
     assert paper.conflicts == []
+
+
+# --- resolving papers the notes give no id, by title search ---------------------------------------------------------
+
+QUILL_TITLE = "QuillBridge: Bridging Frozen Image Encoders and Large Language Models with a Light Querying Module"
+
+# Five papers the notes give no arXiv id (a title, or only a name), and CLIP with its link.
+MODELS_MD = f"""\
+# Models to look up
+
+| Model | Title | Date |
+| --- | --- | --- |
+| QuillBridge | {QUILL_TITLE} | 2023.02 |
+| PatchMix | Patch Mixers for Dense Captioning | 2023.03 |
+| SimpleVIT | A Simple Baseline for Visual Instruction Tuning | 2023.05 |
+| ChromaTok | Sharper Vision Language Models with Color Token | 2023.06 |
+| LoomVL | | 2023.04 |
+| CLIP | [{CLIP_TITLE}](https://arxiv.org/abs/2103.00020) | 2021.02 |
+"""
+
+QUILL = f'QuillBridge -> 2302.00101 "{QUILL_TITLE}" (title match 1.00)'
+LINES = {
+    "quillbridge": f"kb/papers/quillbridge.yaml: {QUILL}",
+    "patchmix": 'kb/papers/patchmix.yaml: PatchMix no match (best: 2303.00201 "Patch Mixers for Dense Captioning of '
+    'Aerial Scenes", 0.80)',
+    "simplevit": 'kb/papers/simplevit.yaml: SimpleVIT ambiguous: 2305.00301 "A Simple Baseline for Visual Instruction '
+    'Tuning" (1.00), 2305.00302 "A Simple Baseline for Visual Instruction-Tuning" (1.00); put the right arXiv link '
+    "in the notes",
+    "chromatok": 'kb/papers/chromatok.yaml: ChromaTok -> 2306.00401 "Sharper Vision-Language Models with Color Tokens" '
+    "(title match 0.98)",
+    "loomvl": 'kb/papers/loomvl.yaml: LoomVL -> 2304.00501 "LoomVL: Weaving Vision Tokens into a Language Model" '
+    '(title starts with "LoomVL:")',
+}
+SEARCH = {
+    "quillbridge": f'ti:"{QUILL_TITLE.replace(":", "")}"',
+    "patchmix": 'ti:"Patch Mixers for Dense Captioning"',
+    "simplevit": 'ti:"A Simple Baseline for Visual Instruction Tuning"',
+    "chromatok": 'ti:"Sharper Vision Language Models with Color Token"',
+    "loomvl": 'ti:"LoomVL"',
+}
+NOT_WRITTEN = "; nothing written (--offline shows the searches stored before)"
+
+
+@pytest.fixture
+def lookups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run) -> Path:
+    """tmp_path as the working directory, with notes/models.md built into kb/."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VLMNOTES_NOTES", raising=False)
+    monkeypatch.delenv("VLMNOTES_KB", raising=False)
+    write_notes(tmp_path / "notes", {"models.md": MODELS_MD})
+    assert run("build").exit_code == 0
+    return tmp_path / "kb"
+
+
+def resolved_file(kb: Path) -> list[dict[str, object]]:
+    data = json.loads((kb / "resolved.json").read_text("utf-8"))
+    assert isinstance(data, list)
+    return data
+
+
+def counts(linked: int, ambiguous: int, no_match: int, unsearched: int, now: int, stored: int) -> str:
+    return (
+        f"linked {linked}, ambiguous {ambiguous}, no match {no_match}, not searched {unsearched}; "
+        f"{now} searched now, {stored} from kb/resolved.json"
+    )
+
+
+def test_an_exact_title_is_linked_and_every_build_applies_it(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    kb = lookups
+    code, err, out = enrich_run(run, "--resolve", "QuillBridge")
+    assert (code, err, out) == (0, [counts(1, 0, 0, 0, 1, 0)], LINES["quillbridge"] + "\n")
+    assert api.searches == [SEARCH["quillbridge"]]
+    assert (api.requests[0].ids, api.requests[0].max_results) == ([], 5)
+    assert resolved_file(kb) == [
+        {
+            "by": "title",
+            "text": QUILL_TITLE,
+            "status": "linked",
+            "matches": [{"arxiv_id": "2302.00101", "title": QUILL_TITLE, "score": 1.0}],
+        }
+    ]
+    assert fetched(kb)["2302.00101"]["authors"] == ["Quentin Ashdown", "Zeynep Kılıç"]
+    # The build the command ran gave the record the id found, and what arXiv says.
+    assert not (kb / "papers" / "quillbridge.yaml").exists()
+    record = load_record(kb, "2302.00101")
+    assert (record["id"], record["arxiv_id"], record["name"], record["title"]) == (
+        "2302.00101",
+        "2302.00101",
+        "QuillBridge",
+        QUILL_TITLE,
+    )
+    assert record["provenance"]["arxiv_id"] == "arxiv-search"
+    assert record["authors"] == ["Quentin Ashdown", "Zeynep Kılıç"]
+    assert (record["date"], record["provenance"]["date"]) == ("2023-02-07", "arxiv")
+    assert run("build", "--check").exit_code == 0
+    # A build from scratch applies the stored resolution again.
+    papers = record_bytes(kb)
+    for path in [*(kb / "papers").iterdir(), kb / ".generated.json"]:
+        path.unlink()
+    assert run("build").exit_code == 0
+    assert record_bytes(kb) == papers
+    # An id the notes give wins: the resolution is left unused, and the paper is not searched again.
+    edit(Path("notes/models.md"), f"| {QUILL_TITLE} |", f"| [{QUILL_TITLE}](https://arxiv.org/abs/2302.09999) |")
+    assert run("build").exit_code == 0
+    assert sorted(record_bytes(kb))[:2] == ["2103.00020.yaml", "2302.09999.yaml"]
+    record = load_record(kb, "2302.09999")
+    assert record["arxiv_id"] == "2302.09999"
+    assert "arxiv_id" not in record.get("provenance", {})
+    assert enrich_run(run, "--resolve", "QuillBridge") == (
+        0,
+        [counts(0, 0, 0, 1, 0, 0)],
+        "kb/papers/2302.09999.yaml: QuillBridge has 2302.09999 from the notes; not searched\n",
+    )
+    assert len(api.requests) == 1
+
+
+def test_a_near_miss_is_not_linked_and_its_best_score_is_shown(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    kb = lookups
+    papers = record_bytes(kb)
+    code, err, out = enrich_run(run, "--resolve", "PatchMix")
+    assert (code, err, out) == (0, [counts(0, 0, 1, 0, 1, 0)], LINES["patchmix"] + "\n")
+    assert record_bytes(kb) == papers
+    assert resolved_file(kb)[0]["status"] == "no-match"
+    assert not (kb / "arxiv.jsonl").exists()
+    # A paper is searched once; --refresh searches again.
+    assert enrich_run(run, "--resolve", "PatchMix") == (0, [counts(0, 0, 1, 0, 0, 1)], LINES["patchmix"] + "\n")
+    assert len(api.requests) == 1
+    assert enrich_run(run, "--resolve", "PatchMix", "--refresh")[0] == 0
+    assert api.searches == [SEARCH["patchmix"]] * 2
+
+
+def test_two_matching_ids_are_reported_as_ambiguous_and_neither_is_linked(
+    lookups: Path, run: Run, api: FakeArxiv
+) -> None:
+    kb = lookups
+    papers = record_bytes(kb)
+    code, err, out = enrich_run(run, "--resolve", "SimpleVIT")
+    assert (code, err, out) == (0, [counts(0, 1, 0, 0, 1, 0)], LINES["simplevit"] + "\n")
+    assert [r["status"] for r in resolved_file(kb)] == ["ambiguous"]
+    assert not (kb / "arxiv.jsonl").exists()
+    assert run("build").exit_code == 0
+    assert record_bytes(kb) == papers
+
+
+def test_a_close_title_and_a_name_before_a_colon_are_linked(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    kb = lookups
+    code, err, out = enrich_run(run, "--resolve", "ChromaTok", "LoomVL")
+    assert (code, err) == (0, [counts(2, 0, 0, 0, 2, 0)])
+    assert out == LINES["chromatok"] + "\n" + LINES["loomvl"] + "\n"
+    assert api.searches == [SEARCH["chromatok"], SEARCH["loomvl"]]
+    assert load_record(kb, "2306.00401")["title"] == "Sharper Vision Language Models with Color Token"  # the note's
+    loom = load_record(kb, "2304.00501")
+    assert loom["title"] == "LoomVL: Weaving Vision Tokens into a Language Model"
+    assert (loom["provenance"]["arxiv_id"], loom["provenance"]["title"]) == ("arxiv-search", "arxiv")
+    assert loom["authors"] == ["Oona Virtanen", "Kwame Mensah"]
+    assert "2304.00502" not in fetched(kb)  # the paper that only mentions the name
+    # The name still finds the stored search, though the record now carries arXiv's title.
+    code, err, out = enrich_run(run, "--resolve", "--all")
+    assert (code, err) == (0, [counts(3, 1, 1, 0, 3, 2)])
+    assert out.splitlines()[:2] == [
+        LINES["loomvl"].replace("loomvl.yaml", "2304.00501.yaml"),
+        LINES["chromatok"].replace("chromatok.yaml", "2306.00401.yaml"),
+    ]
+    assert len(api.searches) == 5
+
+
+def test_an_id_the_notes_give_another_paper_is_not_linked(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    kb = lookups
+    other = "| QB | [Quill Bridges Between Frozen Towers](https://arxiv.org/abs/2302.00101) | 2023.02 |\n"
+    Path("notes/more.md").write_text("| Model | Title | Date |\n| --- | --- | --- |\n" + other, "utf-8")
+    code, err, out = enrich_run(run, "--resolve", "QuillBridge")
+    assert (code, err) == (0, [counts(0, 1, 0, 0, 1, 0)])
+    assert out == (
+        f'kb/papers/quillbridge.yaml: QuillBridge ambiguous: 2302.00101 "{QUILL_TITLE}" (1.00) is the id of '
+        "kb/papers/2302.00101.yaml; merge the two\n"
+    )
+    assert load_record(kb, "quillbridge").get("arxiv_id") is None  # the stored search is not applied
+    assert load_record(kb, "2302.00101")["name"] == "QB"
+
+
+def test_dry_run_searches_and_writes_nothing(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    kb = lookups
+    papers = record_bytes(kb)
+    code, err, out = enrich_run(run, "--resolve", "--all", "--dry-run")
+    order = ["chromatok", "loomvl", "patchmix", "quillbridge", "simplevit"]  # record id order; CLIP has an id
+    assert (code, out) == (0, "".join(LINES[k] + "\n" for k in order))
+    assert err == [counts(3, 1, 1, 0, 5, 0).replace("linked", "would link") + "; nothing written"]
+    assert api.searches == [SEARCH[k] for k in order]
+    assert record_bytes(kb) == papers
+    assert not (kb / "resolved.json").exists()
+    assert not (kb / "arxiv.jsonl").exists()
+
+
+def test_a_paper_with_an_id_from_the_notes_is_never_searched(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    assert enrich_run(run, "--resolve", "CLIP") == (
+        0,
+        [counts(0, 0, 0, 1, 0, 0)],
+        "kb/papers/2103.00020.yaml: CLIP has 2103.00020 from the notes; not searched\n",
+    )
+    assert api.requests == []
+    assert enrich_run(run, "--resolve", "--all")[0] == 0
+    assert len(api.searches) == 5
+    assert all("CLIP" not in s and "Transferable" not in s for s in api.searches)
+    assert not (lookups / "papers" / "2103.00020.yaml").read_text("utf-8").count("arxiv-search")
+
+
+def test_offline_uses_only_the_stored_searches(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    kb = lookups
+    assert enrich_run(run, "--resolve", "QuillBridge", "PatchMix")[0] == 0
+    stored = (kb / "resolved.json").read_bytes()
+    expected = [
+        f"kb/papers/2302.00101.yaml: {QUILL}",  # linked before: its record now has the id found
+        "kb/papers/chromatok.yaml: ChromaTok not searched yet (offline)",
+        "kb/papers/loomvl.yaml: LoomVL not searched yet (offline)",
+        LINES["patchmix"],
+        "kb/papers/simplevit.yaml: SimpleVIT not searched yet (offline)",
+    ]
+    for extra in ([], ["--refresh"]):
+        code, err, out = enrich_run(run, "--resolve", "--all", "--offline", *extra)
+        assert (code, err) == (0, [counts(1, 0, 1, 3, 0, 2)])
+        assert out.splitlines() == expected
+    assert len(api.requests) == 2
+    assert (kb / "resolved.json").read_bytes() == stored
+
+
+def test_no_server_is_one_error_line_naming_offline_and_nothing_is_written(
+    lookups: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = lookups
+    papers = record_bytes(kb)
+    url = closed_port_url()
+    point_at(monkeypatch, url)
+    code, err, out = enrich_run(run, "--resolve", "--all")
+    assert (code, err, out) == (
+        1,
+        [f"error: arXiv API at {url} failed (cannot connect) after 2 tries{NOT_WRITTEN}"],
+        "",
+    )
+    assert record_bytes(kb) == papers
+    assert not (kb / "resolved.json").exists()
+
+
+def test_a_search_failing_after_others_succeeded_writes_nothing(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    kb = lookups
+    papers = record_bytes(kb)
+    api.modes[SEARCH["simplevit"]] = ["400"]  # the last of the five
+    code, err, out = enrich_run(run, "--resolve", "--all")
+    assert (code, out) == (1, "")
+    assert err == [f"error: arXiv answered HTTP 400 for {SEARCH['simplevit']}; not retried{NOT_WRITTEN}"]
+    assert len(api.searches) == 5
+    assert record_bytes(kb) == papers
+    assert not (kb / "resolved.json").exists()
+    assert not (kb / "arxiv.jsonl").exists()
+
+
+def test_searches_keep_the_delay_and_honour_retry_after(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    api.modes[SEARCH["quillbridge"]] = ["503:0.3", "ok"]
+    result = run("enrich", "--resolve", "QuillBridge", "PatchMix", "--delay", "0.2")
+    assert result.exit_code == 0, result.output
+    assert api.searches == [SEARCH["quillbridge"], SEARCH["quillbridge"], SEARCH["patchmix"]]
+    first, again, then = (r.at for r in api.requests)
+    assert again - first >= 0.3  # the server's Retry-After (the backoff alone is 0.01 s)
+    assert then - again >= 0.2  # the politeness delay between requests
+
+
+def test_resolve_without_names_or_all_is_a_usage_error(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    assert enrich_run(run, "--resolve") == (2, ["error: name the papers to resolve (BLIP-2) or pass --all"], "")
+    assert api.requests == []
+
+
+def test_a_broken_resolved_file_is_one_error_line(lookups: Path, run: Run, api: FakeArxiv) -> None:
+    (lookups / "resolved.json").write_text("{not json", "utf-8")
+    code, err, _ = enrich_run(run, "--resolve", "--all", "--offline")
+    assert code == 1
+    assert len(err) == 1
+    assert err[0].startswith(f"error: {Path('kb') / 'resolved.json'}: not a list of title searches (")
+    assert err[0].endswith("); fix it or delete it")
+
+
+@pytest.mark.parametrize(
+    ("by", "text", "answers", "status", "why"),
+    [
+        (  # NFKC, case, punctuation and spaces do not count
+            "title",
+            "BLIP-2: Bootstrapping Language-Image Pre-training",
+            [("2301.12597", "ＢＬＩＰ-2 — bootstrapping language image pretraining")],
+            "linked",
+            '-> 2301.12597 "ＢＬＩＰ-2 — bootstrapping language image pretraining" (title match 1.00)',
+        ),
+        (  # 0.898: not close enough, and shown rounded down, never as an accepted 0.90
+            "title",
+            "Frozen Towers Aligned Now",
+            [("2201.00042", "Frozen Towers Aligned Now Again")],
+            "no-match",
+            'no match (best: 2201.00042 "Frozen Towers Aligned Now Again", 0.89)',
+        ),
+        (  # 0.905: close enough
+            "title",
+            "Frozen Towers Aligned",
+            [("2201.00042", "Frozen Towers Aligned Anew")],
+            "linked",
+            '-> 2201.00042 "Frozen Towers Aligned Anew" (title match 0.90)',
+        ),
+        ("title", "Frozen Towers", [], "no-match", "no match (arXiv found nothing)"),
+        (  # the same id twice is one answer, not an ambiguity
+            "title",
+            "Frozen Towers",
+            [("2201.00042", "Frozen Towers"), ("2201.00042", "Frozen towers.")],
+            "linked",
+            '-> 2201.00042 "Frozen Towers" (title match 1.00)',
+        ),
+        (  # a name must lead the title, before a colon
+            "name",
+            "BLIP-2",
+            [("2301.12597", "BLIP-2 Bootstrapping"), ("2301.00001", "On BLIP-2: a study")],
+            "no-match",
+            'no match (best: 2301.00001 "On BLIP-2: a study", 0.83)',  # the closest head, still not the name
+        ),
+        (
+            "name",
+            "BLIP-2",
+            [("2301.00001", "On BLIP-2: a study"), ("2301.12597", "blip 2: Bootstrapping")],
+            "linked",
+            '-> 2301.12597 "blip 2: Bootstrapping" (title starts with "BLIP-2:")',
+        ),
+    ],
+)
+def test_judge_links_only_a_close_title_or_a_leading_name(
+    no_network: None, by: str, text: str, answers: list[tuple[str, str]], status: str, why: str
+) -> None:
+    found = resolve.judge(by, text, answers)  # type: ignore[arg-type]
+    assert (found.status, found.why()) == (status, why)
+    assert resolve.Resolution.from_dict(found.to_dict()).why() == why
 
 
 # --- acceptance: the recorded arXiv responses ------------------------------------------------------------------------

@@ -562,3 +562,18 @@ def test_chinese_possessive_is_not_the_papers_org(vocab: Vocabulary) -> None:
 def test_front_matter_arxiv_id_written_as_a_number(vocab: Vocabulary) -> None:
     papers = build(vocab, ("clip.md", "---\narxiv: 2103.00020\n---\n\n# Notes\n"))
     assert [p.arxiv_id for p in papers] == ["2103.00020"]
+
+
+def test_a_paper_never_builds_on_one_that_came_out_after_it(vocab: Vocabulary) -> None:
+    # The note says BLIP builds on BLIP-2: the dates (2022-01 and 2023-01) say it cannot.
+    papers = build(
+        vocab,
+        (
+            "a.md",
+            "- [BLIP](https://arxiv.org/abs/2201.12086)\n  - BLIP builds on BLIP-2 and is very similar to it\n"
+            "- [BLIP-2](https://arxiv.org/abs/2301.12597)\n  - BLIP-2 builds on BLIP\n",
+        ),
+    )
+    relations = {p.name: [(r.type, r.target) for r in p.relations] for p in papers}
+    assert relations["BLIP-2"] == [("builds-on", "BLIP")]
+    assert ("builds-on", "BLIP-2") not in relations["BLIP"]

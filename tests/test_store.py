@@ -439,3 +439,21 @@ def test_list_shows_a_hand_edit_at_once(built: Path, run: Run) -> None:
     assert json.loads(shown.stdout)[0]["orgs"] == ["OpenAI Research"]
     clip = next(r for r in json.loads(listed.stdout) if r["name"] == "CLIP")
     assert clip["orgs"] == ["OpenAI Research"]
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [
+        ("arxiv_id: 2103.00020", "arxiv_id", "2103.00020"),  # YAML alone would read the float 2103.0002
+        ("arxiv_id: 2103.00020v2", "arxiv_id", "2103.00020"),
+        ("arxiv_id: arXiv:2303.15343", "arxiv_id", "2303.15343"),
+        ("arxiv_id: math.GT/0309136", "arxiv_id", "math/0309136"),
+        ("date: 2021-02-26", "date", "2021-02-26"),  # not a datetime.date
+        ("name: 2021", "name", "2021"),
+    ],
+)
+def test_a_hand_written_value_is_read_as_the_text_it_is(line: str, field: str, value: str) -> None:
+    from vlmnotes.store import parse_record
+
+    paper = parse_record(f"id: x\n{line}\n", "x.yaml")
+    assert getattr(paper, field) == value

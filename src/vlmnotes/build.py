@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import pickle
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from vlmnotes.kb import (
     note_files,
 )
 from vlmnotes.model import Paper
+from vlmnotes.resolve import load_resolved, search_link
 from vlmnotes.store import (
     Store,
     atomic_write,
@@ -191,11 +193,14 @@ def _group_arxiv(members: list[Any]) -> str | None:
     return next((c.arxiv_id for c in members if c.arxiv_id), None)
 
 
-def _group_id(members: list[Any], fetched: dict[str, Any]) -> str:
-    """A group's identity: what each of its entries says (their fingerprints) and what arXiv said about it.
+def _group_id(members: list[Any], fetched: dict[str, Any], searched: str | None) -> str:
+    """A group's identity: what each of its entries says (their fingerprints) and what arXiv said about it
+    (with the id a title search found for it, if any).
     An edit to one entry of a note re-merges that entry's paper, not every paper of the note."""
     parts: list[Any] = [c.fingerprint for c in members]
-    arxiv_id = _group_arxiv(members)
+    if searched:
+        parts.append(f"arxiv-search:{searched}")
+    arxiv_id = _group_arxiv(members) or searched
     if arxiv_id in fetched:
         parts.append(json.dumps(fetched[arxiv_id], sort_keys=True))
     return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
@@ -301,13 +306,18 @@ def _run_build(config: Config, *, check: bool) -> BuildReport:
     groups = group_candidates(collected.candidates)
     group_cache = _GroupCache.load(config.kb / GROUPS_FILE)
     fetched = load_fetched(config.kb)
-    group_ids = [_group_id(members, fetched) for members in groups]
+    resolved = load_resolved(config.kb)
+    noted = {a for members in groups if (a := _group_arxiv(members))}
+    searched = [None if _group_arxiv(members) else search_link(members, resolved, noted) for members in groups]
+    claimed = Counter(searched)  # an id a search found for two papers is linked to neither
+    searched = [a if a and claimed[a] == 1 else None for a in searched]
+    group_ids = [_group_id(members, fetched, searched[i]) for i, members in enumerate(groups)]
     built: dict[int, Paper] = {}
     keys = []
     for i, members in enumerate(groups):
         entry = group_cache.get(group_ids[i])
         if entry is None:
-            built[i] = _built(members, fetched)
+            built[i] = _built(members, fetched, searched[i])
             keys.append(paper_key(built[i]))
         else:
             keys.append(entry[0])
@@ -353,7 +363,7 @@ def _run_build(config: Config, *, check: bool) -> BuildReport:
             new_groups[group_ids[i]] = entry
             continue
         path = store.papers_dir / name
-        paper = built.get(i) or _built(members, fetched)
+        paper = built.get(i) or _built(members, fetched, searched[i])
         base_key = paper_key(paper)
         paper.id = paper_id
         paper.relations = relations[i]
@@ -417,13 +427,17 @@ def _run_build(config: Config, *, check: bool) -> BuildReport:
     return report
 
 
-def _built(members: list[Any], fetched: dict[str, Any]) -> Paper:
-    """A group merged into a record, with what arXiv says filled in where the notes are silent."""
+def _built(members: list[Any], fetched: dict[str, Any], searched: str | None = None) -> Paper:
+    """A group merged into a record, with what arXiv says filled in where the notes are silent (and the id
+    a title search found, when the notes give none)."""
     from vlmnotes.enrich import merge_into
     from vlmnotes.parse.merge import build_paper
+    from vlmnotes.resolve import link_searched
 
     paper = build_paper(members)
-    arxiv_id = _group_arxiv(members)
+    if searched and not paper.arxiv_id:
+        link_searched(paper, searched)
+    arxiv_id = _group_arxiv(members) or searched
     if arxiv_id and arxiv_id in fetched:
         merge_into(paper, fetched[arxiv_id])
     return paper

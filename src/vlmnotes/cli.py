@@ -625,12 +625,24 @@ def enrich(
     papers: Annotated[
         list[str] | None, typer.Argument(help="Names, ids or arXiv ids (default: none; see --all).")
     ] = None,
-    all_papers: Annotated[bool, typer.Option("--all", help="Every paper with an arXiv id.")] = False,
-    refresh: Annotated[bool, typer.Option("--refresh", help="Fetch again papers fetched before.")] = False,
-    offline: Annotated[bool, typer.Option("--offline", help="Never touch the network; say what would be fetched.")] = (
-        False
-    ),
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be fetched; fetch nothing.")] = False,
+    all_papers: Annotated[
+        bool, typer.Option("--all", help="Every paper with an arXiv id (with --resolve: every paper without one).")
+    ] = False,
+    resolve: Annotated[
+        bool,
+        typer.Option(
+            "--resolve", help="Find the arXiv id of papers the notes give none, by title search; show what and why."
+        ),
+    ] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Fetch again papers fetched before (with --resolve: search again).")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Never touch the network; say what would be fetched (or was found).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be fetched (or linked, after searching); write nothing.")
+    ] = False,
     delay: Annotated[float, typer.Option("--delay", min=0, help="Seconds between requests (arXiv asks for 3).")] = 3.0,
 ) -> None:
     """Fill in authors, dates, abstracts and categories from arXiv, without overwriting what the notes say.
@@ -639,7 +651,14 @@ def enrich(
     at most 100 ids a request, one request every 3 seconds. The API address comes from $VLMNOTES_ARXIV_API.
     An interrupted run keeps every finished batch and resumes where it stopped.
 
-    Example: vlmnotes enrich --all
+    With --resolve, each selected paper the notes give no arXiv id is looked up by title (or, without one,
+    by a name of 4 characters or more) and a line says what it would link and why. Only a title that
+    matches closely (or starts with "Name:") is linked, never one of two matching ids. The searches are kept
+    in kb/resolved.json (a paper is searched once; --refresh searches again) and builds give the record
+    the id found, marked arxiv-search; an id the notes give always wins. --dry-run searches but writes
+    nothing; --offline shows the searches stored.
+
+    Examples: vlmnotes enrich --all · vlmnotes enrich --resolve --all --dry-run
     """
     from vlmnotes.enrich import Politeness, targets
     from vlmnotes.enrich import enrich as run_enrich
@@ -647,6 +666,9 @@ def enrich(
 
     config = _guard(_config)
     kb = _fresh_kb()
+    if resolve:
+        _resolve(config, kb, list(papers or []), all_papers, refresh, offline, dry_run, delay)
+        return
     ids = _guard(lambda: targets(kb, list(papers or []), all_papers))
     progress, bar = _progress_bar("arXiv")
     try:
@@ -679,6 +701,38 @@ def enrich(
     _say(summary)
     if report.failed or report.malformed:
         raise typer.Exit(1)
+
+
+def _resolve(
+    config: "Config", kb: Path, names: list[str], everything: bool, refresh: bool, offline: bool, dry_run: bool,
+    delay: float,
+) -> None:  # fmt: skip
+    """`enrich --resolve`: a line a paper on stdout, the build when a link was added, a summary on stderr."""
+    from vlmnotes.enrich import Politeness
+    from vlmnotes.kb import build as run_build
+    from vlmnotes.resolve import resolve, resolve_targets
+
+    subjects = _guard(lambda: resolve_targets(kb, names, everything))
+    progress, bar = _progress_bar("arXiv search")
+    try:
+        report = _guard(
+            lambda: resolve(
+                kb,
+                subjects,
+                refresh=refresh,
+                offline=offline,
+                dry_run=dry_run,
+                polite=Politeness(delay=delay),
+                progress=progress,
+            )
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    sys.stdout.write("".join(outcome.line() + "\n" for outcome in report.outcomes))
+    if report.changed:
+        _guard(lambda: run_build(config))
+    _say(report.summary())
 
 
 def _progress_bar(label: str) -> "tuple[Callable[[int, int], None] | None, Progress | None]":

@@ -4,8 +4,12 @@ Fetched metadata is kept in kb/arxiv.jsonl (one JSON object a line, sorted by id
 records), so a paper is fetched once; the build merges it into the records without overwriting what
 the notes or hand edits say. `arxiv` is imported lazily, on the first fetch.
 
+Papers the notes give no id are looked up by title in vlmnotes.resolve (`enrich --resolve`), through the
+same door.
+
     from_result(result)   a pure conversion of an arxiv.Result
     fetch_batch(...)      one request for up to 100 ids, with retries
+    search_titles(...)    one title search, through the same door
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ DEFAULT_API = "https://export.arxiv.org/api/query"
 BATCH = 100
 TIMEOUT = 30.0
 RETRIES = 4
+SEARCH_ANSWERS = 5  # answers asked of a title search
 
 
 class EnrichError(VlmnotesError):
@@ -148,24 +153,46 @@ def fetch_batch(
 ) -> BatchResult:
     """Fetch up to 100 ids in one request, retrying 429, 5xx and connection failures with backoff."""
     import arxiv
-    import requests
 
     search = arxiv.Search(id_list=ids, max_results=len(ids))
     client.page_size = len(ids)  # the request's max_results: the package's default of 100 would cut longer lists
+    shown = ", ".join(ids[:3]) + ("…" if len(ids) > 3 else "")
+    out = BatchResult()
+    for result in _query(search, shown, client, session, polite, sleep):
+        record = from_result(result)
+        out.found[record["id"]] = record
+    out.missing = [i for i in ids if i not in out.found]
+    return out
+
+
+def search_titles(
+    words: str, client: Any, session: Any, polite: Politeness, sleep: Callable[[float], None]
+) -> list[dict[str, Any]]:
+    """One title search (`ti:"…"` with the words of a title or name) for a few answers, as fetched metadata."""
+    import arxiv
+
+    query = 'ti:"' + " ".join(re.findall(r"\w+", words)) + '"'
+    client.page_size = SEARCH_ANSWERS
+    results = _query(arxiv.Search(query=query, max_results=SEARCH_ANSWERS), query, client, session, polite, sleep)
+    return [from_result(result) for result in results]
+
+
+def _query(
+    search: arxiv.Search, shown: str, client: Any, session: Any, polite: Politeness, sleep: Callable[[float], None]
+) -> list[arxiv.Result]:
+    """The one door to the API: a query's results, retrying 429, 5xx and lost connections with backoff
+    (the server's Retry-After first); `shown` names the query in errors."""
+    import arxiv
+    import requests
+
     last_error = ""
     for attempt in range(polite.retries + 1):
         try:
             results = list(client.results(search))
             _check_feed(session)
-            out = BatchResult()
-            for result in results:
-                record = from_result(result)
-                out.found[record["id"]] = record
-            out.missing = [i for i in ids if i not in out.found]
-            return out
+            return results
         except arxiv.HTTPError as exc:
             if exc.status != 429 and exc.status < 500:
-                shown = ", ".join(ids[:3]) + ("…" if len(ids) > 3 else "")
                 raise EnrichError(f"arXiv answered HTTP {exc.status} for {shown}; not retried") from exc
             last_error = f"HTTP {exc.status}"
         except (requests.ConnectionError, requests.Timeout) as exc:

@@ -128,10 +128,36 @@ def parse_record(text: str, name: str) -> Paper:
         raise RecordError(f"{name}:{line}: not valid YAML: {problem}; fix the file or delete it to rebuild") from exc
     if not isinstance(data, dict):
         raise RecordError(f"{name}:1: a record must be a mapping of fields; fix the file or delete it to rebuild")
+    if any(not isinstance(data.get(key), (str, type(None))) for key in _TEXT_FIELDS):
+        data.update(_as_written(text, data))
+    if isinstance(data.get("arxiv_id"), str):
+        from vlmnotes.parse.fields import normalise_arxiv_id
+
+        data["arxiv_id"] = normalise_arxiv_id(data["arxiv_id"]) or data["arxiv_id"]
     try:
         return Paper.model_validate(data)
     except ValidationError as exc:
         raise RecordError(_validation_message(exc, text, name)) from exc
+
+
+# Fields that are text however they look: an unquoted `arxiv_id: 2103.00020` is that id, not the float 2103.0002,
+# and `date: 2021-03` stays a month.
+_TEXT_FIELDS = ("id", "arxiv_id", "date", "published", "updated", "doi", "name", "title", "venue")
+
+
+def _as_written(text: str, data: dict[str, Any]) -> dict[str, str]:
+    """The text fields of a hand-edited record as written in the file, where YAML made numbers or dates of them."""
+    node = yaml.compose(text, Loader=_Loader)
+    out: dict[str, str] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if (
+                key.value in _TEXT_FIELDS
+                and isinstance(value, yaml.ScalarNode)
+                and not isinstance(data.get(key.value), (str, type(None)))
+            ):
+                out[key.value] = str(value.value)
+    return out
 
 
 @dataclass

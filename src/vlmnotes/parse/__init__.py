@@ -104,6 +104,9 @@ def fill_from_catalogue(cand: Candidate, catalogue: Catalogue) -> None:
     if not cand.name and paper.name:
         cand.set_name(paper.name, GUESSED)
         cand.catalogued.append("name")
+        own = norm_key(paper.name)  # read before the name was known: the paper is not its own part
+        for slot, values in cand.components.items():
+            cand.components[slot] = [v for v in values if norm_key(v) != own]
     if not cand.title and paper.title:
         cand.title = paper.title
         cand.catalogued.append("title")

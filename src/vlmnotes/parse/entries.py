@@ -21,8 +21,9 @@ from vlmnotes.parse.fields import (
     is_name_like,
     is_social,
     name_from_title,
+    normalise_arxiv_id,
 )
-from vlmnotes.parse.markdown import Block, Link
+from vlmnotes.parse.markdown import CALLOUT_LEVEL, Block, Link
 from vlmnotes.parse.names import (
     GENERIC_LINK_TEXT,
     Decorated,
@@ -30,6 +31,8 @@ from vlmnotes.parse.names import (
     lead_name,
     model_from_checkpoint,
     name_ok,
+    name_ok_word,
+    read_meta,
     split_names,
     strip_emoji,
     strip_numbering,
@@ -40,6 +43,8 @@ from vlmnotes.parse.references import read_bibtex
 
 if TYPE_CHECKING:
     from vlmnotes.parse.styles import Context
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # --- labelled fields: literature-note cards ----------------------------------------------------------------
 
@@ -140,9 +145,11 @@ def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Bloc
         arxiv = _arxiv_in(value, block)
         if arxiv and not cand.arxiv_id:
             cand.arxiv_id = arxiv
-        if kind == "title" and not cand.title:
+        if kind == "title":
             title = clean_title(re.sub(r"\[[^\]]*\]\([^)]*\)", "", value))
-            if len(title) > 3:
+            # A field's full title beats a heading that only starts it ('# Eyes Wide Shut' over 'Title: Eyes …?').
+            prefix = cand.title is not None and _norm(title).startswith(_norm(cand.title))
+            if len(title) > 3 and (not cand.title or prefix):
                 cand.title = title
                 cand.set_name(name_from_title(title), DERIVED)
         elif kind == "authors" and not cand.authors:
@@ -171,6 +178,9 @@ def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Bloc
         elif kind == "name" and is_name_like(value):
             cand.set_name(value, EXPLICIT)
         elif kind == "link":
+            lead_id = re.match(r"(\d{4}\.\d{4,5})(?:v\d+)?\b", value)
+            if lead_id and not cand.arxiv_id:  # 'arXiv: 2408.15998 · NVIDIA'
+                cand.arxiv_id = normalise_arxiv_id(lead_id[1])
             for link in block.inline.links:
                 if link.line == line and not link.image:
                     cand.add_link(link.url)
@@ -240,18 +250,22 @@ def read_lead(ctx: Context, text: str, *, bold: str | None = None) -> Lead | Non
         after_deco = decorations(text[len(bold.strip()) :], ctx.vocab)
         after = after_deco.text
         deco.venue, deco.year = deco.venue or after_deco.venue, deco.year or after_deco.year
+        deco.date = deco.date or after_deco.date
         deco.orgs += after_deco.orgs
         name, rest = lead_name(deco.text, ctx.known)
         names = [name] if name else [*split_names(deco.text, ctx.known)] or ([deco.names[0]] if deco.names else [])
-        if not names and (deco.year or deco.date) and re.fullmatch(r"[A-Z][\w\-]{2,24}", deco.text):
-            names = [deco.text]  # '**Volcano (2024)**': a bold word dated like a citation names a paper
+        evidence = deco.year or deco.date or deco.venue or deco.orgs
+        if not names and evidence and re.fullmatch(r"[A-Z][\w\-]{2,24}", deco.text) and name_ok_word(deco.text):
+            # '**Volcano (2024)**', '**Chameleon** (Meta FAIR, 2024)': a bold word dated or placed like a citation
+            names = [deco.text]
         if not names and title_like(deco.text):
             return Lead([], deco.text, deco)
         if not names:
             return None
-        title = after if after and (title_like(after) or len(after.split()) >= 4) else None
+        head = re.split(r"\s+[—–-]\s+|\s*[—–]\s*", after, maxsplit=1)[0].strip() if after else ""
+        title = head if head and title_like(head) else None  # '**ViT(…)** An Image is Worth …', not its gloss
         return Lead(names, title, deco)
-    deco = decorations(text, ctx.vocab)
+    deco = decorations(text, ctx.vocab, ctx.known)
     core = deco.text
     if not core:
         return None
@@ -261,13 +275,19 @@ def read_lead(ctx: Context, text: str, *, bold: str | None = None) -> Lead | Non
     name, rest = lead_name(core, ctx.known)
     if name is None and deco.names:
         name = deco.names[0]
+    if name is None and (deco.year or deco.date or deco.venue or deco.orgs):
+        # 'Oscar (Li et al., 2020, Microsoft) - …': a plain word placed and dated like a citation names a paper.
+        m = re.match(r"([A-Z][A-Za-z]{2,20})\s*(?:[:：,，]|\s[-–—]\s|$)", core)
+        if m and name_ok_word(m[1]):
+            name, rest = m[1], core[m.end() :].strip()
     if name is not None:
         title = core if rest and re.match(r"\s*[A-Za-z]", rest) and title_like(rest) else None
-        if title is None and name_from_title(core) == name and len(core.split()) >= 3:
+        if title is None and name_from_title(core) == name and len(core.split()) >= 3 and not _CJK.search(rest):
             title = core
         return Lead([name], title, deco)
     m = re.fullmatch(r"(.+?)\s*[(（]\s*([^()（）]{1,32}?)\s*[)）]", core)
-    if m and is_name_like(m[2]) and (title_like(m[1]) or (len(m[1].split()) >= 4 and name_ok(m[2], ctx.known))):
+    sentence_case = m is not None and m[1][:1].isupper() and len(m[1].split()) >= 4 and name_ok(m[2], ctx.known)
+    if m and is_name_like(m[2]) and (title_like(m[1]) or sentence_case):
         return Lead([m[2]], clean_title(m[1]), deco)  # 'Learning transferable … supervision (CLIP)
     if title_like(core):
         return Lead([n for n in [name_from_title(core)] if n and name_ok(n.split()[0], ctx.known)], core, deco)
@@ -301,14 +321,20 @@ def _own_link(ctx: Context, block: Block, region: list[Block], names: set[str]) 
     if link is not None:
         return link
     for sub in [b for top in region[:8] for b in top.walk()]:
-        if sub.kind == "heading":
+        if sub.kind == "heading" and sub.level < CALLOUT_LEVEL:
             break
         for lk in sub.inline.links:
             found = paper_link([lk])
             if found is None or id(sub) in ctx.claimed:
                 continue
             text = clean_title(found.text)
-            if found.image or GENERIC_LINK_TEXT.match(text) or _norm(text) in names:
+            if _norm(text) in names or found.image:
+                return found
+            # 'paper link: [here](…)', '[arXiv](…)', a bare URL: a line that only points at the paper, not a
+            # sentence that happens to say 'described [here](…)' about another one.
+            own_line = next((sub.inline.text[a:b] for _, a, b in sub.inline.lines() if a <= found.start <= b), "")
+            short = len(own_line) - len(found.text) <= 30
+            if GENERIC_LINK_TEXT.match(text) and short:
                 return found
     return None
 
@@ -326,8 +352,8 @@ def heading_looks(ctx: Context, block: Block) -> Lead | None:
     if not text.strip() or _is_section(text):
         return None
     lead = read_lead(ctx, text)
-    if lead is None or (lead.name and _names_a_part(ctx, lead.name)):
-        return None  # '###### Q-Former': a heading about a part of a model, not a paper
+    if lead is None or (lead.name and _names_a_part(ctx, lead.name)) or _names_a_part(ctx, _lead_phrase(text)):
+        return None  # '###### Q-Former', '### Perceiver Resampler': a heading about a part of a model
     if not lead.names and block.level > 1 and not ctx.paper_link_of(block):
         from vlmnotes.parse.styles import named_link
 
@@ -350,7 +376,7 @@ def _is_section(text: str) -> bool:
     if bare in SECTION_LABELS or bare in {"基本信息", "basic info", "paper info", "metadata", "info", "信息"}:
         return True
     head = re.split(r"[:：(（]", bare, maxsplit=1)[0]
-    return bool(_GROUP.search(head))
+    return len(head.split()) <= 4 and bool(_GROUP.search(head))  # not 'On pre-training … language models (VILA)'
 
 
 def heading_entry(ctx: Context) -> list[Candidate]:
@@ -367,7 +393,12 @@ def heading_entry(ctx: Context) -> list[Candidate]:
             continue
         region = ctx.section(block)
         subs = [b for top in region for b in top.walk() if b.kind == "heading"]
-        if any(id(s) in looks for s in subs):
+        own = {_norm(n) for n in lead.names}
+        # '## Qwen-VL' over '> [!NOTE] Qwen-VL': the callout is the heading's own card, not another paper.
+        if any(
+            id(s) in looks and not (s.level >= CALLOUT_LEVEL and {_norm(n) for n in looks[id(s)].names} & own)
+            for s in subs
+        ):
             continue  # a heading over headings that are papers groups them
         if any(id(b) in ctx.claimed for top in region for b in top.walk()):
             continue  # a heading over entries other styles read is a section of a list
@@ -395,6 +426,7 @@ def heading_entry(ctx: Context) -> list[Candidate]:
                 apply_lead(cand, read_lead(ctx, link.text) or Lead([], None, Decorated("")), EXPLICIT)
             if not cand.title:
                 cand.title = _title_under(region)
+            _meta_line(ctx, cand, region)
             if not ctx.light:  # '#### BLIP-2: … (Q-Former)': the heading names a part too
                 read_inline(cand, block.inline, block.inline.text, ctx.vocab, with_orgs=False)
             read_section(ctx, cand, region)
@@ -417,6 +449,27 @@ def _title_under(region: list[Block]) -> str | None:
             return clean_title(first)
         return None
     return None
+
+
+def _meta_line(ctx: Context, cand: Candidate, region: list[Block]) -> None:
+    """A short line of facts under a heading, parts set apart by · | • /: 'arXiv: 2408.15998 · NVIDIA · 2024-08'."""
+    for block in region[:2]:
+        if block.kind != "paragraph":
+            continue
+        first = block.inline.text.split("\n")[0]
+        parts = [p.strip() for p in re.split(r"\s+[·•|/]\s+|\s*[·•]\s*", first) if p.strip()]
+        if len(first) > 160 or len(parts) < 2:
+            continue
+        for part in parts:
+            org = ctx.vocab.org(part) or (part if org_phrases(part) and org_phrases(part)[0][0] == part else None)
+            if org and org not in cand.orgs:
+                cand.orgs.append(org)
+            elif (venue := find_venue(part, ctx.vocab)) and len(part) <= 24:
+                cand.venue = cand.venue or venue[0]
+                cand.set_date(str(venue[1]), DERIVED)
+            elif (found := find_date(part)) is not None and found.start == 0:
+                cand.set_date(found.iso, EXPLICIT)
+        return
 
 
 def _many_papers(region: list[Block]) -> bool:
@@ -487,9 +540,8 @@ def item_entry(ctx: Context) -> list[Candidate]:
             trailing.append(block)
         body = [*top.children, *trailing]
         cand.end_line = max([b.end_line for b in body] + [top.end_line])
-        own = top.inline.text.split("\n", 1)
-        if len(own) > 1 and not ctx.light:  # '* LLaVA' then, on the next lines of the item, what it is
-            read_inline(cand, top.inline, own[1], ctx.vocab, with_orgs=False)
+        if not ctx.light:  # '* PaliGemma (Google, 2024) — SigLIP + Gemma-2B', and the item's next lines
+            read_inline(cand, top.inline, top.inline.text, ctx.vocab, with_orgs=False)
         read_section(ctx, cand, body, with_orgs=True)
         ctx.claim([top, *trailing], cand)
         out.append(cand)
@@ -515,15 +567,74 @@ def _item_lead(ctx: Context, item: Block, first: str) -> Lead | None:
         return None
     if any(ctx.vocab.org(n) for n in lead.names) or lead.name in {"Figure", "Fig", "Table"}:
         return None
-    if _names_a_part(ctx, lead.name or ""):
+    if _names_a_part(ctx, lead.name or "") or _names_a_part(ctx, _lead_phrase(first)):
         return None  # 'ITC: …', 'Q-Former: …' describe a part, not a paper
+    tags = ctx.tags.get(id(item), [])
+    if tags and _NOT_PAPERS.search(strip_numbering(tags[-1])) and not ctx.known(lead.name or ""):
+        return None  # '## Training setup' / '## 数据集' list datasets and tools: 'COCO: 118k images', 'AdamW: …'
     return lead
 
 
+_NOT_PAPERS = re.compile(
+    r"\b(?:datasets?|benchmarks?|training\s+(?:setup|settings?|recipe|details)|setup|implementation|hyper-?parameters?"
+    r"|experiments?|results?|tools?|libraries|evaluation|metrics?|baselines?|settings?|environment|install)\b"
+    r"|数据集|训练设置|训练细节|实验|评测|评估|指标|工具|环境|超参",
+    re.I,
+)
+
+
 def _names_a_part(ctx: Context, name: str) -> bool:
-    """True for a component's name (Q-Former, ITC, MLP) that no well-known paper has."""
+    """True for a component's name (Q-Former, ITC, Perceiver Resampler) that no well-known paper has by that very
+    spelling (the catalogue's QFormer is another paper; SigLIP is both a part and a paper)."""
     found = ctx.vocab.find_components(name)
-    return bool(found and found[0].start == 0 and found[0].end == len(name) and not ctx.known(name))
+    if not (found and found[0].start == 0 and found[0].end == len(name)):
+        return False
+    paper = ctx.catalogue.lookup(name) if ctx.catalogue else None
+    return paper is None or name.lower() not in {n.lower() for n in paper.names}
+
+
+def _lead_phrase(text: str) -> str:
+    """The words before a lead's first delimiter: 'Perceiver Resampler: …' → 'Perceiver Resampler'."""
+    text = strip_numbering(text.strip()).strip("*").strip()
+    return re.split(r"\s*(?:[:：(（,，]|\s[-–—]\s)", text, maxsplit=1)[0].strip("* ")
+
+
+# --- definition lists -----------------------------------------------------------------------------------------
+
+
+def definition_entry(ctx: Context) -> list[Candidate]:
+    """Definition lists (`CLIP` then `: *Title*. Radford et al., OpenAI, 2021 (ICML).` then `: what it is`): a
+    term that names a paper, given a title, a year, an organisation or a known name, is an entry."""
+    from vlmnotes.parse.styles import finish, paper_link
+
+    out: list[Candidate] = []
+    for block in ctx.doc.blocks:
+        if block.kind != "paragraph" or id(block) in ctx.claimed:
+            continue
+        lines = [(n, block.inline.text[a:b]) for n, a, b in block.inline.lines()]
+        if len(lines) < 2 or not lines[1][1].lstrip().startswith(":"):
+            continue
+        lead = read_lead(ctx, lines[0][1])
+        if lead is None or not lead.names:
+            continue
+        first = lines[1][1].lstrip()[1:].strip()
+        head, _, tail = first.partition(". ")
+        title = clean_title(head) if title_like(clean_title(head)) else None
+        meta = Decorated("")
+        read_meta(re.sub(r"[()（）]", ",", tail).strip(" ."), meta, ctx.vocab)
+        if not (title or meta.year or meta.orgs):
+            continue  # 'InfoNCE' defined as a loss: a term, not a paper
+        cand = ctx.new("definition", block)
+        apply_lead(cand, lead)
+        if title and not cand.title:
+            cand.title = title
+        apply_lead(cand, Lead([], None, meta))
+        if not ctx.light:
+            for _, text in lines[1:]:
+                read_inline(cand, block.inline, text.lstrip().lstrip(":"), ctx.vocab, with_orgs=False)
+        ctx.claim([block], cand)
+        out.append(finish(ctx, cand, paper_link(block.inline.links)))
+    return out
 
 
 # --- table rows without a paper link --------------------------------------------------------------------------

@@ -304,20 +304,26 @@ def slot_field(text: str) -> tuple[str, str] | None:
     m = _SLOT_FIELD.match(text.strip())
     if not m:
         return None
-    slot = _SLOT_OF.get(m[1].strip().strip("*").lower())
+    label = m[1].strip().strip("*").lower()
+    slot = _SLOT_OF.get(label)
+    if slot is None and re.search(r"[\u4e00-\u9fff]$", label):
+        # '预训练大语言模型：…', 'MLP 适配器：…': a Chinese label ends with its slot word
+        slot = next((v for k, v in _SLOT_OF.items() if len(k) >= 2 and label.endswith(k) and not k.isascii()), None)
     return (slot, m[2].strip().strip("*=").strip()) if slot else None
+
+
+# Parts of a component field or cell: 'CLIP ViT-L/14 plus ConvNeXt, SAM and EVA-02' (a slash inside a name stays).
+COMPONENT_PARTS = re.compile(r"\s*(?:[,，;；、+|]|<br>|\s/\s|\band\b|\bplus\b|和|与)\s*")
 
 
 def read_slot_value(cand: Candidate, slot: str, value: str, vocab: Vocabulary) -> None:
     """A component field's value: the vocabulary's names where it knows them, else its short Latin parts."""
-    found = [(s, n) for s, n in components_in(value, vocab)]
-    for found_slot, name in found:
+    for found_slot, name in components_in(value, vocab):
         cand.add_component(found_slot, name)
-    if found:
-        return
-    for part in re.split(r"\s*(?:[,，;；、/+|]|\band\b|和|与)\s*", value):
+    for part in COMPONENT_PARTS.split(value):
         part = part.strip(" .。*=`")
-        if part and len(part) <= 30 and re.search(r"[A-Za-z]", part) and len(part.split()) <= 4:
+        short = part and len(part) <= 30 and re.search(r"[A-Za-z]", part) and len(part.split()) <= 4
+        if short and not components_in(part, vocab):
             cand.add_component(slot, part)
 
 
@@ -330,6 +336,15 @@ def _read_block(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: boo
             body = "\n".join([label[1], *(c.all_text() for c in block.children)]).strip()
             key = label[0]
             cand.sections[key] = (cand.sections[key] + "\n" + body).strip() if key in cand.sections else body
+    if block.kind == "row" and components and not block.header:
+        cells = [c.text.strip() for c in block.cells]
+        field = slot_field(f"{cells[0]}: {cells[1]}") if len(cells) >= 2 and cells[1] else None
+        if field is not None:  # a vertical 'Part | What' table: '| LLM | Qwen2-7B |'
+            read_slot_value(cand, field[0], field[1], vocab)
+        else:
+            for cell in cells:
+                _read_text(cand, cell, block.line, vocab, with_orgs=False, components=True)
+        return
     for line_no, start, end in inline.lines():
         field = slot_field(text[start:end]) if components else None
         if field is not None:

@@ -211,7 +211,8 @@ def is_name_like(text: str, *, loose: bool = False) -> bool:
     if not re.search(r"[A-Z]", text):
         return False
     words = text.split()
-    if len(words) > 3 or not all(w[0].isupper() or w[0].isdigit() for w in words):
+    # A word starts with a capital or a digit, or is coined with capitals inside ('mPLUG-Owl2', 'iGPT').
+    if len(words) > 3 or not all(w[0].isupper() or w[0].isdigit() or re.search(r"[a-z][A-Z]", w) for w in words):
         return False
     if len(words) == 3 and text.isupper():
         return False  # 'BAICHUAN-OMNI TECHNICAL REPORT' is a title in capitals

@@ -113,6 +113,40 @@ class Document:
 
 
 _BARE_URL = re.compile(r"https?://[^\s<>\"'\]\[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+# Obsidian callouts and GitHub alerts: '[!abstract] Flamingo', '[!NOTE]- Architecture', '[!tip]+ Title'.
+_CALLOUT = re.compile(r"^\[!([A-Za-z][\w-]*)\][+-]?[ \t]*")
+CALLOUT_LEVEL = 7
+
+
+def _split_callout(inline: Inline, m: re.Match[str]) -> tuple[Inline, Inline | None]:
+    """A callout's first paragraph split into its title line (without the marker) and the lines after it."""
+    cut = m.end()
+    nl = inline.text.find("\n")
+    end = nl if nl >= 0 else len(inline.text)
+    title = Inline(text=inline.text[cut:end], line=inline.line)
+    title.links = [_shift(lk, cut) for lk in inline.links if cut <= lk.start < end]
+    title.strong, title.strong_at = [], []
+    for run, at in zip(inline.strong, inline.strong_at, strict=True):
+        if cut <= at < end:
+            title.strong.append(run)
+            title.strong_at.append(at - cut)
+    if nl < 0:
+        return title, None
+    rest = Inline(text=inline.text[nl + 1 :], line=inline.line + 1)
+    rest.links = [_shift(lk, nl + 1) for lk in inline.links if lk.start > nl]
+    for run, at in zip(inline.strong, inline.strong_at, strict=True):
+        if at > nl:
+            rest.strong.append(run)
+            rest.strong_at.append(at - nl - 1)
+    rest.line_starts = [0] + [p - nl - 1 for p in inline.line_starts if p > nl + 1]
+    return title, rest
+
+
+def _shift(link: Link, by: int) -> Link:
+    return Link(link.text, link.url, link.line, link.image, link.start - by, link.end - by)
+
+
+_TEXT_ARXIV = re.compile(r"(?<![/\w.])arxiv\s*[:：]?\s*(\d{4}\.\d{4,5})(?:v\d+)?(?![\d.]\d)", re.I)
 _TASK = re.compile(r"^\[([ xX])\](?:\s+|$)")
 
 
@@ -133,6 +167,12 @@ def _inline(token: Token) -> Inline:
                     at = pos + m.start()
                     line_no = out.line + len(out.line_starts) - 1 + child.content.count("\n", 0, m.start())
                     out.links.append(Link(url, url, line_no, False, at, at + len(url)))
+                # 'arXiv:2407.07726', 'arXiv 2407.07726v2' in running text name a paper as surely as a link.
+                for m in _TEXT_ARXIV.finditer(child.content):
+                    at = pos + m.start()
+                    line_no = out.line + len(out.line_starts) - 1 + child.content.count("\n", 0, m.start())
+                    url = f"https://arxiv.org/abs/{m[1]}"
+                    out.links.append(Link(m[0], url, line_no, False, at, at + len(m[0])))
             text.append(child.content)
             pos += len(child.content)
         elif kind in ("softbreak", "hardbreak"):
@@ -163,6 +203,7 @@ def _inline(token: Token) -> Inline:
             if src:
                 out.links.append(Link("", src[1], out.line + len(out.line_starts) - 1, True, pos, pos))
     out.text = "".join(text)
+    out.links.sort(key=lambda link: link.start)
     return out
 
 
@@ -210,6 +251,7 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
     bibtex: list[tuple[int, int, str]] = []
     lists = 0
     list_stack: list[int] = []
+    quotes: list[tuple[tuple[int, int], int]] = []  # open blockquotes: (first, last line), blocks before
 
     def add(block: Block) -> None:
         if stack:
@@ -224,6 +266,11 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
                 bibtex.append((tok.map[0] + 1, tok.map[1], tok.content))
         elif t == "front_matter":
             front, front_error = _read_front_matter(tok.content)
+        elif t == "blockquote_open":
+            quotes.append(((tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0), len(blocks)))
+        elif t == "blockquote_close":
+            if quotes:
+                quotes.pop()
         elif t == "heading_open":
             start, end = (tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0)
             pending_heading = Block("heading", start, end, level=int(tok.tag[1:]))
@@ -280,6 +327,16 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
                 pending_heading = None
                 continue
             owner = stack[-1] if stack else None
+            callout = _CALLOUT.match(inline.text) if quotes and not stack else None
+            if callout is not None and inline.line == quotes[-1][0][0]:
+                # '> [!abstract] Flamingo': the callout's title heads the callout like a heading of its own,
+                # level 7 so that it ends at the quote's end or at any heading (Obsidian, GitHub alerts).
+                (first, last), _ = quotes[-1]
+                title, rest = _split_callout(inline, callout)
+                add(Block("heading", first, last, inline=title, level=CALLOUT_LEVEL + len(quotes) - 1))
+                if rest is not None:
+                    add(Block("paragraph", rest.line, tok.map[1] if tok.map else rest.line, inline=rest))
+                continue
             if owner is not None and owner.kind == "item" and not owner.inline.text and not owner.children:
                 owner.checked = _strip_task(inline)
                 owner.inline = inline

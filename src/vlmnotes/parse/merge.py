@@ -58,17 +58,19 @@ def _keys(cand: Candidate) -> list[str]:
     return keys
 
 
-def _distrust_catalogue(cands: list[Candidate]) -> list[Candidate]:
+def _distrust_catalogue(cands: list[Candidate], keys: list[list[str]]) -> list[Candidate]:
     """Entries whose arXiv id only the catalogue gave, under a name the notes themselves give two ids: the name
     is ambiguous here, so they keep no id (a copy is changed; parsed candidates are cached and shared)."""
+    if not any("arxiv_id" in c.catalogued for c in cands):
+        return cands
     noted: dict[str, set[str]] = {}
-    for cand in cands:
+    for cand, cand_keys in zip(cands, keys, strict=True):
         if cand.arxiv_id and "arxiv_id" not in cand.catalogued:
-            for key in _keys(cand):
+            for key in cand_keys:
                 noted.setdefault(key, set()).add(cand.arxiv_id)
     out = []
-    for cand in cands:
-        if "arxiv_id" in cand.catalogued and any(len(noted.get(k, ())) > 1 for k in _keys(cand)):
+    for cand, cand_keys in zip(cands, keys, strict=True):
+        if "arxiv_id" in cand.catalogued and any(len(noted.get(k, ())) > 1 for k in cand_keys):
             filled = set(cand.catalogued)
             cand = replace(
                 cand,
@@ -83,7 +85,10 @@ def _distrust_catalogue(cands: list[Candidate]) -> list[Candidate]:
 
 def group_candidates(cands: list[Candidate]) -> list[list[Candidate]]:
     """Candidates grouped into papers, groups and members in note order."""
-    cands = _distrust_catalogue(cands)
+    keys = [_keys(c) for c in cands]
+    trusted = _distrust_catalogue(cands, keys)
+    keys = [k if new is old else _keys(new) for k, new, old in zip(keys, trusted, cands, strict=True)]
+    cands = trusted
     groups = _Groups(len(cands), [c.arxiv_id for c in cands])
     by_arxiv: dict[str, int] = {}
     for i, cand in enumerate(cands):
@@ -92,8 +97,8 @@ def group_candidates(cands: list[Candidate]) -> list[list[Candidate]]:
     # Names join groups only when the name points at a single arXiv id (or none): a name shared by
     # two different papers joins nothing.
     by_key: dict[str, list[int]] = {}
-    for i, cand in enumerate(cands):
-        for key in _keys(cand):
+    for i, cand_keys in enumerate(keys):
+        for key in cand_keys:
             by_key.setdefault(key, []).append(i)
     for members in by_key.values():
         ids = {cands[i].arxiv_id for i in members if cands[i].arxiv_id}
@@ -255,11 +260,23 @@ class PaperKey(NamedTuple):
     name: str | None
     aliases: tuple[str, ...]
     arxiv_id: str | None
+    date: str | None = None
 
 
 def paper_key(paper: Paper) -> PaperKey:
     """The PaperKey of a record."""
-    return PaperKey(paper.id, paper.name, tuple(paper.aliases), paper.arxiv_id)
+    return PaperKey(paper.id, paper.name, tuple(paper.aliases), paper.arxiv_id, paper.date)
+
+
+_ORDERED = ("uses", "builds-on", "improves-on")
+
+
+def _later(a: str | None, b: str | None) -> bool:
+    """True when date `a` is surely after date `b` (compared at the precision both have)."""
+    if not a or not b:
+        return False
+    n = min(len(a), len(b), 7)
+    return a[:n] > b[:n]
 
 
 def dedupe_ids(ids: list[str]) -> list[str]:
@@ -300,6 +317,8 @@ def resolve_relations(groups: list[list[Candidate]], keys: list[PaperKey]) -> li
                     continue
                 if target is None and claim.type == "uses":  # an unknown "from X" is too weak to keep
                     continue
+                if target is not None and claim.type in _ORDERED and _later(keys[target].date, keys[subject].date):
+                    continue  # a paper never uses, builds on or improves on one that came out after it
                 rel = Relation(
                     type=claim.type,
                     target=claim.target,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from vlmnotes.parse.fields import clean_title, find_date, find_venue, is_name_like
 from vlmnotes.vocab import Vocabulary
@@ -44,7 +45,8 @@ SECTION_WORDS = {
         " Connector Adapter Tokenizer Transformer Attention Vision Language Image Text Video Audio Multimodal"
         " VLM VLMs MLLM MLLMs LLM LLMs LMM LMMs LVLM LVLMs VLP API SFT RLHF DPO PPO RL CoT ICL OCR VQA QA NLP CV"
         " MLP CNN RNN GPU GPUs TPU FLOPs IO IMG TXT PS NB Note NOTE WARNING TIP IMPORTANT CAUTION Info Warning"
-        " Tip Important Caution Yes No"
+        " Tip Important Caution Yes No arXiv ArXiv GitHub Github HuggingFace OpenReview PapersWithCode YouTube"
+        " Twitter WeChat Zhihu PDF URL DOI"
     ).split()
 }
 
@@ -103,7 +105,7 @@ def strip_emoji(text: str) -> str:
     return _EMOJI.sub("", text).strip()
 
 
-def decorations(text: str, vocab: Vocabulary) -> Decorated:
+def decorations(text: str, vocab: Vocabulary, known: object = None) -> Decorated:
     """Take venue, date, name and organisation tags out of a heading or lead.
 
     '(*ECCV2020_UNITER*) UNITER: … [paper] [code]' → text 'UNITER: …', venue ECCV 2020, names [UNITER];
@@ -115,7 +117,7 @@ def decorations(text: str, vocab: Vocabulary) -> Decorated:
     pos = 0
     for m in _TAG.finditer(text):
         inner = m[1].strip()
-        used = _read_tag(inner, out, vocab)
+        used = not (callable(known) and known(inner)) and _read_tag(inner, out, vocab)  # '(SigLIP)' is a name
         if used:
             kept.append(text[pos : m.start()])
             pos = m.end()
@@ -133,8 +135,54 @@ def decorations(text: str, vocab: Vocabulary) -> Decorated:
     return out
 
 
+_YEAR = re.compile(r"(?:19|20)\d{2}[a-z]?")
+_VENUE_NAME = re.compile(
+    r"(?:CVPR|ICCV|ECCV|NeurIPS|NIPS|ICML|ICLR|ACL|EMNLP|NAACL|AAAI|IJCAI|TPAMI|TMLR|WACV|BMVC|COLING|ACM\s?MM|MM)"
+    r"(?:\s*['’]?(?:19|20)?\d{2})?",
+    re.I,
+)
+_ORGISH = re.compile(r"[A-Z][\w&.'’\-]*(?: (?:[A-Z][\w&.'’\-]*|of|for|and)){0,5}|[\u4e00-\u9fff]{2,12}")
+
+
+def read_meta(text: str, out: Decorated, vocab: Vocabulary) -> bool:
+    """Read a comma list of facts into `out`: 'Google DeepMind, 2024', 'Li et al., 2020, Microsoft',
+    'Chen et al., Google Research, ICLR 2023', 'ByteDance / NTU, 2024'. False (and `out` unchanged) unless every
+    part is a year, a date, a venue, authors or an organisation, and at least one is a year, date or venue."""
+    parts = [p.strip(" .") for p in re.split(r"\s*[,，;；、]\s*|\s+/\s+", text.strip()) if p.strip(" .")]
+    if not 2 <= len(parts) <= 6:
+        return False
+    venue: tuple[str, int] | None = None
+    year: int | None = None
+    date: str | None = None
+    orgs: list[str] = []
+    for part in parts:
+        found = find_date(part)
+        if _YEAR.fullmatch(part):
+            year = year or int(part[:4])
+        elif (v := find_venue(part, vocab)) is not None and len(part) <= 30:
+            venue = venue or v
+        elif found is not None and found.start == 0 and found.end >= len(part) - 1:
+            date = date or found.iso
+        elif re.search(r"\bet\s*al\b|等", part) or re.fullmatch(r"[A-Z][a-z]+ (?:and|&) [A-Z][a-z]+", part):
+            continue  # authors
+        elif vocab.org(part) or _ORGISH.fullmatch(part):
+            orgs.append(vocab.org(part) or part)
+        else:
+            return False
+    if not (year or venue or date):
+        return False
+    if venue and not out.venue:
+        out.venue, out.year = venue[0], venue[1]
+    out.year = out.year or year
+    out.date = out.date or date
+    out.orgs += [o for o in orgs if o not in out.orgs]
+    return True
+
+
 def _read_tag(inner: str, out: Decorated, vocab: Vocabulary) -> bool:
     """Read one bracketed tag into `out`; False when it is not a decoration (e.g. '(ViT)', a name in brackets)."""
+    if read_meta(inner, out, vocab):
+        return True
     venue = find_venue(inner.replace("_", " "), vocab)
     found = find_date(inner)
     if venue and not out.venue:
@@ -195,10 +243,12 @@ def lead_name(text: str, is_known: object = None) -> tuple[str | None, str]:
 
 
 def name_ok(name: str, known: object = None) -> bool:
-    """True when `name` reads as a paper's short name rather than a word of prose or a section label."""
+    """True when `name` reads as a paper's short name rather than a word of prose, a section label or a venue."""
     known_fn = known if callable(known) else (lambda _n: False)
     if not name or name.lower() in SECTION_WORDS or name.lower().rstrip("s") in SECTION_WORDS:
         return False
+    if name.split()[0].lower() in SECTION_WORDS or _VENUE_NAME.fullmatch(name):
+        return False  # 'arXiv 2209.06794', 'CVPR 2024'
     if re.fullmatch(r"[\u4e00-\u9fff]{2,6}", name):
         return bool(known_fn(name))
     if not is_name_like(name):
@@ -206,6 +256,11 @@ def name_ok(name: str, known: object = None) -> bool:
     if bool(known_fn(name)):
         return True
     return coined(name)
+
+
+def name_ok_word(word: str) -> bool:
+    """A plain capitalised word that may name a paper when the note dates or places it ('Oscar', 'Volcano')."""
+    return word.lower() not in SECTION_WORDS and word.lower().rstrip("s") not in SECTION_WORDS and len(word) >= 3
 
 
 def coined(name: str) -> bool:
@@ -277,6 +332,7 @@ def split_names(text: str, known: object = None) -> list[str]:
     return []
 
 
+@lru_cache(maxsize=65536)
 def base_name(name: str) -> str:
     """A name without its size or resolution: 'Qwen2-VL 2B' → 'Qwen2-VL', 'PaliGemma 3B 448px' → 'PaliGemma'."""
     stripped = _SIZE.sub("", name.strip())

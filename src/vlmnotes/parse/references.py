@@ -81,7 +81,14 @@ def parse_reference(text: str, vocab: object = None) -> Reference | None:
     if vocab is not None:
         found_venue = find_venue(text[len(authors_part) :], vocab)  # type: ignore[arg-type]
         venue = found_venue[0] if found_venue else None
-    authors = [a.strip(" .") for a in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", authors_part) if a.strip(" .")]
+    # 'Tong, S., Liu, Z., & Xie, S.': surname and initials are one author, not two.
+    apa = re.findall(r"([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)?),\s*((?:[A-Z]\.\s*-?)+)", authors_part)
+    if len(apa) >= 1 and sum(len(a) + len(b) for a, b in apa) >= 0.6 * len(
+        re.sub(r"[\s,&]|and|\.\.\.", "", authors_part)
+    ):
+        authors = [f"{surname}, {initials.strip()}" for surname, initials in apa]
+    else:
+        authors = [a.strip(" .") for a in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", authors_part) if a.strip(" .")]
     return Reference(title, year, [a for a in authors if a.lower() not in ("et al", "et al.")][:40], arxiv, venue)
 
 

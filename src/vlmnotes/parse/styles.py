@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from vlmnotes.catalogue import Catalogue
 from vlmnotes.parse.entry import (
+    COMPONENT_PARTS,
     DERIVED,
     EXPLICIT,
     GUESSED,
@@ -38,7 +39,7 @@ from vlmnotes.parse.fields import (
     normalise_arxiv_id,
     split_name_parens,
 )
-from vlmnotes.parse.markdown import Block, Document, Inline, Link
+from vlmnotes.parse.markdown import CALLOUT_LEVEL, Block, Document, Inline, Link
 from vlmnotes.parse.names import GENERIC_LINK_TEXT, base_name
 from vlmnotes.parse.orgs import org_phrases
 from vlmnotes.vocab import Vocabulary
@@ -75,14 +76,19 @@ class Context:
         except StopIteration:
             return []
         out = []
+        callout = heading.level >= CALLOUT_LEVEL  # a callout's section is its quote
         for block in siblings[i + 1 :]:
             if block.kind == "heading" and block.level <= heading.level:
+                break
+            if callout and block.line > heading.end_line:
                 break
             out.append(block)
         return out
 
     def section_end(self, heading: Block) -> int:
         """The last line before the next heading of the same or a higher level (code blocks included)."""
+        if heading.level >= CALLOUT_LEVEL:
+            return heading.end_line
         for block in self.all_blocks():
             if block.kind == "heading" and block.line > heading.line and block.level <= heading.level:
                 return block.line - 1
@@ -99,7 +105,9 @@ class Context:
                     self.parents[id(child)] = block
         stack: list[tuple[int, str, tuple[str, int] | None]] = []
         for block in self.all_blocks():
-            if block.kind == "heading":
+            if block.kind == "heading" and block.level >= CALLOUT_LEVEL:
+                self.tags[id(block)] = [s[1] for s in stack]  # a callout's title tags nothing after its quote
+            elif block.kind == "heading":
                 while stack and stack[-1][0] >= block.level:
                     stack.pop()
                 self.tags[id(block)] = [s[1] for s in stack]
@@ -175,6 +183,8 @@ def _inline(ctx: Context, cand: Candidate, inline: Inline, text: str, *, with_or
 def finish(ctx: Context, cand: Candidate, link: Link | None) -> Candidate:
     if link is not None:
         arxiv = arxiv_id_from_url(link.url)
+        if arxiv and cand.links.get("paper") and not arxiv_id_from_url(cand.links["paper"]):
+            cand.other_links.append(cand.links.pop("paper"))  # the arXiv page is the paper link, OpenReview another
         # A badge image stands for the paper: file the arXiv page, not the picture.
         cand.add_link(f"https://arxiv.org/abs/{arxiv}" if link.image and arxiv else link.url)
         if arxiv:
@@ -348,6 +358,8 @@ def _is_card_field(ctx: Context, item: Block, lead: str) -> bool:
         return True
     if m:
         return False
+    if len(item.inline.text.strip()) > len(item.inline.strong[0]) + 4:
+        return False  # '**Chameleon** (Meta, 2024) — long prose': an entry of its own, not a field of a card
     if (found := find_date(text)) is not None and found.start == 0 and len(text) <= 12:
         return True
     return bool(text == lead or any(ctx.vocab.org(p) for p in _org_parts(text)) or org_phrases(text))
@@ -578,6 +590,9 @@ def generic(ctx: Context) -> list[Candidate]:
                 _read_bold(cand, inline, link, start, end)
             if not cand.passing:
                 _inline(ctx, cand, inline, line_text[link.end - start :], with_orgs=True)
+                before = line_text[: link.start - start]
+                if len(before) > 20:  # '- LLaVA-OneVision (ByteDance, 2024) — SigLIP + Qwen2, 2-layer MLP [arXiv](…)'
+                    _inline(ctx, cand, inline, before, with_orgs=False)
                 if block.kind == "item" and start == 0:
                     read_section(ctx, cand, block.children, with_orgs=True)
                     ctx.claim(block.children, cand)
@@ -653,6 +668,10 @@ def context_title(ctx: Context, cand: Candidate, block: Block, link: Link, start
     if lead is None and block.kind == "paragraph" and inline.strong and inline.strong_at[0] == 0:
         first = inline.strong[0]
         lead = read_lead(ctx, first) if len(first) < 250 else None
+    if lead is None and block.kind == "paragraph":
+        above = _block_before(ctx, block)  # '**Bold Title**' then, after a blank line, '[[Paper](…)]'
+        if above is not None and above.kind == "paragraph" and above.inline.strong == [above.inline.text.strip()]:
+            lead = read_lead(ctx, above.inline.text.strip()) if len(above.inline.text) < 250 else None
     if lead is None:
         return
     if lead.name and cand.name is None:
@@ -668,6 +687,16 @@ def context_title(ctx: Context, cand: Candidate, block: Block, link: Link, start
     if deco.date:
         cand.set_date(deco.date, EXPLICIT)
     cand.orgs += [o for o in deco.orgs if o not in cand.orgs]
+
+
+def _block_before(ctx: Context, block: Block) -> Block | None:
+    """The sibling block just before `block`, or None."""
+    parent = ctx.parents.get(id(block))
+    siblings = parent.children if parent is not None else ctx.doc.blocks
+    for i, other in enumerate(siblings):
+        if other is block:
+            return siblings[i - 1] if i > 0 else None
+    return None
 
 
 def _read_bold(cand: Candidate, inline: Inline, link: Link, start: int, end: int) -> None:
@@ -780,14 +809,15 @@ def _read_slot_cell(ctx: Context, cand: Candidate, slot: str, text: str) -> None
     """A component column: the vocabulary's names where it knows them, else the cell's own words."""
     if ctx.light:
         return
-    found = components_in(text, ctx.vocab)
-    for found_slot, name in found:
-        cand.add_component(found_slot, name)
-    if not found:
-        for part in re.split(r"\s*(?:[,，;；、/+]|<br>|\band\b)\s*", text):
-            part = clean_title(part)
-            if part and len(part) <= 40 and part not in ("-", "—", "N/A", "n/a", "/"):
-                cand.add_component(slot, part)
+    for part in COMPONENT_PARTS.split(text):
+        part = clean_title(part)
+        if not part or part.lower() in ("-", "—", "n/a", "/", "none", "yes", "no", "✓", "✗", "?"):
+            continue
+        found = components_in(part, ctx.vocab)
+        for found_slot, name in found:
+            cand.add_component(found_slot, name)
+        if not found and len(part) <= 40:
+            cand.add_component(slot, part)  # 'QLLaMA', 'SigLIP-L': kept as the note writes them
 
 
 _COLUMNS = {
@@ -816,8 +846,11 @@ _COLUMNS = {
 
 
 def _column_kind(header: str) -> str:
-    """What a table column holds, from its header ('Model Name' → name, 'Arxiv Time' → date)."""
+    """What a table column holds, from its header ('Model Name' → name, 'Arxiv Time' → date); a question
+    ('LLM frozen?') holds answers, not parts."""
     header = header.lower().strip()
+    if header.endswith(("?", "？")):
+        return "comment"
     for kind, words in _COLUMNS.items():
         if any(w in header for w in words):
             return kind
@@ -882,6 +915,14 @@ def front_matter(ctx: Context) -> list[Candidate]:
         if re.fullmatch(r"(?:19|20)\d{2}", str(fm.get(key) or "").strip()):
             cand.set_date(str(fm[key]).strip(), EXPLICIT)
             break
+    venue = find_venue(str(fm.get("venue") or fm.get("conference") or fm.get("journal") or ""), ctx.vocab)
+    if venue:
+        cand.venue = venue[0]
+    tags = fm.get("tags")
+    cand.tags = [str(t) for t in tags] if isinstance(tags, list) else []
+    orgs = fm.get("affiliations") or fm.get("affiliation") or fm.get("institution") or fm.get("org")
+    for org in orgs if isinstance(orgs, list) else [orgs] if isinstance(orgs, str) else []:
+        cand.orgs.append(ctx.vocab.org(str(org)) or str(org))
     authors = fm.get("authors") or fm.get("author")
     if isinstance(authors, list):
         cand.authors = [str(a) for a in authors if str(a).strip()]
@@ -894,6 +935,7 @@ def front_matter(ctx: Context) -> list[Candidate]:
 from vlmnotes.parse.entries import (  # noqa: E402
     Lead,
     apply_lead,
+    definition_entry,
     field_card,
     heading_entry,
     item_entry,
@@ -913,8 +955,24 @@ STYLES: list[tuple[str, Extractor]] = [
     ("field-card", field_card),
     ("reference", reference_list),
     ("item", item_entry),
+    ("definition", definition_entry),
     ("generic", generic),
 ]
+
+
+def _one_paper_note(ctx: Context, out: list[Candidate]) -> None:
+    """A note whose only entry is a field card or its front matter is that paper's note: the rest of it is the
+    paper's body (its sections and parts), and it starts where the note does."""
+    entries = [c for c in out if not c.passing]
+    if len(entries) != 1 or entries[0].style != "field-card" or ctx.light:
+        return
+    cand = entries[0]
+    rest = [b for b in ctx.doc.blocks if id(b) not in ctx.claimed]
+    read_section(ctx, cand, rest)
+    first = next((b for b in ctx.doc.blocks if b.kind == "heading" and b.level == 1), None)
+    if cand.style == "field-card" and first is not None and first.line < cand.line:
+        cand.line = first.line
+    cand.end_line = max([cand.end_line, *(b.end_line for b in rest)])
 
 
 def extract(
@@ -930,6 +988,7 @@ def extract(
     out: list[Candidate] = []
     for _, extractor in STYLES:
         out += extractor(ctx)
+    _one_paper_note(ctx, out)
     for cand in out:
         if split_label(cand.name or "") is not None:
             cand.name = None

@@ -96,7 +96,8 @@ class _Matcher:
 
     def __init__(self) -> None:
         self.by_token: dict[str, list[_Alias]] = {}
-        self.others: list[_Alias] = []  # aliases that start with a CJK character: found by substring
+        # Aliases that start with a CJK character, by that character: a text looks up only its own characters.
+        self.by_char: dict[str, list[_Alias]] = {}
 
     def compile(self, entries: list[tuple[str, Term]]) -> None:
         for alias, term in entries:
@@ -104,14 +105,16 @@ class _Matcher:
             first = _TOKEN.match(item.parts[0]) if item.parts else None
             if first:
                 self.by_token.setdefault(first.group(), []).append(item)
-            else:
-                self.others.append(item)
+            elif item.parts:
+                self.by_char.setdefault(item.parts[0][0], []).append(item)
 
     def find(self, text: str) -> list[Match]:
         folded = fold(text)
         low = folded.lower()
         candidates = [a for tok in set(_TOKEN.findall(low)) for a in self.by_token.get(tok, ())]
-        candidates += [a for a in self.others if all(p in low for p in a.parts)]
+        if not low.isascii():
+            chars = {c for c in low if c in self.by_char}
+            candidates += [a for c in chars for a in self.by_char[c] if all(p in low for p in a.parts)]
         found: list[tuple[int, int, Term]] = []
         for item in candidates:
             found += [(m.start(), -m.end(), item.term) for m in item.pattern.finditer(folded)]
