@@ -1000,3 +1000,21 @@ def test_blog_post_front_matter_title_is_not_a_paper(vocab: Vocabulary) -> None:
 def test_blog_post_builds_no_record(build_cli: Callable[[Mapping[str, str]], Records]) -> None:
     assert build_cli({"post.md": BLOG_POST}) == []
     assert not Path("kb/papers").exists() or list(Path("kb/papers").iterdir()) == []
+
+
+def test_an_unknown_short_acronym_heading_alone_is_a_term_not_a_paper(vocab: Vocabulary) -> None:
+    # Interview notes: '###### AUC' over pictures and '###### QKV' over an explanation of attention.
+    papers = build(
+        vocab,
+        """\
+        ###### AUC
+        ![roc](https://example.com/roc.png)
+
+        ###### QKV
+        Q 和 K 的点积得到注意力分数，再用来加权 V。
+
+        ###### GIT (Microsoft, 2022)
+        One image encoder and one text decoder.
+        """,
+    )
+    assert [p.name for p in papers] == ["GIT"]

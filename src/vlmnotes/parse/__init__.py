@@ -76,8 +76,11 @@ def parse_text(text: str, name: str, vocab: Vocabulary, catalogue: Catalogue | N
 
     known = catalogue if catalogue is not None else load_catalogue()
     cands = extract(parse_document(name, text), vocab, catalogue=known)
+    from vlmnotes.parse.merge import merge_keys
+
     for cand in cands:
         fill_from_catalogue(cand, known)
+        cand.keys = merge_keys(cand)  # computed once here, not on every build over every cached entry
         cand.fingerprint = hashlib.sha1(repr(cand).encode("utf-8")).hexdigest()[:20]
     return cands
 

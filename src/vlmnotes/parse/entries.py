@@ -361,7 +361,16 @@ def heading_looks(ctx: Context, block: Block) -> Lead | None:
             return None  # a title-like heading with no name and no link: a section, unless it heads the note
     if links and links[0].start == 0 and is_social(links[0].url):
         return None  # '## [Prompt injection in GPT-4V](a tweet)': a post, not a paper
+    if _bare_acronym(ctx, lead) and not links:
+        return None  # '### AUC', '### QKV': an unknown short acronym with nothing else is a term, not a paper
     return lead
+
+
+def _bare_acronym(ctx: Context, lead: Lead) -> bool:
+    """A lead that is only an unknown all-capitals word of 2-3 letters, with no title, date, venue or organisation."""
+    deco = lead.deco
+    bare = not (lead.title or deco.year or deco.date or deco.venue or deco.orgs)
+    return bare and bool(re.fullmatch(r"[A-Z]{2,3}", lead.name or "")) and not ctx.known(lead.name or "")
 
 
 _GROUP = re.compile(
@@ -567,8 +576,8 @@ def _item_lead(ctx: Context, item: Block, first: str) -> Lead | None:
         return None
     if any(ctx.vocab.org(n) for n in lead.names) or lead.name in {"Figure", "Fig", "Table"}:
         return None
-    if _names_a_part(ctx, lead.name or "") or _names_a_part(ctx, _lead_phrase(first)):
-        return None  # 'ITC: …', 'Q-Former: …' describe a part, not a paper
+    if _names_a_part(ctx, lead.name or "") or _names_a_part(ctx, _lead_phrase(first)) or _bare_acronym(ctx, lead):
+        return None  # 'ITC: …', 'Q-Former: …' describe a part, not a paper; 'AUC: …' a term
     tags = ctx.tags.get(id(item), [])
     if tags and _NOT_PAPERS.search(strip_numbering(tags[-1])) and not ctx.known(lead.name or ""):
         return None  # '## Training setup' / '## 数据集' list datasets and tools: 'COCO: 118k images', 'AdamW: …'

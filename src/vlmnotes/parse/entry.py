@@ -112,6 +112,7 @@ class Candidate:
     relations: list[tuple[RelationClaim, int]] = field(default_factory=list)
     passing: bool = False
     catalogued: list[str] = field(default_factory=list)  # fields filled from the known-paper catalogue
+    keys: list[str] = field(default_factory=list)  # what merging joins it by (name, aliases, title), set once parsed
     fingerprint: str = ""  # a hash of everything above, set once parsing is done (see parse_text)
 
     @property

@@ -42,7 +42,8 @@ class _Groups:
         self.arxiv[lo] = xa or xb
 
 
-def _keys(cand: Candidate) -> list[str]:
+def merge_keys(cand: Candidate) -> list[str]:
+    """The normalised names, aliases and title a candidate is joined to others by."""
     names = [cand.name, *cand.aliases, cand.title]
     # 'Qwen2-VL 2B', 'Qwen2-VL-72B Model': a size or checkpoint of the paper's model is the same paper.
     names += [base_name(n) for n in [cand.name, *cand.aliases] if n]
@@ -85,9 +86,9 @@ def _distrust_catalogue(cands: list[Candidate], keys: list[list[str]]) -> list[C
 
 def group_candidates(cands: list[Candidate]) -> list[list[Candidate]]:
     """Candidates grouped into papers, groups and members in note order."""
-    keys = [_keys(c) for c in cands]
+    keys = [c.keys or merge_keys(c) for c in cands]
     trusted = _distrust_catalogue(cands, keys)
-    keys = [k if new is old else _keys(new) for k, new, old in zip(keys, trusted, cands, strict=True)]
+    keys = [k if new is old else merge_keys(new) for k, new, old in zip(keys, trusted, cands, strict=True)]
     cands = trusted
     groups = _Groups(len(cands), [c.arxiv_id for c in cands])
     by_arxiv: dict[str, int] = {}
