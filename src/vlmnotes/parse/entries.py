@@ -52,6 +52,10 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "title": ("title", "题目", "标题", "论文题目", "论文标题", "paper title", "论文", "name", "名称", "full title"),
     "authors": ("authors", "author", "作者", "作者们"),
     "orgs": (
+        "发布",
+        "发布方",
+        "出品",
+        "released by",
         "institution",
         "institutions",
         "affiliation",
@@ -130,8 +134,15 @@ def card_fields(blocks: list[Block]) -> list[tuple[str, str, Block, int]]:
     for block in blocks:
         if block.kind not in ("item", "paragraph"):
             continue
-        for line_no, start, end in block.inline.lines():
-            found = field_of(block.inline.text[start:end])
+        inline = block.inline
+        bold_at = dict(zip(inline.strong_at, inline.strong, strict=True))
+        for line_no, start, end in inline.lines():
+            line = inline.text[start:end]
+            found = field_of(line)
+            if not found and start in bold_at:  # '**发布** Google': markdown-it has taken the asterisks away
+                label = bold_at[start].strip().rstrip(":：")
+                kind = _LABEL_OF.get(label.lower())
+                found = (kind, line[len(bold_at[start]) :].strip(" :：")) if kind else None
             if found:
                 out.append((found[0], found[1], block, line_no))
     return out
@@ -245,6 +256,30 @@ def read_lead(ctx: Context, text: str, *, bold: str | None = None) -> Lead | Non
     """Read a heading or the lead of an item: 'CLIP：中文说明（2021，OpenAI）', '**ViT(ICLR2021)** An Image is …',
     'Improving Image Generation with Better Captions (DALL-E 3)', 'M-HalDetect / HaELM'. None when it names nothing."""
     text = strip_emoji(strip_numbering(text.strip()))
+    label = re.match(r"^([\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]{1,8})\s*[:：]\s*(?=\S)", text)
+    lead = _read_lead(ctx, text[label.end() :] if label and not bold else text, bold)
+    if label and not bold and lead is not None:
+        # '下周分享：MM1（苹果）' names a paper after a Chinese label only with something more ('对齐阶段：
+        # CogVLM-Chat 用…' is a step of the note's own paper): a known name, an organisation, a year or an id.
+        deco = lead.deco
+        if not (ctx.known(lead.name or "") or deco.orgs or deco.year or deco.date or deco.arxiv or deco.venue):
+            return None
+    if lead is not None and lead.names:
+        lead.names = [n for n in lead.names if not ctx.vocab.org(n)]  # '- DeepMind, 2022.': an organisation
+        if not lead.names and not lead.title:
+            return None
+    return lead
+
+
+def _read_lead(ctx: Context, text: str, bold: str | None) -> Lead | None:
+    checkpoint = model_from_checkpoint(text.split()[0]) if text else None
+    if checkpoint and ctx.catalogue:  # '`Qwen/Qwen2-VL-7B-Instruct`' names the known paper of its model
+        forms = (checkpoint, re.sub(r"(?i)-v(\d)", r"-\1", checkpoint), re.sub(r"-v?\d+(?:\.\d+)*$", "", checkpoint))
+        for form in forms:
+            known = ctx.catalogue.lookup(form)
+            if known is not None:
+                return Lead([known.name], None, Decorated(text))
+        return None
     if bold and text.startswith(bold.strip()):
         deco = decorations(bold.strip().rstrip(":："), ctx.vocab)
         after_deco = decorations(text[len(bold.strip()) :], ctx.vocab)
@@ -301,6 +336,8 @@ def apply_lead(cand: Candidate, lead: Lead, rank: int = EXPLICIT) -> None:
     if lead.title and not cand.title:
         cand.title = lead.title
     deco = lead.deco
+    if deco.arxiv and not cand.arxiv_id:
+        cand.arxiv_id = normalise_arxiv_id(deco.arxiv)
     if deco.venue and not cand.venue:
         cand.venue = deco.venue
     if deco.date:
@@ -411,6 +448,8 @@ def heading_entry(ctx: Context) -> list[Candidate]:
             continue  # a heading over headings that are papers groups them
         if any(id(b) in ctx.claimed for top in region for b in top.walk()):
             continue  # a heading over entries other styles read is a section of a list
+        if not lead.names and not ctx.paper_link_of(block) and block.level == 1 and _lists_papers(ctx, region):
+            continue  # '# From Contrastive Pretraining to MLLMs: A Survey' over references: the document's title
         if not lead.names and not (block.level == 1 and len(h1s) == 1) and not ctx.paper_link_of(block):
             from vlmnotes.parse.styles import named_link
 
@@ -446,6 +485,24 @@ def heading_entry(ctx: Context) -> list[Candidate]:
             read_bibtex(ctx, cand, block.line, ctx.section_end(block))
             out.append(cand)
     return out
+
+
+def _lists_papers(ctx: Context, region: list[Block]) -> bool:
+    """True when a section holds entries of other papers: citations, dated reading-log lines, lines that lead
+    with a paper link, or two or more arXiv ids."""
+    from vlmnotes.parse.references import parse_reference
+
+    ids: set[str] = set()
+    for top in region:
+        for block in top.walk():
+            if block.kind not in ("paragraph", "item"):
+                continue
+            ids.update(found for lk in block.inline.links if (found := arxiv_id_from_url(lk.url)))
+            for _, start, end in block.inline.lines():
+                line = block.inline.text[start:end]
+                if _LOG_DATE.match(line) or (len(line) > 40 and parse_reference(line, ctx.vocab) is not None):
+                    return True
+    return len(ids) >= 2
 
 
 def _title_under(region: list[Block]) -> str | None:
@@ -511,7 +568,10 @@ def item_entry(ctx: Context) -> list[Candidate]:
     out: list[Candidate] = []
     found: list[tuple[int, Block, Candidate]] = []
     for index, top in enumerate(ctx.doc.blocks):
-        if top.kind != "item" or top.level != 1 or id(top) in ctx.claimed:
+        if top.kind == "item" and id(top) not in ctx.claimed:
+            out += _nested_entries(ctx, top)
+        logged = top.kind == "paragraph" and bool(_LOG_DATE.match(top.inline.text))  # '2024-03-02: read …'
+        if not ((top.kind == "item" and top.level == 1) or logged) or id(top) in ctx.claimed:
             continue
         inline = top.inline
         if paper_link(inline.links) is not None:
@@ -557,20 +617,44 @@ def item_entry(ctx: Context) -> list[Candidate]:
     return out
 
 
+def _nested_entries(ctx: Context, topic: Block) -> list[Candidate]:
+    """Bullets under a topic bullet ('- Pretraining objectives' then '  - BLIP (Salesforce, 2022)') that a known
+    name leads, or a name dated or placed like a citation: entries of their own, read with their own children."""
+    from vlmnotes.parse.styles import paper_link, read_section
+
+    if paper_link(topic.inline.links) is not None or _item_lead(ctx, topic, "") is not None:
+        return []  # the outer bullet is itself an entry (or a generic one): its children are its body
+    out: list[Candidate] = []
+    for child in topic.children:
+        if child.kind != "item" or id(child) in ctx.claimed or paper_link(child.inline.links) is not None:
+            continue
+        first = child.inline.text.split("\n")[0].strip()
+        lead = _item_lead(ctx, child, first)
+        deco = lead.deco if lead is not None else None
+        if lead is None or deco is None or not (ctx.known(lead.name or "") or deco.year or deco.orgs or deco.venue):
+            out += _nested_entries(ctx, child)
+            continue
+        cand = ctx.new("item", child)
+        apply_lead(cand, lead)
+        if not ctx.light:
+            read_inline(cand, child.inline, child.inline.text, ctx.vocab, with_orgs=False)
+        read_section(ctx, cand, child.children, with_orgs=True)
+        ctx.claim([child], cand)
+        out.append(cand)
+    return out
+
+
 def _item_lead(ctx: Context, item: Block, first: str) -> Lead | None:
     first = first or item.inline.text.split("\n")[0].strip()
     if not first:
         return None
-    checkpoint = model_from_checkpoint(first)
-    if checkpoint:
-        # A checkpoint id names a model, not a paper: it is an entry when the model is a known paper.
-        forms = [checkpoint, re.sub(r"(?i)-v(\d)", r"-\1", checkpoint), re.sub(r"-v?\d+(?:\.\d+)*$", "", checkpoint)]
-        for form in forms:
-            known = ctx.catalogue.lookup(form) if ctx.catalogue else None
-            if known is not None:
-                return Lead([known.name], None, Decorated(first))
-        return None
+    # A checkpoint id names a model, not a paper: read_lead makes it an entry when the model is a known paper.
     bold = item.inline.strong[0] if item.inline.strong and item.inline.strong_at[:1] == [0] else None
+    logged = _LOGGED.match(first)
+    if logged and not bold:  # '2024-03-02: read **MM1** (Apple, …)', '2024-03-09: skimmed DeepSeek-VL (…)'
+        first = first[logged.end() :]
+        at = next((at for at in item.inline.strong_at if item.inline.text[at:].startswith(first[:8])), None)
+        bold = item.inline.strong[item.inline.strong_at.index(at)] if at is not None else None
     lead = read_lead(ctx, first, bold=bold)
     if lead is None or not lead.names:
         return None
@@ -584,6 +668,12 @@ def _item_lead(ctx: Context, item: Block, first: str) -> Lead | None:
     return lead
 
 
+_LOG_DATE = re.compile(r"^\s*\d{4}[-./]\d{1,2}[-./]\d{1,2}\s*[:：\-–—]")
+_LOGGED = re.compile(
+    r"^\s*(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}/\d{1,2})\s*[:：\-–—]?\s*"
+    r"(?:(?:re)?read|skimmed|finished|started|reviewed|presented|读了|看了|读完|精读|略读)?\s*",
+    re.I,
+)
 _NOT_PAPERS = re.compile(
     r"\b(?:datasets?|benchmarks?|training\s+(?:setup|settings?|recipe|details)|setup|implementation|hyper-?parameters?"
     r"|experiments?|results?|tools?|libraries|evaluation|metrics?|baselines?|settings?|environment|install)\b"

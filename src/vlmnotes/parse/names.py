@@ -46,13 +46,17 @@ SECTION_WORDS = {
         " VLM VLMs MLLM MLLMs LLM LLMs LMM LMMs LVLM LVLMs VLP API SFT RLHF DPO PPO RL CoT ICL OCR VQA QA NLP CV"
         " MLP CNN RNN GPU GPUs TPU FLOPs IO IMG TXT PS NB Note NOTE WARNING TIP IMPORTANT CAUTION Info Warning"
         " Tip Important Caution Yes No arXiv ArXiv GitHub Github HuggingFace OpenReview PapersWithCode YouTube"
-        " Twitter WeChat Zhihu PDF URL DOI"
+        " Twitter WeChat Zhihu PDF URL DOI History Star Contributing Contributors License Changelog Roadmap"
+        " Agenda Schedule Week Day Session Paper Papers TIL Log Inbox Draft Outline"
     ).split()
 }
 
 _NUMBERING = re.compile(
-    r"^\s*(?:第\s*[一二三四五六七八九十百零〇两\d]+\s*[篇章节部分]+\s*[:：.、]?|[一二三四五六七八九十]+\s*[、.．]|"
-    r"[(（]?\s*\d{1,3}\s*[)）.、．]|\d{1,3}(?:\.\d{1,3})+\.?|[(（][一二三四五六七八九十]+[)）]|[A-Za-z]\s*[).]\s)\s*"
+    r"^\s*(?:第\s*[一二三四五六七八九十百零〇两\d]+\s*[篇章节部分周天期讲课]+\s*[:：.、\-–—]?|[一二三四五六七八九十]+\s*[、.．]|"
+    r"[(（]?\s*\d{1,3}\s*[)）.、．]|\d{1,3}(?:\.\d{1,3})+\.?|[(（][一二三四五六七八九十]+[)）]|[A-Za-z]\s*[).]\s"
+    r"|(?:week|day|part|session|lecture|lesson|chapter|slide|talk|paper)\s*#?\d{1,3}\s*[:：.\-–—]"
+    r"|\d{1,3}\s*(?:주차|회차|週目|回目|日目)\s*[:：.\-–—]?)\s*",
+    re.I,
 )
 # `(*ECCV2020_UNITER*)`, `(CVPR 2023)`, `[NeurIPS 2024]`, `(arxiv2020.10)`: venue/date/name tags.
 _TAG = re.compile(r"[(（\[【]\s*\*?\s*([^()（）\[\]【】]{2,40}?)\s*\*?\s*[)）\]】]")
@@ -92,6 +96,7 @@ class Decorated:
     date: str | None = None
     names: list[str] = field(default_factory=list)  # names given inside tags: (*ECCV2020_UNITER*) → UNITER
     orgs: list[str] = field(default_factory=list)  # `(2021，OpenAI)` → OpenAI
+    arxiv: str | None = None  # `(2403.05525)` after a name
 
 
 def strip_numbering(text: str) -> str:
@@ -154,6 +159,7 @@ def read_meta(text: str, out: Decorated, vocab: Vocabulary) -> bool:
     venue: tuple[str, int] | None = None
     year: int | None = None
     date: str | None = None
+    arxiv: str | None = None
     orgs: list[str] = []
     for part in parts:
         found = find_date(part)
@@ -165,12 +171,16 @@ def read_meta(text: str, out: Decorated, vocab: Vocabulary) -> bool:
             date = date or found.iso
         elif re.search(r"\bet\s*al\b|等", part) or re.fullmatch(r"[A-Z][a-z]+ (?:and|&) [A-Z][a-z]+", part):
             continue  # authors
+        elif m := re.fullmatch(r"arxiv\s*[:：]?\s*(\d{4}\.\d{4,5})(?:v\d+)?", part, re.I):
+            arxiv = arxiv or m[1]  # '(Apple, arXiv 2403.09611)'
+            continue
         elif vocab.org(part) or _ORGISH.fullmatch(part):
             orgs.append(vocab.org(part) or part)
         else:
             return False
-    if not (year or venue or date):
+    if not (year or venue or date or arxiv):
         return False
+    out.arxiv = out.arxiv or arxiv
     if venue and not out.venue:
         out.venue, out.year = venue[0], venue[1]
     out.year = out.year or year
@@ -182,6 +192,10 @@ def read_meta(text: str, out: Decorated, vocab: Vocabulary) -> bool:
 def _read_tag(inner: str, out: Decorated, vocab: Vocabulary) -> bool:
     """Read one bracketed tag into `out`; False when it is not a decoration (e.g. '(ViT)', a name in brackets)."""
     if read_meta(inner, out, vocab):
+        return True
+    bare_id = re.fullmatch(r"(?:arxiv\s*[:：]?\s*)?(\d{4}\.\d{4,5})(?:v\d+)?", inner.strip(), re.I)
+    if bare_id:  # 'DeepSeek-VL (2403.05525)', 'SigLIP (arXiv:2303.15343)'
+        out.arxiv = out.arxiv or bare_id[1]
         return True
     venue = find_venue(inner.replace("_", " "), vocab)
     found = find_date(inner)
@@ -226,7 +240,7 @@ def lead_name(text: str, is_known: object = None) -> tuple[str | None, str]:
     text = text.strip()
     m = re.match(
         r"\s*([A-Za-z\u4e00-\u9fff][\w.\-+/×]*(?:[ \-][A-Z0-9][\w.\-+]*){0,2}?)"
-        r"\s*(?:[:：?？!！,，;；(（]|\s[-–—]\s|\s*$)",
+        r"\s*(?:[:：?？!！,，;；(（]|\s[-–—]\s|\s+(?=[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af])|\s*$)",
         text,
     )
     if not m:

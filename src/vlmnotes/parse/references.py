@@ -18,6 +18,7 @@ from vlmnotes.parse.entry import DERIVED, EXPLICIT, Candidate
 from vlmnotes.parse.fields import clean_title, find_venue, name_from_title, normalise_arxiv_id
 
 if TYPE_CHECKING:
+    from vlmnotes.parse.markdown import Block
     from vlmnotes.parse.styles import Context
 
 _HEADINGS = re.compile(
@@ -178,22 +179,42 @@ def reference_list(ctx: Context) -> list[Candidate]:
         for sub in block.walk():
             if sub.kind not in ("paragraph", "item") or id(sub) in ctx.claimed:
                 continue
-            ref = parse_reference(sub.inline.text, ctx.vocab)
-            if ref is None or not (in_refs or (ref.arxiv_id and ref.year and ref.authors)):
-                continue
-            cand = ctx.new("reference", sub)
-            cand.title = ref.title
-            cand.set_name(name_from_title(ref.title), DERIVED)
-            cand.arxiv_id = ref.arxiv_id
-            if ref.year:
-                cand.set_date(ref.year, EXPLICIT)
-            cand.authors = ref.authors
-            cand.venue = ref.venue
-            for link in sub.inline.links:
-                cand.add_link(link.url)
-                ctx.own_links.add((link.line, link.url))
-                if ref.arxiv_id:
-                    ctx.own_links.add((link.line, ref.arxiv_id))
-            ctx.claim([sub], cand)
-            out.append(cand)
+            lines = [(n, sub.inline.text[a:b]) for n, a, b in sub.inline.lines()]
+            numbered = [(n, t) for n, t in lines if _NUMBERED.match(t)]
+            # '[1] Lu et al. … \n[2] Tan and Bansal. …' with no blank lines: one paragraph, one reference a line.
+            texts: list[tuple[int | None, str]] = [*numbered] if len(numbered) >= 2 else [(None, sub.inline.text)]
+            made = [c for n, t in texts if (c := _reference(ctx, sub, n, t, in_refs)) is not None]
+            if made:
+                ctx.claim([sub], made[0])
+                out += made
     return out
+
+
+_NUMBERED = re.compile(r"^\s*(?:\[\d{1,3}\]|\d{1,3}\.)\s+\S")
+
+
+def _reference(ctx: Context, sub: Block, line: int | None, text: str, in_refs: bool) -> Candidate | None:
+    """One citation as an entry (`line` set when the block holds one a line), or None when the text is not one
+    (outside a reference list it must carry an arXiv id, a year and authors)."""
+    ref = parse_reference(text, ctx.vocab)
+    if ref is None or not (in_refs or (ref.arxiv_id and ref.year and ref.authors)):
+        return None
+    cand = ctx.new("reference", sub)
+    if line is not None:
+        cand.line = cand.end_line = line
+        cand.text = ctx.doc.source(line, line)
+    cand.title = ref.title
+    cand.set_name(name_from_title(ref.title), DERIVED)
+    cand.arxiv_id = ref.arxiv_id
+    if ref.year:
+        cand.set_date(ref.year, EXPLICIT)
+    cand.authors = ref.authors
+    cand.venue = ref.venue
+    for link in sub.inline.links:
+        if line is not None and link.line != line:
+            continue
+        cand.add_link(link.url)
+        ctx.own_links.add((link.line, link.url))
+        if ref.arxiv_id:
+            ctx.own_links.add((link.line, ref.arxiv_id))
+    return cand

@@ -768,6 +768,8 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
             _name_and_title(cand, link.text)
         elif not text or (cell.links and column not in (*_SLOT_COLUMNS, "title", "name")):
             continue
+        elif cell.links and len(text) - sum(len(lk.text) for lk in cell.links) < 8:
+            continue  # a cell that is only links ('[paper](…) [code](…)') names nothing
         elif column in _SLOT_COLUMNS:
             _read_slot_cell(ctx, cand, _SLOT_COLUMNS[column], text)
         elif column == "name" or (column == "" and cand.name is None and is_name_like(text)):
@@ -799,6 +801,9 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
         if other is not link:
             cand.add_link(other.url)
     ctx.claim([row], cand)
+    for second in extra:  # '**Flamingo / Qwen-VL**：融合注意力…': what the row says is said of both
+        second.components = {slot: list(values) for slot, values in cand.components.items()}
+        second.set_date(cand.date, cand.date_rank)
     return [finish(ctx, cand, link), *extra]
 
 
@@ -833,13 +838,13 @@ _COLUMNS = {
         "图像编码器",
         "视觉模块",
     ),
-    "llm": ("llm", "language model", "language encoder", "语言模型", "大模型", "text decoder"),
+    "llm": ("llm", "language model", "language encoder", "语言模型", "大模型", "text decoder", "backbone"),
     "connector": ("connector", "projector", "adapter", "bridge", "桥接", "连接器", "对齐模块"),
     "text": ("text encoder", "文本编码器"),
     "name": ("name", "model", "模型", "method", "方法", "short", "名称"),
     "title": ("title", "paper title", "标题", "题目", "论文题目"),
     "date": ("date", "time", "year", "日期", "时间", "年份"),
-    "venue": ("venue", "conference", "conf", "journal", "publication", "会议", "期刊"),
+    "venue": ("venue", "conference", "conf", "journal", "publication", "published in", "会议", "期刊", "发表"),
     "org": ("org", "organization", "organisation", "institution", "affiliation", "机构", "单位"),
     "comment": ("comment", "comments", "description", "notes", "note", "resources", "remark", "备注", "说明", "简介"),
 }
