@@ -12,7 +12,7 @@ from vlmnotes.parse.entry import GUESSED, Candidate
 from vlmnotes.parse.fields import norm_key
 from vlmnotes.parse.markdown import parse_document
 from vlmnotes.parse.names import base_name
-from vlmnotes.parse.styles import extract
+from vlmnotes.parse.styles import extract, known_paper
 from vlmnotes.vocab import Vocabulary
 
 MAX_NOTE_BYTES = 8 * 1024 * 1024
@@ -92,7 +92,7 @@ def fill_from_catalogue(cand: Candidate, catalogue: Catalogue) -> None:
     else:
         paper = None
         for name in [cand.name, *cand.aliases]:
-            if name and (paper := catalogue.lookup(name) or catalogue.lookup(base_name(name))):
+            if name and (paper := known_paper(catalogue, name) or known_paper(catalogue, base_name(name))):
                 break
         if paper is not None and cand.title and not same_title(cand.title, paper.title):
             paper = None  # 'Apollo: An Exploration of Video …' is not the known APoLLo: same name, two papers

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from vlmnotes.parse.entry import DERIVED, EXPLICIT, SECTION_LABELS, Candidate, orgs_in, read_inline
+from vlmnotes.parse.entry import DERIVED, EXPLICIT, SECTION_LABELS, Candidate, orgs_in, read_inline, slot_field
 from vlmnotes.parse.fields import (
     arxiv_id_from_url,
     clean_title,
@@ -116,7 +116,7 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "name": ("model", "model name", "short name", "简称", "模型", "模型名称", "method", "方法名"),
 }
 _LABEL_OF = {label: kind for kind, labels in FIELD_LABELS.items() for label in labels}
-_FIELD = re.compile(r"^\s*\**\s*([^:：*\n]{1,14}?)\s*\**\s*[:：]\s*\**\s*(.*)$", re.S)
+_FIELD = re.compile(r"^[^\w\u4e00-\u9fff*]*\**\s*([^:：*\n]{1,14}?)\s*\**\s*[:：]\s*\**\s*(.*)$", re.S)
 
 
 def field_of(text: str) -> tuple[str, str] | None:
@@ -325,7 +325,9 @@ def _read_lead(ctx: Context, text: str, bold: str | None) -> Lead | None:
     if m and is_name_like(m[2]) and (title_like(m[1]) or sentence_case):
         return Lead([m[2]], clean_title(m[1]), deco)  # 'Learning transferable … supervision (CLIP)
     if title_like(core):
-        return Lead([n for n in [name_from_title(core)] if n and name_ok(n.split()[0], ctx.known)], core, deco)
+        # 'Apollo: An Exploration of …' names Apollo even though no one coined the word for it.
+        named = [n for n in [name_from_title(core)] if n and (name_ok(n.split()[0], ctx.known) or name_ok_word(n))]
+        return Lead(named, core, deco)
     return None
 
 
@@ -646,8 +648,8 @@ def _nested_entries(ctx: Context, topic: Block) -> list[Candidate]:
 
 def _item_lead(ctx: Context, item: Block, first: str) -> Lead | None:
     first = first or item.inline.text.split("\n")[0].strip()
-    if not first:
-        return None
+    if not first or slot_field(first) is not None or field_of(first) is not None:
+        return None  # 'Bridge: Q-Former, …', 'LLM: Vicuna', '作者：…' are fields of an entry, not entries
     # A checkpoint id names a model, not a paper: read_lead makes it an entry when the model is a known paper.
     bold = item.inline.strong[0] if item.inline.strong and item.inline.strong_at[:1] == [0] else None
     logged = _LOGGED.match(first)

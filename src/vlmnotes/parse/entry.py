@@ -305,7 +305,9 @@ def slot_field(text: str) -> tuple[str, str] | None:
     m = _SLOT_FIELD.match(text.strip())
     if not m:
         return None
-    label = m[1].strip().strip("*").lower()
+    label = re.sub(r"^[^\w\u4e00-\u9fff]+", "", m[1]).strip().strip("*").lower()  # '🧩 结构：…'
+    if label in ("结构", "模型结构", "structure", "model structure", "组成", "components", "parts"):
+        return ("parts", m[2].strip())  # the parts of the model, each in its own slot
     slot = _SLOT_OF.get(label)
     if slot is None and re.search(r"[\u4e00-\u9fff]$", label):
         # '预训练大语言模型：…', 'MLP 适配器：…': a Chinese label ends with its slot word
@@ -321,7 +323,14 @@ def read_slot_value(cand: Candidate, slot: str, value: str, vocab: Vocabulary) -
     """A component field's value: the vocabulary's names where it knows them, else its short Latin parts."""
     for found_slot, name in components_in(value, vocab):
         cand.add_component(found_slot, name)
+    if slot == "parts":
+        return
+    # 'Moonlight（MoE、活性化 2.8B / 総 16B）': what brackets say about a part is not another part; sizes alone
+    # ('7B', '72B') are not parts.
+    value = re.sub(r"\s*[(（][^()（）]*[)）]", "", value)
     for part in COMPONENT_PARTS.split(value):
+        if re.fullmatch(r"\d+(?:\.\d+)?\s*[BMKbmk]", part.strip()):
+            continue
         part = part.strip(" .。*=`")
         short = part and len(part) <= 30 and re.search(r"[A-Za-z]", part) and len(part.split()) <= 4
         if short and not components_in(part, vocab):

@@ -240,7 +240,7 @@ def lead_name(text: str, is_known: object = None) -> tuple[str | None, str]:
     text = text.strip()
     m = re.match(
         r"\s*([A-Za-z\u4e00-\u9fff][\w.\-+/×]*(?:[ \-][A-Z0-9][\w.\-+]*){0,2}?)"
-        r"\s*(?:[:：?？!！,，;；(（]|\s[-–—]\s|\s+(?=[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af])|\s*$)",
+        r"\s*(?:[:：?？!！,，;；(（]|\.\s|\s[-–—]\s|\s+(?=[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af])|\s*$)",
         text,
     )
     if not m:
@@ -274,14 +274,18 @@ def name_ok(name: str, known: object = None) -> bool:
 
 def name_ok_word(word: str) -> bool:
     """A plain capitalised word that may name a paper when the note dates or places it ('Oscar', 'Volcano')."""
-    return word.lower() not in SECTION_WORDS and word.lower().rstrip("s") not in SECTION_WORDS and len(word) >= 3
+    plain = re.fullmatch(r"[A-Z][a-z]{2,20}", word) is not None
+    return plain and word.lower() not in SECTION_WORDS and word.lower().rstrip("s") not in SECTION_WORDS
 
 
 def coined(name: str) -> bool:
     """A word no dictionary has: capitals inside (LLaVA, CoCa), digits (BLIP-2), an all-caps word of 3+ (CLIP)."""
-    first = name.split()[0]
-    if re.fullmatch(r"[A-Z]{2}", first):  # 'AI', 'QA', 'ML': too short to be a coined name on its own
+    words = name.split()
+    first = words[0]
+    if re.fullmatch(r"[A-Z]{2}", first) and len(words) == 1:  # 'AI', 'QA', 'ML': too short to be a name alone
         return False
+    if len(words) > 1 and re.fullmatch(r"\d+(?:\.\d+)*[A-Za-z]?", words[1]) and first[:1].isupper():
+        return True  # 'Llama 3.2', 'Gemma 3', 'Pixtral 12B': a family name with its version
     return bool(re.search(r"\d|[A-Z]{2}|[a-z][A-Z]", first))
 
 

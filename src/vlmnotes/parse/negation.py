@@ -83,6 +83,8 @@ _ZH: dict[str, list[str]] = {
     # "将 Q-Former 替换为 MLP", "把 linear 层改成了 MLP": the old part before, the new one after.
     # "Q-Former 被 MLP 取代", "Q-Former 被去掉了": 被 closes the part that is dropped.
     "back": [
+        # Korean and Japanese put the cue after the part: '(Faster R-CNN) 없이', 'SigLIP ではなく', '… と互換'.
+        r"없이|없는|대신|아닌|ではなく|じゃなく|の代わりに|を使わず|なしで|と互換|互換",
         r"(?:替换|替代|更换|升级|(?<![转变])换|改)(?:为|成)了?",
         rf"被(?={_ZH_GAP}(?:取代|替换|替代|代替|换掉|去掉|去除|移除|删除|删掉|抛弃|舍弃|丢弃))",
     ],
@@ -106,7 +108,9 @@ def _group(name: str, alternatives: list[str]) -> str:
 
 # Every Chinese character the Chinese cues use: a superset of the characters they start with, made from the cues
 # so that it cannot fall behind them. The lookahead on it and on a word start turns most places away at once.
-_ZH_CHARS = "".join(sorted({c for alts in _ZH.values() for alt in alts for c in alt if "\u4e00" <= c <= "\u9fff"}))
+_ZH_CHARS = "".join(
+    sorted({c for alts in _ZH.values() for alt in alts for c in alt if not c.isascii() and c.isalpha()})
+)
 _CUE = re.compile(
     rf"(?=\b[a-z]|[{_ZH_CHARS}])(?:"
     + r"\b(?:"

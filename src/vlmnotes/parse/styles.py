@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from vlmnotes.catalogue import Catalogue
+from vlmnotes.catalogue import Catalogue, KnownPaper
 from vlmnotes.parse.entry import (
     COMPONENT_PARTS,
     DERIVED,
@@ -63,8 +63,9 @@ class Context:
     parents: dict[int, Block] = field(default_factory=dict)  # nested block → the block that holds it
 
     def known(self, name: str) -> bool:
-        """True when the catalogue of well-known papers has this exact name or alias."""
-        return self.catalogue is not None and self.catalogue.is_known_name(name)
+        """True when the catalogue of well-known papers has this exact name or alias (a plain word must match
+        its case too: 'Star' is not STaR)."""
+        return self.catalogue is not None and known_paper(self.catalogue, name) is not None
 
     def section(self, heading: Block) -> list[Block]:
         """The blocks a heading heads: the following siblings (top-level, or inside the list item that holds the
@@ -166,6 +167,14 @@ class Context:
 
 
 Extractor = Callable[[Context], list[Candidate]]
+
+
+def known_paper(catalogue: Catalogue, name: str) -> KnownPaper | None:
+    """The known paper a name names: any spelling of a coined name ('llava-1.5'), a plain word only as written."""
+    paper = catalogue.lookup(name)
+    if paper is None or re.search(r"\d|[A-Z]{2}|[a-z][A-Z]|[\-_.]", name) or name in paper.names:
+        return paper
+    return None
 
 
 def read_section(ctx: Context, cand: Candidate, blocks: list[Block], with_orgs: bool = False) -> None:
@@ -528,6 +537,9 @@ def checklist(ctx: Context) -> list[Candidate]:
             if _GENERIC_LINK_TEXT.match(link.text) or link.image:
                 context_title(ctx, cand, block, link, 0, len(first_line))
             remark = inline.text[link.end :].split("\n")[0]
+        elif (lead := read_lead(ctx, first_line)) is not None and lead.names:
+            apply_lead(cand, lead)  # '- [ ] MM1 (Apple)': Apple is the organisation, not the name
+            remark = ""
         elif is_name_like(first_line) or (len(first_line) <= 60 and first_line[:1].isupper()):
             _name_and_title(cand, first_line)
             remark = ""
@@ -772,7 +784,7 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
             continue  # a cell that is only links ('[paper](…) [code](…)') names nothing
         elif column in _SLOT_COLUMNS:
             _read_slot_cell(ctx, cand, _SLOT_COLUMNS[column], text)
-        elif column == "name" or (column == "" and cand.name is None and is_name_like(text)):
+        elif column == "name" or (column == "" and not cand.name and is_name_like(text) and not _SIZE.fullmatch(text)):
             _name_and_title(cand, text)
         elif column == "title":
             text = clean_title(re.sub(r"https?://\S+", "", text))
@@ -806,6 +818,8 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
         second.set_date(cand.date, cand.date_rank)
     return [finish(ctx, cand, link), *extra]
 
+
+_SIZE = re.compile(r"\d+(?:\.\d+)?\s*[BMKbmk]|\d+(?:\.\d+)?\s*(?:GB|MB|px)")  # '7B', '428M': a size, not a name
 
 _SLOT_COLUMNS = {"vision": "vision_encoder", "llm": "llm", "connector": "connector", "text": "text_encoder"}
 
@@ -850,12 +864,32 @@ _COLUMNS = {
 }
 
 
+# Whole headers that hold a paper's short name ('Base paper: CLIP, Radford et al. 2021'; a checkpoint id).
+_NAME_HEADERS = {
+    "paper",
+    "base paper",
+    "checkpoint",
+    "checkpoints",
+    "model id",
+    "hf model",
+    "论文",
+    "논문",
+    "논문명",
+    "모델",
+    "論文",
+    "モデル",
+    "モデル名",
+}
+
+
 def _column_kind(header: str) -> str:
     """What a table column holds, from its header ('Model Name' → name, 'Arxiv Time' → date); a question
     ('LLM frozen?') holds answers, not parts."""
     header = header.lower().strip()
     if header.endswith(("?", "？")):
         return "comment"
+    if header in _NAME_HEADERS:
+        return "name"
     for kind, words in _COLUMNS.items():
         if any(w in header for w in words):
             return kind
