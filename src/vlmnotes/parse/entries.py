@@ -49,7 +49,22 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # --- labelled fields: literature-note cards ----------------------------------------------------------------
 
 FIELD_LABELS: dict[str, tuple[str, ...]] = {
-    "title": ("title", "题目", "标题", "论文题目", "论文标题", "paper title", "论文", "name", "名称", "full title"),
+    "title": (
+        "title",
+        "题目",
+        "标题",
+        "论文题目",
+        "论文标题",
+        "paper title",
+        "论文",
+        "name",
+        "名称",
+        "full title",
+        "논문",
+        "論文",
+        "タイトル",
+        "제목",
+    ),
     "authors": ("authors", "author", "作者", "作者们"),
     "orgs": (
         "发布",
@@ -157,7 +172,9 @@ def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Bloc
         if arxiv and not cand.arxiv_id:
             cand.arxiv_id = arxiv
         if kind == "title":
-            title = clean_title(re.sub(r"\[[^\]]*\]\([^)]*\)", "", value))
+            deco = decorations(re.sub(r"\[[^\]]*\]\([^)]*\)", "", value), ctx.vocab, ctx.known)
+            apply_lead(cand, Lead([], None, deco))  # '논문: ViLT: … (Kakao Enterprise, ICML 2021)'
+            title = clean_title(deco.text)
             # A field's full title beats a heading that only starts it ('# Eyes Wide Shut' over 'Title: Eyes …?').
             prefix = cand.title is not None and _norm(title).startswith(_norm(cand.title))
             if len(title) > 3 and (not cand.title or prefix):
@@ -211,7 +228,8 @@ def _arxiv_in(value: str, block: Block) -> str | None:
 def field_card(ctx: Context) -> list[Candidate]:
     """Literature-note cards: two or more labelled fields (题目/Title, 作者/Authors, 单位/Affiliation, …) in a row.
 
-    A card inside another entry fills that entry; a card on its own (under `## 基本信息`) is the note's paper.
+    A card on its own (under `## 基本信息`) is the note's paper; paragraphs that are each a whole card
+    (`【论文】Title` then `🏢 机构：…`, `🔗 链接：…`) are one paper each.
     """
     out: list[Candidate] = []
     blocks = ctx.doc.blocks
@@ -222,18 +240,42 @@ def field_card(ctx: Context) -> list[Candidate]:
         while j < len(blocks) and blocks[j].kind in ("item", "paragraph") and id(blocks[j]) not in ctx.claimed:
             run += blocks[j].walk() if blocks[j].kind == "item" else [blocks[j]]
             j += 1
-        fields = card_fields([b for b in run if b.kind in ("item", "paragraph")])
-        kinds = {f[0] for f in fields if f[1]}
-        carded = len({f[0] for f in fields}) >= 2 and kinds & {"title", "authors", "orgs", "venue", "date"}
-        if carded and ("title" in kinds or any(_arxiv_in(f[1], f[2]) for f in fields)):
-            cand = ctx.new("field-card", run[0], max(b.end_line for b in run))
-            read_fields(ctx, cand, fields)
-            if cand.title or cand.arxiv_id:
-                ctx.claim(run, cand)
-                ctx.own_links.update((b.line, lk.url) for b in run for lk in b.inline.links)
+        paragraphs = [b for b in run if b.kind == "paragraph"]
+        whole = [b for b in paragraphs if len({f[0] for f in card_fields([b])}) >= 2]
+        runs = [[b] for b in whole] if len(whole) >= 2 else [run]
+        for part in runs:
+            cand = _card(ctx, part)
+            if cand is not None:
                 out.append(cand)
         i = max(j, i + 1)
     return out
+
+
+_CARD_HEAD = re.compile(r"^\s*[【\[]\s*(?:论文|论文名|paper|文章)\s*[】\]]\s*[:：]?\s*(.+)$", re.I)
+
+
+def _card(ctx: Context, run: list[Block]) -> Candidate | None:
+    fields = card_fields([b for b in run if b.kind in ("item", "paragraph")])
+    kinds = {f[0] for f in fields if f[1]}
+    if len({f[0] for f in fields}) < 2 or not kinds & {"title", "authors", "orgs", "venue", "date"}:
+        return None
+    head = _CARD_HEAD.match(run[0].inline.text.split("\n")[0]) if run else None
+    if not ("title" in kinds or head or any(_arxiv_in(f[1], f[2]) for f in fields)):
+        return None
+    cand = ctx.new("field-card", run[0], max(b.end_line for b in run))
+    if head:  # '【论文】DeepSeek-VL: Towards Real-World …'
+        lead = read_lead(ctx, head[1])
+        if lead is not None:
+            apply_lead(cand, lead)
+    read_fields(ctx, cand, fields)
+    if not (cand.title or cand.arxiv_id or cand.name):
+        return None
+    if not ctx.light:
+        for block in run:  # '🧩 结构：…', '点评：…': the card's other lines describe the paper too
+            read_inline(cand, block.inline, block.inline.text, ctx.vocab, with_orgs=False)
+    ctx.claim(run, cand)
+    ctx.own_links.update((b.line, lk.url) for b in run for lk in b.inline.links)
+    return cand
 
 
 # --- headings ------------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from vlmnotes.parse.fields import (
     split_name_parens,
 )
 from vlmnotes.parse.markdown import CALLOUT_LEVEL, Block, Document, Inline, Link
-from vlmnotes.parse.names import GENERIC_LINK_TEXT, base_name
+from vlmnotes.parse.names import GENERIC_LINK_TEXT, base_name, model_from_checkpoint
 from vlmnotes.parse.orgs import org_phrases
 from vlmnotes.vocab import Vocabulary
 
@@ -668,6 +668,7 @@ def context_title(ctx: Context, cand: Candidate, block: Block, link: Link, start
     found = find_date(before)
     if found is not None and found.start <= 2:
         before = before[found.end :].lstrip(" ]）)-–:：")
+        before = re.sub(r"^(?:(?:re)?read|skimmed|finished|reviewed|读了|看了|读完)\s+", "", before.strip(), flags=re.I)
     before = before.strip()
     bold = next((t for t, at in zip(inline.strong, inline.strong_at, strict=True) if at == start), None)
     lead = read_lead(ctx, before, bold=bold) if before and len(before) < 300 else None
@@ -784,6 +785,8 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
             continue  # a cell that is only links ('[paper](…) [code](…)') names nothing
         elif column in _SLOT_COLUMNS:
             _read_slot_cell(ctx, cand, _SLOT_COLUMNS[column], text)
+        elif model_from_checkpoint(text) and (cand.name or cand.title):
+            continue  # the checkpoint column beside a 'Base paper' column that named the paper
         elif column == "name" or (column == "" and not cand.name and is_name_like(text) and not _SIZE.fullmatch(text)):
             _name_and_title(cand, text)
         elif column == "title":
