@@ -1018,3 +1018,169 @@ def test_an_unknown_short_acronym_heading_alone_is_a_term_not_a_paper(vocab: Voc
         """,
     )
     assert [p.name for p in papers] == ["GIT"]
+
+
+# --- shapes from the cold tries: callouts, glossaries, logs, surveys, cards, reading groups -----------------------
+
+
+def test_a_callout_is_read_like_a_heading_over_its_quote(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        > [!tip] Background
+        > Generative models read images through the language model.
+
+        > [!abstract] Kosmos-2 (Microsoft, 2023)
+        > - vision encoder: CLIP ViT-L/14
+        > - loss: next-token prediction
+
+        A paragraph after the quote belongs to no callout.
+        """,
+    )
+    kosmos = named(papers, "Kosmos-2")
+    assert kosmos.orgs == ["Microsoft"] and kosmos.year == 2023
+    assert kosmos.components.vision_encoder == ["ViT-L/14"]
+    assert names(papers) == {"Kosmos-2"}  # 'Background' is a section
+
+
+def test_a_heading_keeps_a_callout_of_its_own_name_as_its_card(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        ## Qwen2-VL
+
+        > [!NOTE] Qwen2-VL
+        > **Arxiv** [2409.12191](https://arxiv.org/abs/2409.12191)
+
+        Dynamic resolution instead of a fixed grid; the connector is an MLP over merged patches.
+        """,
+    )
+    [qwen] = papers
+    assert qwen.arxiv_id == "2409.12191"
+    assert "MLP projector" in qwen.components.connector  # the prose after the callout is the heading's
+
+
+def test_a_definition_list_term_with_a_title_or_citation_is_a_paper_and_a_bare_term_is_not(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        InfoNCE
+        : A softmax over one positive and many negatives.
+
+        CoCa
+        : *CoCa: Contrastive Captioners are Image-Text Foundation Models*. Yu et al., Google Research, 2022.
+        : A contrastive loss on the unimodal text output and a captioning loss on the multimodal decoder.
+        """,
+    )
+    [coca] = papers
+    assert coca.name == "CoCa" and coca.year == 2022 and "Google" in coca.orgs
+    assert coca.title == "CoCa: Contrastive Captioners are Image-Text Foundation Models"
+
+
+def test_numbered_references_one_a_line_are_one_paper_each(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        # Notes towards a survey of grounding
+
+        Grounding models [1] [2] read boxes as text.
+
+        ## References
+
+        [1] Peng Zhiliang, et al. Kosmos-2: Grounding Multimodal Large Language Models to the World. arXiv 2023.
+        [2] Chen Keqin, et al. Shikra: Unleashing Multimodal LLM's Referential Dialogue Magic. arXiv 2023.
+        """,
+    )
+    assert names(papers) == {"Kosmos-2", "Shikra"}  # and the document's title is not a paper
+    assert {p.arxiv_id for p in papers} == {"2306.14824", "2306.15195"}  # from the catalogue, by title
+
+
+def test_a_reading_log_gives_a_paper_a_dated_line_and_skips_other_days(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        # TIL
+
+        2024-03-02: read **MM1** (Apple, arXiv 2403.09611). Resolution matters more than the connector.
+
+        2024-03-04: switched the lab's conda environments to uv.
+
+        2024-03-09: skimmed DeepSeek-VL (2403.05525). Hybrid encoder again.
+        """,
+    )
+    assert {p.name for p in papers} == {"MM1", "DeepSeek-VL"}
+    assert named(papers, "MM1").orgs == ["Apple"]
+    assert named(papers, "DeepSeek-VL").arxiv_id == "2403.05525"
+
+
+def test_bullets_under_a_topic_bullet_are_papers_when_dated_or_known(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        - Pretraining objectives across models
+          - BLIP (Salesforce, 2022)
+            - losses: ITC, ITM, LM
+          - a note to myself about the objectives
+        """,
+    )
+    [blip] = papers
+    assert blip.name == "BLIP" and blip.orgs == ["Salesforce"]
+    assert set(blip.components.losses) >= {"ITC", "ITM", "LM"}
+
+
+def test_a_week_prefix_is_not_part_of_the_name_and_the_presenter_is_not_an_org(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        ## Week 3: ALBEF (presenter: Dana)
+
+        - 논문: Align before Fuse: Vision and Language Representation Learning with Momentum Distillation
+          (Salesforce Research, NeurIPS 2021)
+        """,
+    )
+    [albef] = papers
+    assert albef.name == "ALBEF" and albef.venue == "NeurIPS 2021" and albef.orgs == ["Salesforce"]
+
+
+def test_a_table_names_papers_by_its_paper_column_and_never_by_a_size(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        | Checkpoint | Size | Base paper |
+        |---|---|---|
+        | `google/paligemma-3b-pt-224` | 3B | PaliGemma (Beyer et al., 2024) |
+        | `facebook/dinov2-large` | 304M | DINOv2 (Oquab et al., 2023) |
+        """,
+    )
+    assert {p.name for p in papers} == {"PaliGemma", "DINOv2"}
+    assert all(p.title and "/" not in p.title for p in papers)  # a checkpoint id is no title
+
+
+def test_each_paragraph_that_is_a_whole_card_is_one_paper(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        【论文】Florence-2: Advancing a Unified Representation for a Variety of Vision Tasks
+        🏢 机构：Microsoft
+        📅 时间：2023.11
+
+        【论文】Emu2: Generative Multimodal Models are In-context Learners
+        🏢 机构：BAAI
+        📅 时间：2023.12
+        """,
+    )
+    assert {p.name: p.orgs for p in papers} == {"Florence-2": ["Microsoft"], "Emu2": ["BAAI"]}
+
+
+def test_a_readme_boilerplate_heading_is_not_a_paper_of_a_similar_name(vocab: Vocabulary) -> None:
+    # The catalogue knows STaR; 'Star History' at the end of an awesome list is not it.
+    papers = build(vocab, "## Star History\n\n[![chart](https://api.star-history.com/svg?repos=x/y)](https://x)\n")
+    assert papers == []
+
+
+def test_korean_without_leaves_the_part_out(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab, "## ViLT\n\n- region feature(Faster R-CNN) 없이 patch를 linear projection으로 넣는다, ResNet 없이.\n"
+    )
+    [vilt] = papers
+    assert "ResNet" not in vilt.components.vision_encoder

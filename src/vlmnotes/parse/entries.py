@@ -143,6 +143,9 @@ def field_of(text: str) -> tuple[str, str] | None:
     return (kind, m[2].strip().strip("*").strip()) if kind else None
 
 
+_ANY_LABEL = re.compile(r"^[^\w\u4e00-\u9fff*]*\**\s*[^:：\n]{1,20}[:：]")
+
+
 def card_fields(blocks: list[Block]) -> list[tuple[str, str, Block, int]]:
     """The labelled fields among consecutive list items or paragraph lines: (kind, value, block, line)."""
     out: list[tuple[str, str, Block, int]] = []
@@ -160,6 +163,10 @@ def card_fields(blocks: list[Block]) -> list[tuple[str, str, Block, int]]:
                 found = (kind, line[len(bold_at[start]) :].strip(" :：")) if kind else None
             if found:
                 out.append((found[0], found[1], block, line_no))
+            elif out and out[-1][2] is block and line.strip() and not _ANY_LABEL.match(line):
+                # a field's value wrapped onto the next line (a line with a label of its own is another field)
+                kind, value, _, first = out[-1]
+                out[-1] = (kind, f"{value} {line.strip()}", block, first)
     return out
 
 
@@ -517,7 +524,7 @@ def heading_entry(ctx: Context) -> list[Candidate]:
             if link is not None and link.text and not GENERIC_LINK_TEXT.match(link.text) and link in block.inline.links:
                 apply_lead(cand, read_lead(ctx, link.text) or Lead([], None, Decorated("")), EXPLICIT)
             if not cand.title:
-                cand.title = _title_under(region)
+                cand.title = _title_under(ctx, cand, region)
             _meta_line(ctx, cand, region)
             if not ctx.light:  # '#### BLIP-2: … (Q-Former)': the heading names a part too
                 read_inline(cand, block.inline, block.inline.text, ctx.vocab, with_orgs=False)
@@ -549,14 +556,24 @@ def _lists_papers(ctx: Context, region: list[Block]) -> bool:
     return len(ids) >= 2
 
 
-def _title_under(region: list[Block]) -> str | None:
-    """A title written on the first line under a name heading (`# BuboGPT` then `BuboGPT: Enabling …`)."""
+def _title_under(ctx: Context, cand: Candidate, region: list[Block]) -> str | None:
+    """A title written on the first line under a name heading (`# BuboGPT` then `BuboGPT: Enabling …`), with
+    what follows it on that line read as authors, organisation, venue and year ('— Dai et al., Salesforce
+    Research, 2023 (NeurIPS 2023)', '(Chen et al., Google Research, ICLR 2023)')."""
     for block in region[:2]:
         if block.kind != "paragraph":
             continue
         first = block.inline.text.split("\n")[0].strip().strip("*_ ")
-        if first and not block.inline.links and title_like(first):
-            return clean_title(first)
+        parts = re.split(r"\s+[—–-]\s+", first, maxsplit=1)
+        head, tail = parts[0], (parts[1] if len(parts) > 1 else "")
+        deco = decorations(head, ctx.vocab, ctx.known)
+        meta = Decorated("")
+        if tail:
+            read_meta(re.sub(r"[()（）]", ",", tail).strip(" .,"), meta, ctx.vocab)
+        if deco.text and not block.inline.links and title_like(deco.text):
+            apply_lead(cand, Lead([], None, deco))
+            apply_lead(cand, Lead([], None, meta))
+            return clean_title(deco.text)
         return None
     return None
 

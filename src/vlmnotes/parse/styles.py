@@ -664,7 +664,12 @@ def context_title(ctx: Context, cand: Candidate, block: Block, link: Link, start
         return
     inline = block.inline
     cut = min([lk.start for lk in inline.links if start <= lk.start <= link.start] + [link.start])
-    before = inline.text[start:cut].rstrip(" [(（【|:：,，-–")
+    before = inline.text[start:cut]
+    if before.count("(") + before.count("（") > before.count(")") + before.count("）"):
+        # '**MM1** (Apple, arXiv 2403.09611)': the link sits inside the name's own brackets; read them whole.
+        close = re.search(r"[)）]", inline.text[link.end : end])
+        before = inline.text[start : link.end + close.end()] if close else before
+    before = before.rstrip(" [(（【|:：,，-–")
     found = find_date(before)
     if found is not None and found.start <= 2:
         before = before[found.end :].lstrip(" ]）)-–:：")
