@@ -136,7 +136,7 @@ _FIELD = re.compile(r"^[^\w\u4e00-\u9fff*]*\**\s*([^:：*\n]{1,14}?)\s*\**\s*[:�
 
 def field_of(text: str) -> tuple[str, str] | None:
     """'题目：Foo' → ('title', 'Foo'); '**Authors**: A, B' → ('authors', 'A, B'); None for other text."""
-    m = _FIELD.match(text.strip())
+    m = _FIELD.match(text.strip().replace("::", ":", 1))  # 'org:: OpenAI': outliner properties
     if not m:
         return None
     kind = _LABEL_OF.get(m[1].strip().lower())
@@ -304,6 +304,7 @@ class Lead:
 def read_lead(ctx: Context, text: str, *, bold: str | None = None) -> Lead | None:
     """Read a heading or the lead of an item: 'CLIP：中文说明（2021，OpenAI）', '**ViT(ICLR2021)** An Image is …',
     'Improving Image Generation with Better Captions (DALL-E 3)', 'M-HalDetect / HaELM'. None when it names nothing."""
+    text = re.sub(r"\[\[([^\]|]+)(?:\|[^\]]*)?\]\]", r"\1", text)  # Logseq / Obsidian '[[CLIP]]' page links
     text = strip_emoji(strip_numbering(text.strip()))
     label = re.match(r"^([\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]{1,8})\s*[:：]\s*(?=\S)", text)
     lead = _read_lead(ctx, text[label.end() :] if label and not bold else text, bold)
@@ -370,8 +371,8 @@ def _read_lead(ctx: Context, text: str, bold: str | None) -> Lead | None:
             title = core
         return Lead([name], title, deco)
     m = re.fullmatch(r"(.+?)\s*[(（]\s*([^()（）]{1,32}?)\s*[)）]", core)
-    sentence_case = m is not None and m[1][:1].isupper() and len(m[1].split()) >= 4 and name_ok(m[2], ctx.known)
-    if m and is_name_like(m[2]) and (title_like(m[1]) or sentence_case):
+    sentence_case = m is not None and m[1][:1].isupper() and len(m[1].split()) >= 4
+    if m and name_ok(m[2], ctx.known) and (title_like(m[1]) or sentence_case):
         return Lead([m[2]], clean_title(m[1]), deco)  # 'Learning transferable … supervision (CLIP)
     if title_like(core):
         # 'Apollo: An Exploration of …' names Apollo even though no one coined the word for it.
@@ -492,10 +493,17 @@ def heading_entry(ctx: Context) -> list[Candidate]:
         subs = [b for top in region for b in top.walk() if b.kind == "heading"]
         own = {_norm(n) for n in lead.names}
         # '## Qwen-VL' over '> [!NOTE] Qwen-VL': the callout is the heading's own card, not another paper.
-        if any(
-            id(s) in looks and not (s.level >= CALLOUT_LEVEL and {_norm(n) for n in looks[id(s)].names} & own)
+        papers_below = [
+            s
             for s in subs
-        ):
+            if id(s) in looks and not (s.level >= CALLOUT_LEVEL and {_norm(n) for n in looks[id(s)].names} & own)
+        ]
+        if papers_below and ctx.paper_link_of(block) is not None:
+            # '## [EMMA: …](pdf)' then '### [Janus-Pro: …](…)': a heading that links its own paper is that paper,
+            # and its section ends where the next paper's heading starts (notes do not keep levels tidy).
+            cut = papers_below[0]
+            region = region[: next((k for k, b in enumerate(region) if cut in b.walk()), len(region))]
+        elif papers_below:
             continue  # a heading over headings that are papers groups them
         if any(id(b) in ctx.claimed for top in region for b in top.walk()):
             continue  # a heading over entries other styles read is a section of a list
@@ -523,9 +531,12 @@ def heading_entry(ctx: Context) -> list[Candidate]:
                 ctx.own_links.add((block.line, block.inline.links[0].url))
             if link is not None and link.text and not GENERIC_LINK_TEXT.match(link.text) and link in block.inline.links:
                 apply_lead(cand, read_lead(ctx, link.text) or Lead([], None, Decorated("")), EXPLICIT)
+                if not cand.title and len(link.text.split()) >= 3:
+                    cand.title = clean_title(link.text)  # '## [GPT-4V(ision) system card](…)': the link names it
             if not cand.title:
                 cand.title = _title_under(ctx, cand, region)
             _meta_line(ctx, cand, region)
+            _org_lines(ctx, cand, region)
             if not ctx.light:  # '#### BLIP-2: … (Q-Former)': the heading names a part too
                 read_inline(cand, block.inline, block.inline.text, ctx.vocab, with_orgs=False)
             read_section(ctx, cand, region)
@@ -599,6 +610,38 @@ def _meta_line(ctx: Context, cand: Candidate, region: list[Block]) -> None:
         return
 
 
+def _org_lines(ctx: Context, cand: Candidate, region: list[Block]) -> None:
+    """Lines of a paper's section that name only an organisation, with a link or not: '[Waymo Research](…)',
+    '1. OpenAI [post](…)'. They say who made it."""
+    for top in region:
+        for block in top.walk():
+            if block.kind not in ("item", "paragraph"):
+                continue
+            for _, start, end in block.inline.lines():
+                line = block.inline.text[start:end]
+                links = [lk for lk in block.inline.links if start <= lk.start <= end]
+                rest = line
+                for link in links:
+                    org = ctx.vocab.org(link.text) or (link.text if _is_org_phrase(link.text) else None)
+                    if org and len(line.strip()) <= len(link.text) + 2:
+                        rest = ""
+                        _add_org(cand, org)
+                    rest = rest.replace(link.text, "")
+                rest = rest.strip(" .:：-–—,")
+                if rest and len(rest) <= 40 and (org := ctx.vocab.org(rest)):
+                    _add_org(cand, org)
+
+
+def _is_org_phrase(text: str) -> bool:
+    found = org_phrases(text)
+    return bool(found) and found[0][0] == text.strip()
+
+
+def _add_org(cand: Candidate, org: str) -> None:
+    if org not in cand.orgs and org != cand.name:
+        cand.orgs.append(org)
+
+
 def _many_papers(region: list[Block]) -> bool:
     """A section that lists two or more papers by their own links is a group, not one paper's notes."""
     from vlmnotes.parse.styles import paper_link
@@ -611,9 +654,10 @@ def _many_papers(region: list[Block]) -> bool:
             # Entries of a list lead with their link ('- [Title](…)', '**[Title](…)**, CVPR'); a link in the
             # middle of a sentence is a mention, which a one-paper section has plenty of.
             cells = block.cells if block.kind == "row" else [block.inline]
-            links = [lk for cell in cells for lk in cell.links if block.kind == "row" or lk.start <= 2]
+            # '- **Added** [DeepSeek-VL](…)': a link near the start of its line leads the entry
+            links = [lk for cell in cells for lk in cell.links if block.kind == "row" or lk.start <= 40]
             link = paper_link(links)
-            if link is not None and not GENERIC_LINK_TEXT.match(link.text):
+            if link is not None and (block.kind == "row" or not GENERIC_LINK_TEXT.match(link.text)):
                 ids.add(arxiv_id_from_url(link.url) or link.url)
     return len(ids) >= 2
 
@@ -686,6 +730,19 @@ def _nested_entries(ctx: Context, topic: Block) -> list[Candidate]:
     if paper_link(topic.inline.links) is not None or _item_lead(ctx, topic, "") is not None:
         return []  # the outer bullet is itself an entry (or a generic one): its children are its body
     out: list[Candidate] = []
+    # '* 经典的对比学习' then, on its own lines, '1.SimCLR(图像)', '2.BERT-CT(nlp)', '3.SimCSE': numbered names
+    numbered: list[tuple[int, Lead]] = []
+    for line_no, start, end in topic.inline.lines()[1:]:
+        m = re.match(r"\s*\d{1,2}\s*[.、)]\s*(\S.*)", topic.inline.text[start:end])
+        lead = read_lead(ctx, m[1]) if m else None
+        if lead is not None and lead.name and not _names_a_part(ctx, lead.name) and not _bare_acronym(ctx, lead):
+            numbered.append((line_no, lead))
+    for line_no, lead in numbered if len(numbered) >= 2 else []:
+        cand = ctx.new("item", topic)
+        cand.line = cand.end_line = line_no
+        cand.text = ctx.doc.source(line_no, line_no)
+        apply_lead(cand, lead)
+        out.append(cand)
     for child in topic.children:
         if child.kind != "item" or id(child) in ctx.claimed or paper_link(child.inline.links) is not None:
             continue

@@ -155,6 +155,13 @@ class Candidate:
             values.append(name)
 
 
+_USES_CLIP = re.compile(
+    r"(?:\b(?:uses?|using|used|built\s+(?:on|upon)|based\s+on|adopts?|on\s+top\s+of)\s+(?:the\s+|a\s+)?|使用|采用|基于|用)"
+    r"\s*(CLIP)(?![\w\-])",
+    re.I,
+)
+
+
 def components_in(text: str, vocab: Vocabulary) -> list[tuple[str, str]]:
     """(slot, canonical name) for every component the text names."""
     out: list[tuple[str, str]] = []
@@ -162,6 +169,10 @@ def components_in(text: str, vocab: Vocabulary) -> list[tuple[str, str]]:
     orgs = [(o.start, o.end) for o in vocab.find_orgs(text)]
     # '去掉了 Faster R-CNN', 'unlike CLIP', 'replaces the Q-Former with …': not this paper's parts.
     orgs += excluded_spans(text)
+    # 'Uses CLIP and Vicuna', 'built on CLIP': a bare CLIP after a verb of use is its vision encoder.
+    for used in _USES_CLIP.finditer(text):
+        if not any(s <= used.start(1) < e for s, e in orgs):
+            out.append(("vision_encoder", "OpenAI CLIP"))
     for m in vocab.find_components(text):
         if any(s <= m.start and m.end <= e for s, e in orgs):
             continue
@@ -302,7 +313,7 @@ _SLOT_FIELD = re.compile(r"^[\W_]*([A-Za-z\u4e00-\u9fff][\w \u4e00-\u9fff]{0,20}
 
 def slot_field(text: str) -> tuple[str, str] | None:
     """'LLM: Vicuna-13B', '视觉编码器：EVA-CLIP', 'Projector：CrossAttn' → (slot, value); None for other text."""
-    m = _SLOT_FIELD.match(text.strip())
+    m = _SLOT_FIELD.match(text.strip().replace("::", ":", 1))
     if not m:
         return None
     label = re.sub(r"^[^\w\u4e00-\u9fff]+", "", m[1]).strip().strip("*").lower()  # '🧩 结构：…'

@@ -47,7 +47,8 @@ SECTION_WORDS = {
         " MLP CNN RNN GPU GPUs TPU FLOPs IO IMG TXT PS NB Note NOTE WARNING TIP IMPORTANT CAUTION Info Warning"
         " Tip Important Caution Yes No arXiv ArXiv GitHub Github HuggingFace OpenReview PapersWithCode YouTube"
         " Twitter WeChat Zhihu PDF URL DOI History Star Contributing Contributors License Changelog Roadmap"
-        " Agenda Schedule Week Day Session Paper Papers TIL Log Inbox Draft Outline"
+        " Agenda Schedule Week Day Session Paper Papers TIL Log Inbox Draft Outline Added Changed Fixed Removed"
+        " Deprecated Security Unreleased Released New Spring Summer Fall Autumn Winter Syllabus Readings Reading"
     ).split()
 }
 

@@ -604,7 +604,11 @@ def generic(ctx: Context) -> list[Candidate]:
                 _inline(ctx, cand, inline, line_text[link.end - start :], with_orgs=True)
                 before = line_text[: link.start - start]
                 if len(before) > 20:  # '- LLaVA-OneVision (ByteDance, 2024) — SigLIP + Qwen2, 2-layer MLP [arXiv](…)'
-                    _inline(ctx, cand, inline, before, with_orgs=False)
+                    _inline(ctx, cand, inline, before, with_orgs=True)
+                if len(_paper_links(inline.links)) == 1 and len(inline.line_starts) > 1:
+                    # one paper in a wrapped paragraph or item: its other lines describe it too
+                    rest = inline.text[:start] + "\n" + inline.text[end:]
+                    _inline(ctx, cand, inline, rest, with_orgs=False)
                 if block.kind == "item" and start == 0:
                     read_section(ctx, cand, block.children, with_orgs=True)
                     ctx.claim(block.children, cand)
@@ -628,6 +632,11 @@ def generic(ctx: Context) -> list[Candidate]:
                 claim = RelationClaim(None, "mentions", target, line_text.strip()[:300], cand.arxiv_id)
                 host.relations.append((claim, line_no))
     return out
+
+
+def _paper_links(links: list[Link]) -> set[str]:
+    """The distinct papers a block links (arXiv ids, or proceedings and PDF URLs)."""
+    return {arxiv_id_from_url(lk.url) or lk.url for lk in links if link_kind(lk.url) in ("paper", "pdf")}
 
 
 def _other_papers(ctx: Context, links: list[Link], link: Link) -> list[Link]:
@@ -800,8 +809,9 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
                 cand.set_name(text, EXPLICIT)  # a 'Paper Title' column holding the short name ('GLIP v2')
             elif not cand.title and text:
                 venue = find_venue(text, ctx.vocab)
-                if venue:
+                if venue:  # 'Unsupervised Learning of …, NeurIPS 2020'
                     cand.venue = cand.venue or venue[0]
+                    cand.set_date(str(venue[1]), DERIVED)
                 cand.title = clean_title(re.sub(r",\s*(?:[A-Z][A-Za-z]+\s*(?:19|20)\d{2}).*$", "", text))
         elif column == "venue":
             venue = find_venue(text, ctx.vocab)
