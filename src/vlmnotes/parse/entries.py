@@ -27,6 +27,7 @@ from vlmnotes.parse.markdown import CALLOUT_LEVEL, Block, Link
 from vlmnotes.parse.names import (
     GENERIC_LINK_TEXT,
     Decorated,
+    coined,
     decorations,
     lead_name,
     model_from_checkpoint,
@@ -306,6 +307,7 @@ def read_lead(ctx: Context, text: str, *, bold: str | None = None) -> Lead | Non
     'Improving Image Generation with Better Captions (DALL-E 3)', 'M-HalDetect / HaELM'. None when it names nothing."""
     text = re.sub(r"\[\[([^\]|]+)(?:\|[^\]]*)?\]\]", r"\1", text)  # Logseq / Obsidian '[[CLIP]]' page links
     text = strip_emoji(strip_numbering(text.strip()))
+    text = re.sub(r"^(?:Q|A|问|答)\s*[:：]\s*", "", text)  # an FAQ's 'A: *Title* (Org, Venue)'
     label = re.match(r"^([\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]{1,8})\s*[:：]\s*(?=\S)", text)
     lead = _read_lead(ctx, text[label.end() :] if label and not bold else text, bold)
     if label and not bold and lead is not None:
@@ -505,8 +507,14 @@ def heading_entry(ctx: Context) -> list[Candidate]:
             region = region[: next((k for k, b in enumerate(region) if cut in b.walk()), len(region))]
         elif papers_below:
             continue  # a heading over headings that are papers groups them
-        if any(id(b) in ctx.claimed for top in region for b in top.walk()):
-            continue  # a heading over entries other styles read is a section of a list
+        first_claimed = next((k for k, top in enumerate(region) if any(id(b) in ctx.claimed for b in top.walk())), None)
+        if first_claimed is not None:
+            # A heading over entries other styles read is a section of a list, unless the heading has its own
+            # text first ('### Flamingo', a paragraph, then '- [ ] PixelWeaver'): that text is its body.
+            prose = [b for b in region[:first_claimed] if b.kind == "paragraph"]
+            if not (prose and lead.names and (ctx.known(lead.names[0]) or coined(lead.names[0]))):
+                continue
+            region = region[:first_claimed]
         if not lead.names and not ctx.paper_link_of(block) and block.level == 1 and _lists_papers(ctx, region):
             continue  # '# From Contrastive Pretraining to MLLMs: A Survey' over references: the document's title
         if not lead.names and not (block.level == 1 and len(h1s) == 1) and not ctx.paper_link_of(block):
@@ -788,7 +796,7 @@ def _item_lead(ctx: Context, item: Block, first: str) -> Lead | None:
 
 _LOG_DATE = re.compile(r"^\s*\d{4}[-./]\d{1,2}[-./]\d{1,2}\s*[:：\-–—]")
 _LOGGED = re.compile(
-    r"^\s*(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}/\d{1,2})\s*[:：\-–—]?\s*"
+    r"^\s*(?:\d{4}[-./]\d{1,2}(?:[-./]\d{1,2})?|\d{1,2}/\d{1,2})\s*[:：\-–—]?\s*"
     r"(?:(?:re)?read|skimmed|finished|started|reviewed|presented|读了|看了|读完|精读|略读)?\s*",
     re.I,
 )

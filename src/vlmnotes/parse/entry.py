@@ -189,6 +189,9 @@ def orgs_in(text: str, vocab: Vocabulary) -> list[str]:
     out: list[str] = []
     for m in vocab.find_orgs(text):
         after = text[m.end : m.end + 8]
+        part = vocab.find_components(text[m.end : m.end + 40])
+        if part and part[0].start <= 1:
+            continue  # 'Uses OpenAI CLIP': the organisation names a part's maker, not this paper's
         # "OpenAI's ViT", "OpenAI 的 ViT", "谷歌的模型": the organisation owns a part, not this paper.
         if after[:1] in ("'", "’") or re.match(r"\s*的\s*(?:[A-Za-z]|模型)", after):
             continue

@@ -175,6 +175,8 @@ def read_meta(text: str, out: Decorated, vocab: Vocabulary) -> bool:
         elif m := re.fullmatch(r"arxiv\s*[:：]?\s*(\d{4}\.\d{4,5})(?:v\d+)?", part, re.I):
             arxiv = arxiv or m[1]  # '(Apple, arXiv 2403.09611)'
             continue
+        elif part.lower() in ("arxiv", "paper", "pdf", "code", "link", "project", "github", "blog"):
+            continue  # '(Salesforce, NeurIPS 2021, [arXiv](…))': a link's text
         elif vocab.org(part) or _ORGISH.fullmatch(part):
             orgs.append(vocab.org(part) or part)
         else:

@@ -84,7 +84,9 @@ _ZH: dict[str, list[str]] = {
     # "Q-Former 被 MLP 取代", "Q-Former 被去掉了": 被 closes the part that is dropped.
     "back": [
         # Korean and Japanese put the cue after the part: '(Faster R-CNN) 없이', 'SigLIP ではなく', '… と互換'.
-        r"없이|없는|대신|아닌|ではなく|じゃなく|の代わりに|を使わず|なしで|と互換|互換",
+        r"없이|없는|대신|아닌|ではなく|じゃなく|の代わりに|を使わず|なしで|と互換|互换",
+        # '用 GPT-4 审查', 'GPT-4 作为评估器', '数据由 GPT-4 生成': the model that checks or makes the data.
+        r"生成(?:好)?的(?:数据|视觉描述|描述|指令|标注|问答)|审查|作为评估器|作为裁判|打分",
         r"(?:替换|替代|更换|升级|(?<![转变])换|改)(?:为|成)了?",
         rf"被(?={_ZH_GAP}(?:取代|替换|替代|代替|换掉|去掉|去除|移除|删除|删掉|抛弃|舍弃|丢弃))",
     ],

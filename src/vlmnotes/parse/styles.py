@@ -20,6 +20,7 @@ from vlmnotes.parse.entry import (
     SECTION_LABELS,
     Candidate,
     components_in,
+    orgs_in,
     read_body,
     read_inline,
     split_label,
@@ -605,6 +606,8 @@ def generic(ctx: Context) -> list[Candidate]:
                 before = line_text[: link.start - start]
                 if len(before) > 20:  # '- LLaVA-OneVision (ByteDance, 2024) — SigLIP + Qwen2, 2-layer MLP [arXiv](…)'
                     _inline(ctx, cand, inline, before, with_orgs=True)
+                elif before.strip():  # 'DeepSeek-AI, arXiv 2410.13848'
+                    cand.orgs += [o for o in orgs_in(before, ctx.vocab) if o not in cand.orgs]
                 if len(_paper_links(inline.links)) == 1 and len(inline.line_starts) > 1:
                     # one paper in a wrapped paragraph or item: its other lines describe it too
                     rest = inline.text[:start] + "\n" + inline.text[end:]
@@ -769,6 +772,9 @@ def _generic_heading(ctx: Context, block: Block, link: Link) -> Candidate:
 
 def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
     """A table row: the paper its paper link points at, or, without one, the paper its name cell names."""
+    if not row.header and _second_header(row):
+        row.headers[:] = [cell.text.strip().lower() for cell in row.cells]  # the table's rows share the list
+        return []
     links = [lk for cell in row.cells for lk in cell.links]
     link = paper_link(links)
     if row.header or (link is not None and _seen(ctx, link)) or id(row) in ctx.claimed:
@@ -801,6 +807,8 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
             _read_slot_cell(ctx, cand, _SLOT_COLUMNS[column], text)
         elif model_from_checkpoint(text) and (cand.name or cand.title):
             continue  # the checkpoint column beside a 'Base paper' column that named the paper
+        elif column == "name" and name_cell >= 0:
+            continue  # '| **数据清洗与过滤** | … | **ReCaption (2024)**：… |': the category beside the named paper
         elif column == "name" or (column == "" and not cand.name and is_name_like(text) and not _SIZE.fullmatch(text)):
             _name_and_title(cand, text)
         elif column == "title":
@@ -813,6 +821,8 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
                     cand.venue = cand.venue or venue[0]
                     cand.set_date(str(venue[1]), DERIVED)
                 cand.title = clean_title(re.sub(r",\s*(?:[A-Z][A-Za-z]+\s*(?:19|20)\d{2}).*$", "", text))
+        elif column == "arxiv" and (arxiv := normalise_arxiv_id(text.split()[0] if text.split() else "")):
+            cand.arxiv_id = cand.arxiv_id or arxiv  # '| 2301.12597 |' in an arXiv column
         elif column == "venue":
             venue = find_venue(text, ctx.vocab)
             cand.venue = venue[0] if venue else text
@@ -835,6 +845,17 @@ def _generic_row(ctx: Context, row: Block) -> list[Candidate]:
         second.components = {slot: list(values) for slot, values in cand.components.items()}
         second.set_date(cand.date, cand.date_rank)
     return [finish(ctx, cand, link), *extra]
+
+
+def _second_header(row: Block) -> bool:
+    """A spreadsheet export's real header under a row of merged group headers ('| | Paper | | | Architecture |'
+    then '| # | Model | arXiv | Org | Vision |'): the first header row is mostly empty and this one names columns."""
+    if not row.headers or sum(1 for h in row.headers if h.strip()) * 2 > len(row.headers):
+        return False
+    if any(cell.links for cell in row.cells):
+        return False
+    named = [c.text.strip() for c in row.cells if c.text.strip()]
+    return len(named) >= 2 and sum(1 for t in named if _column_kind(t) or t.lower() in ("arxiv", "#")) >= 2
 
 
 _SIZE = re.compile(r"\d+(?:\.\d+)?\s*[BMKbmk]|\d+(?:\.\d+)?\s*(?:GB|MB|px)")  # '7B', '428M': a size, not a name
@@ -900,6 +921,18 @@ _NAME_HEADERS = {
 }
 
 
+# Short headers matched whole, not inside longer words ('Vision' but not 'Revision').
+_EXACT_HEADERS = {
+    "vision": "vision",
+    "bridge": "connector",
+    "lm": "llm",
+    "vit": "vision",
+    "arxiv": "arxiv",
+    "arxiv id": "arxiv",
+    "arxiv link": "arxiv",
+}
+
+
 def _column_kind(header: str) -> str:
     """What a table column holds, from its header ('Model Name' → name, 'Arxiv Time' → date); a question
     ('LLM frozen?') holds answers, not parts."""
@@ -908,6 +941,8 @@ def _column_kind(header: str) -> str:
         return "comment"
     if header in _NAME_HEADERS:
         return "name"
+    if header in _EXACT_HEADERS:
+        return _EXACT_HEADERS[header]
     for kind, words in _COLUMNS.items():
         if any(w in header for w in words):
             return kind
@@ -1046,7 +1081,10 @@ def extract(
     for _, extractor in STYLES:
         out += extractor(ctx)
     _one_paper_note(ctx, out)
+    papers = {c.text.split("\n")[0].lstrip("#").strip() for c in out if c.style == "heading"}
     for cand in out:
+        if papers and cand.style != "heading":  # a heading that is a paper does not tag the papers after it
+            cand.tags = [t for t in cand.tags if t not in papers]
         if split_label(cand.name or "") is not None:
             cand.name = None
         if cand.name is None and cand.aliases:
