@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import Run, write_notes
+from conftest import Run, stderr_lines, write_notes
 from vlmnotes.model import Paper
 from vlmnotes.parse import parse_text
 from vlmnotes.parse.merge import merge
@@ -1184,3 +1184,30 @@ def test_korean_without_leaves_the_part_out(vocab: Vocabulary) -> None:
     )
     [vilt] = papers
     assert "ResNet" not in vilt.components.vision_encoder
+
+
+def test_a_broken_user_catalogue_costs_its_own_rows_not_the_build(project: Path, run: Run) -> None:
+    (project / "notes" / "vlmnotes-papers.tsv").write_text(
+        "arxiv_id\tname\taliases\ttitle\tdate\torgs\n2401.00001\tZorbNet\t\tZorbNet: A Paper\t2024-13\t\n", "utf-8"
+    )
+    result = run("build")
+    assert result.exit_code == 1
+    assert stderr_lines(result)[0] == (
+        "error: notes/vlmnotes-papers.tsv:2: date '2024-13' is not YYYY-MM; write it like 2021-03 or leave it empty"
+        " (built without it)"
+    )
+    assert (project / "kb" / "papers" / "2301.12597.yaml").is_file()  # the notes are built all the same
+
+
+def test_a_link_to_a_model_hub_names_no_organisation(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        - `Qwen/Qwen2-VL-7B-Instruct`
+            - [HuggingFace](https://huggingface.co/Qwen/Qwen2-VL-7B-Instruct)
+            - Uses OpenAI CLIP as the vision backbone
+        """,
+    )
+    [qwen] = papers
+    assert qwen.orgs == []
+    assert qwen.components.vision_encoder == ["OpenAI CLIP"]

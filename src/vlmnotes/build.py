@@ -117,13 +117,18 @@ def collect(config: Config, cache: ParseCache) -> Collected:
     from vlmnotes.vocab import load_vocabulary
 
     vocab = load_vocabulary(config.vocab_file)
-    catalogue = load_catalogue(config.catalogue_file)
+    skipped_catalogue: list[str] = []
+    try:
+        catalogue = load_catalogue(config.catalogue_file)
+    except VlmnotesError as exc:  # a broken vlmnotes-papers.tsv costs its own rows, never the build
+        skipped_catalogue.append(f"{exc} (built without it)")
+        catalogue = load_catalogue(None)
     notes = note_files(config)
     signature = _signature(config, notes)
     built = _read_built_from(config)
     vocab_changed = not built or built[2:3] != json.loads(json.dumps(signature[2:3]))
     candidates: list[Any] = []
-    skipped: list[str] = []
+    skipped: list[str] = list(skipped_catalogue)
     reparsed = 0
     for (path, name), (_, mtime, size) in zip(notes, signature[1], strict=True):
         hit = None if vocab_changed else cache.get(name)

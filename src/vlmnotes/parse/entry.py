@@ -187,10 +187,10 @@ def components_in(text: str, vocab: Vocabulary) -> list[tuple[str, str]]:
 def orgs_in(text: str, vocab: Vocabulary) -> list[str]:
     """Organisations a text names as the paper's own, leaving out possessives ("OpenAI's ViT")."""
     out: list[str] = []
+    parts = [(c.start, c.end) for c in vocab.find_components(text)] if text else []
     for m in vocab.find_orgs(text):
         after = text[m.end : m.end + 8]
-        part = vocab.find_components(text[m.end : m.end + 40])
-        if part and part[0].start <= 1:
+        if any(s <= m.start and m.end <= e for s, e in parts):
             continue  # 'Uses OpenAI CLIP': the organisation names a part's maker, not this paper's
         # "OpenAI's ViT", "OpenAI 的 ViT", "谷歌的模型": the organisation owns a part, not this paper.
         if after[:1] in ("'", "’") or re.match(r"\s*的\s*(?:[A-Za-z]|模型)", after):
@@ -264,13 +264,22 @@ def open_orgs(cand: Candidate, text: str, vocab: Vocabulary) -> None:
             cand.orgs.append(org)
 
 
-def _read_text(cand: Candidate, text: str, line: int, vocab: Vocabulary, *, with_orgs: bool, components: bool) -> None:
+def _read_text(
+    cand: Candidate,
+    text: str,
+    line: int,
+    vocab: Vocabulary,
+    *,
+    with_orgs: bool,
+    components: bool,
+    org_text: str | None = None,
+) -> None:
     own = {norm_key(n) for n in [cand.name, *cand.aliases] if n}
     for slot, name in components_in(text, vocab) if components else []:
         if norm_key(name) not in own:  # SigLIP's notes name SigLIP: the paper, not its own vision encoder
             cand.add_component(slot, name)
     if with_orgs:
-        for org in orgs_in(text, vocab):
+        for org in orgs_in(text if org_text is None else org_text, vocab):
             if org not in cand.orgs:
                 cand.orgs.append(org)
     for claim in find_relations(text):
@@ -369,12 +378,25 @@ def _read_block(cand: Candidate, block: Block, vocab: Vocabulary, with_orgs: boo
             for cell in cells:
                 _read_text(cand, cell, block.line, vocab, with_orgs=False, components=True)
         return
+    # '[HuggingFace](https://huggingface.co/…)': a link's text names where the link goes, not who made the paper.
+    masked = text
+    for link in inline.links:
+        if link_kind(link.url) in ("code", "project") and link.end > link.start:
+            masked = masked[: link.start] + " " * (link.end - link.start) + masked[link.end :]
     for line_no, start, end in inline.lines():
         field = slot_field(text[start:end]) if components else None
         if field is not None:
             read_slot_value(cand, field[0], field[1], vocab)
             continue
-        _read_text(cand, text[start:end], line_no, vocab, with_orgs=with_orgs, components=components)
+        _read_text(
+            cand,
+            text[start:end],
+            line_no,
+            vocab,
+            with_orgs=with_orgs,
+            components=components,
+            org_text=masked[start:end],
+        )
     for link in inline.links:
         if not link.image and link_kind(link.url) in ("code", "project"):
             cand.add_link(link.url)
