@@ -243,7 +243,7 @@ def lead_name(text: str, is_known: object = None) -> tuple[str | None, str]:
     text = text.strip()
     m = re.match(
         r"\s*([A-Za-z\u4e00-\u9fff][\w.\-+/×]*(?:[ \-][A-Z0-9][\w.\-+]*){0,2}?)"
-        r"\s*(?:[:：?？!！,，;；(（]|\.\s|\s[-–—]\s|\s+(?=[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af])|\s*$)",
+        r"\s*(?:[:：?？!！,，;；(（]|\.\s|\s[-–—]{1,2}\s|\s+(?=[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af])|\s*$)",
         text,
     )
     if not m:

@@ -1081,6 +1081,8 @@ def extract(
     for _, extractor in STYLES:
         out += extractor(ctx)
     _one_paper_note(ctx, out)
+    # A record always has a name, a title or an arXiv id: a bare link to slides or a blog names no paper.
+    out = [c for c in out if c.name or c.title or c.arxiv_id or c.aliases]
     papers = {c.text.split("\n")[0].lstrip("#").strip() for c in out if c.style == "heading"}
     for cand in out:
         if papers and cand.style != "heading":  # a heading that is a paper does not tag the papers after it
