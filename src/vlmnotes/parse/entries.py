@@ -12,16 +12,23 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from vlmnotes.parse.cards import card_fields, field_of, read_fields
 from vlmnotes.parse.entry import DERIVED, EXPLICIT, SECTION_LABELS, Candidate, orgs_in, read_inline, slot_field
 from vlmnotes.parse.fields import (
     arxiv_id_from_url,
     clean_title,
     find_date,
     find_venue,
-    is_name_like,
     is_social,
-    name_from_title,
-    normalise_arxiv_id,
+)
+from vlmnotes.parse.leads import (
+    Lead,
+    _bare_acronym,
+    _lead_phrase,
+    _names_a_part,
+    _norm,
+    apply_lead,
+    read_lead,
 )
 from vlmnotes.parse.markdown import CALLOUT_LEVEL, Block, Link
 from vlmnotes.parse.names import (
@@ -29,378 +36,19 @@ from vlmnotes.parse.names import (
     Decorated,
     coined,
     decorations,
-    lead_name,
-    model_from_checkpoint,
-    name_ok,
-    name_ok_word,
     read_meta,
-    split_names,
     strip_emoji,
     strip_numbering,
     title_like,
 )
-from vlmnotes.parse.orgs import org_field_value, org_phrases
+from vlmnotes.parse.orgs import org_phrases
 from vlmnotes.parse.references import read_bibtex
 
 if TYPE_CHECKING:
     from vlmnotes.parse.styles import Context
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-# --- labelled fields: literature-note cards ----------------------------------------------------------------
-
-FIELD_LABELS: dict[str, tuple[str, ...]] = {
-    "title": (
-        "title",
-        "题目",
-        "标题",
-        "论文题目",
-        "论文标题",
-        "paper title",
-        "论文",
-        "name",
-        "名称",
-        "full title",
-        "논문",
-        "論文",
-        "タイトル",
-        "제목",
-    ),
-    "authors": ("authors", "author", "作者", "作者们"),
-    "orgs": (
-        "发布",
-        "发布方",
-        "出品",
-        "released by",
-        "institution",
-        "institutions",
-        "affiliation",
-        "affiliations",
-        "organization",
-        "organisation",
-        "org",
-        "orgs",
-        "单位",
-        "机构",
-        "作者单位",
-        "团队",
-        "lab",
-        "team",
-        "company",
-        "公司",
-    ),
-    "venue": (
-        "venue",
-        "published in",
-        "publication",
-        "conference",
-        "journal",
-        "期刊",
-        "会议",
-        "发表",
-        "发表于",
-        "期刊及影响因子",
-        "出处",
-        "来源",
-        "source",
-        "proceedings",
-    ),
-    "date": ("date", "year", "time", "日期", "时间", "年份", "发表时间", "发布时间", "published", "publish date"),
-    "link": (
-        "link",
-        "paper link",
-        "url",
-        "paper",
-        "arxiv",
-        "pdf",
-        "doi",
-        "论文链接",
-        "链接",
-        "原文",
-        "code",
-        "github",
-        "citation",
-        "cite",
-        "引用",
-        "bibtex",
-        "talk link",
-        "related",
-        "tags",
-        "project",
-        "homepage",
-    ),
-    "name": ("model", "model name", "short name", "简称", "模型", "模型名称", "method", "方法名"),
-}
-_LABEL_OF = {label: kind for kind, labels in FIELD_LABELS.items() for label in labels}
-_FIELD = re.compile(r"^[^\w\u4e00-\u9fff*]*\**\s*([^:：*\n]{1,14}?)\s*\**\s*[:：]\s*\**\s*(.*)$", re.S)
-
-
-def field_of(text: str) -> tuple[str, str] | None:
-    """'题目：Foo' → ('title', 'Foo'); '**Authors**: A, B' → ('authors', 'A, B'); None for other text."""
-    m = _FIELD.match(text.strip().replace("::", ":", 1))  # 'org:: OpenAI': outliner properties
-    if not m:
-        return None
-    kind = _LABEL_OF.get(m[1].strip().lower())
-    return (kind, m[2].strip().strip("*").strip()) if kind else None
-
-
-_ANY_LABEL = re.compile(r"^[^\w\u4e00-\u9fff*]*\**\s*[^:：\n]{1,20}[:：]")
-
-
-def card_fields(blocks: list[Block]) -> list[tuple[str, str, Block, int]]:
-    """The labelled fields among consecutive list items or paragraph lines: (kind, value, block, line)."""
-    out: list[tuple[str, str, Block, int]] = []
-    for block in blocks:
-        if block.kind not in ("item", "paragraph"):
-            continue
-        inline = block.inline
-        bold_at = dict(zip(inline.strong_at, inline.strong, strict=True))
-        for line_no, start, end in inline.lines():
-            line = inline.text[start:end]
-            found = field_of(line)
-            if not found and start in bold_at:  # '**发布** Google': markdown-it has taken the asterisks away
-                label = bold_at[start].strip().rstrip(":：")
-                kind = _LABEL_OF.get(label.lower())
-                found = (kind, line[len(bold_at[start]) :].strip(" :：")) if kind else None
-            if found:
-                out.append((found[0], found[1], block, line_no))
-            elif out and out[-1][2] is block and line.strip() and not _ANY_LABEL.match(line):
-                # a field's value wrapped onto the next line (a line with a label of its own is another field)
-                kind, value, _, first = out[-1]
-                out[-1] = (kind, f"{value} {line.strip()}", block, first)
-    return out
-
-
-def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Block, int]]) -> None:
-    """File labelled field values into a candidate (values the note left empty are skipped)."""
-    for kind, value, block, line in fields:
-        if not value:
-            continue
-        arxiv = _arxiv_in(value, block)
-        if arxiv and not cand.arxiv_id:
-            cand.arxiv_id = arxiv
-        if kind == "title":
-            deco = decorations(re.sub(r"\[[^\]]*\]\([^)]*\)", "", value), ctx.vocab, ctx.known)
-            apply_lead(cand, Lead([], None, deco))  # '논문: ViLT: … (Kakao Enterprise, ICML 2021)'
-            title = clean_title(deco.text)
-            # A field's full title beats a heading that only starts it ('# Eyes Wide Shut' over 'Title: Eyes …?').
-            prefix = cand.title is not None and _norm(title).startswith(_norm(cand.title))
-            if len(title) > 3 and (not cand.title or prefix):
-                cand.title = title
-                cand.set_name(name_from_title(title), DERIVED)
-        elif kind == "authors" and not cand.authors:
-            rest = re.sub(r"\s*(?:等人?|et\s+al\.?)\s*$", "", value)
-            rest = re.sub(r"[*†‡]|[（(][^)）]*[)）]", "", rest)
-            cand.authors = [a.strip() for a in re.split(r"\s*(?:[、,，;；]|\band\b)\s*", rest) if a.strip()][:50]
-        elif kind == "orgs":
-            for org in org_field_value("affiliation", value) or []:
-                org = ctx.vocab.org(org) or org
-                if org not in cand.orgs:
-                    cand.orgs.append(org)
-        elif kind == "venue":
-            venue = find_venue(value, ctx.vocab)
-            if venue and not cand.venue:
-                cand.venue = venue[0]
-                cand.set_date(str(venue[1]), DERIVED)
-            by = re.search(r"et\s+al\.?,?\s*\(?((?:19|20)\d{2})\b", value)
-            if by:
-                cand.set_date(by[1], DERIVED)
-        elif kind == "date":
-            found = find_date(value)
-            if found:
-                cand.set_date(found.iso, EXPLICIT)
-            elif re.fullmatch(r"(?:19|20)\d{2}", value.strip()):
-                cand.set_date(value.strip(), EXPLICIT)
-        elif kind == "name" and is_name_like(value):
-            cand.set_name(value, EXPLICIT)
-        elif kind == "link":
-            lead_id = re.match(r"(\d{4}\.\d{4,5})(?:v\d+)?\b", value)
-            if lead_id and not cand.arxiv_id:  # 'arXiv: 2408.15998 · NVIDIA'
-                cand.arxiv_id = normalise_arxiv_id(lead_id[1])
-            for link in block.inline.links:
-                if link.line == line and not link.image:
-                    cand.add_link(link.url)
-
-
-def _arxiv_in(value: str, block: Block) -> str | None:
-    m = re.search(r"arxiv\s*[:：]?\s*(\d{4}\.\d{4,5})(?:v\d+)?", value, re.I)
-    if m:
-        return m[1]
-    for link in block.inline.links:
-        arxiv = arxiv_id_from_url(link.url)
-        if (arxiv and link.url in value) or (arxiv and link.text in value):
-            return arxiv
-    return None
-
-
-def field_card(ctx: Context) -> list[Candidate]:
-    """Literature-note cards: two or more labelled fields (题目/Title, 作者/Authors, 单位/Affiliation, …) in a row.
-
-    A card on its own (under `## 基本信息`) is the note's paper; paragraphs that are each a whole card
-    (`【论文】Title` then `🏢 机构：…`, `🔗 链接：…`) are one paper each.
-    """
-    out: list[Candidate] = []
-    blocks = ctx.doc.blocks
-    i = 0
-    while i < len(blocks):
-        run: list[Block] = []
-        j = i
-        while j < len(blocks) and blocks[j].kind in ("item", "paragraph") and id(blocks[j]) not in ctx.claimed:
-            run += blocks[j].walk() if blocks[j].kind == "item" else [blocks[j]]
-            j += 1
-        paragraphs = [b for b in run if b.kind == "paragraph"]
-        whole = [b for b in paragraphs if len({f[0] for f in card_fields([b])}) >= 2]
-        runs = [[b] for b in whole] if len(whole) >= 2 else [run]
-        for part in runs:
-            cand = _card(ctx, part)
-            if cand is not None:
-                out.append(cand)
-        i = max(j, i + 1)
-    return out
-
-
-_CARD_HEAD = re.compile(r"^\s*[【\[]\s*(?:论文|论文名|paper|文章)\s*[】\]]\s*[:：]?\s*(.+)$", re.I)
-
-
-def _card(ctx: Context, run: list[Block]) -> Candidate | None:
-    fields = card_fields([b for b in run if b.kind in ("item", "paragraph")])
-    kinds = {f[0] for f in fields if f[1]}
-    if len({f[0] for f in fields}) < 2 or not kinds & {"title", "authors", "orgs", "venue", "date"}:
-        return None
-    head = _CARD_HEAD.match(run[0].inline.text.split("\n")[0]) if run else None
-    if not ("title" in kinds or head or any(_arxiv_in(f[1], f[2]) for f in fields)):
-        return None
-    cand = ctx.new("field-card", run[0], max(b.end_line for b in run))
-    if head:  # '【论文】DeepSeek-VL: Towards Real-World …'
-        lead = read_lead(ctx, head[1])
-        if lead is not None:
-            apply_lead(cand, lead)
-    read_fields(ctx, cand, fields)
-    if not (cand.title or cand.arxiv_id or cand.name):
-        return None
-    if not ctx.light:
-        for block in run:  # '🧩 结构：…', '点评：…': the card's other lines describe the paper too
-            read_inline(cand, block.inline, block.inline.text, ctx.vocab, with_orgs=False)
-    ctx.claim(run, cand)
-    ctx.own_links.update((b.line, lk.url) for b in run for lk in b.inline.links)
-    return cand
-
 
 # --- headings ------------------------------------------------------------------------------------------------
-
-
-class Lead:
-    """What the text leading a block says: its name(s), title, and the decorations around them."""
-
-    def __init__(self, names: list[str], title: str | None, deco: Decorated) -> None:
-        self.names = names
-        self.title = title
-        self.deco = deco
-
-    @property
-    def name(self) -> str | None:
-        return self.names[0] if self.names else None
-
-
-def read_lead(ctx: Context, text: str, *, bold: str | None = None) -> Lead | None:
-    """Read a heading or the lead of an item: 'CLIP：中文说明（2021，OpenAI）', '**ViT(ICLR2021)** An Image is …',
-    'Improving Image Generation with Better Captions (DALL-E 3)', 'M-HalDetect / HaELM'. None when it names nothing."""
-    text = re.sub(r"\[\[([^\]|]+)(?:\|[^\]]*)?\]\]", r"\1", text)  # Logseq / Obsidian '[[CLIP]]' page links
-    text = strip_emoji(strip_numbering(text.strip()))
-    text = re.sub(r"^(?:Q|A|问|答)\s*[:：]\s*", "", text)  # an FAQ's 'A: *Title* (Org, Venue)'
-    label = re.match(r"^([\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]{1,8})\s*[:：]\s*(?=\S)", text)
-    lead = _read_lead(ctx, text[label.end() :] if label and not bold else text, bold)
-    if label and not bold and lead is not None:
-        # '下周分享：MM1（苹果）' names a paper after a Chinese label only with something more ('对齐阶段：
-        # CogVLM-Chat 用…' is a step of the note's own paper): a known name, an organisation, a year or an id.
-        deco = lead.deco
-        if not (ctx.known(lead.name or "") or deco.orgs or deco.year or deco.date or deco.arxiv or deco.venue):
-            return None
-    if lead is not None and lead.names:
-        lead.names = [n for n in lead.names if not ctx.vocab.org(n)]  # '- DeepMind, 2022.': an organisation
-        if not lead.names and not lead.title:
-            return None
-    return lead
-
-
-def _read_lead(ctx: Context, text: str, bold: str | None) -> Lead | None:
-    checkpoint = model_from_checkpoint(text.split()[0]) if text else None
-    if checkpoint and ctx.catalogue:  # '`Qwen/Qwen2-VL-7B-Instruct`' names the known paper of its model
-        forms = (checkpoint, re.sub(r"(?i)-v(\d)", r"-\1", checkpoint), re.sub(r"-v?\d+(?:\.\d+)*$", "", checkpoint))
-        for form in forms:
-            known = ctx.catalogue.lookup(form)
-            if known is not None:
-                return Lead([known.name], None, Decorated(text))
-        return None
-    if bold and text.startswith(bold.strip()):
-        deco = decorations(bold.strip().rstrip(":："), ctx.vocab)
-        after_deco = decorations(text[len(bold.strip()) :], ctx.vocab)
-        after = after_deco.text
-        deco.venue, deco.year = deco.venue or after_deco.venue, deco.year or after_deco.year
-        deco.date = deco.date or after_deco.date
-        deco.orgs += after_deco.orgs
-        name, rest = lead_name(deco.text, ctx.known)
-        names = [name] if name else [*split_names(deco.text, ctx.known)] or ([deco.names[0]] if deco.names else [])
-        evidence = deco.year or deco.date or deco.venue or deco.orgs
-        if not names and evidence and re.fullmatch(r"[A-Z][\w\-]{2,24}", deco.text) and name_ok_word(deco.text):
-            # '**Volcano (2024)**', '**Chameleon** (Meta FAIR, 2024)': a bold word dated or placed like a citation
-            names = [deco.text]
-        if not names and title_like(deco.text):
-            return Lead([], deco.text, deco)
-        if not names:
-            return None
-        head = re.split(r"\s+[—–-]\s+|\s*[—–]\s*", after, maxsplit=1)[0].strip() if after else ""
-        title = head if head and title_like(head) else None  # '**ViT(…)** An Image is Worth …', not its gloss
-        return Lead(names, title, deco)
-    deco = decorations(text, ctx.vocab, ctx.known)
-    core = deco.text
-    if not core:
-        return None
-    several = split_names(core, ctx.known)
-    if several:
-        return Lead(several, None, deco)
-    name, rest = lead_name(core, ctx.known)
-    if name is None and deco.names:
-        name = deco.names[0]
-    if name is None and (deco.year or deco.date or deco.venue or deco.orgs):
-        # 'Oscar (Li et al., 2020, Microsoft) - …': a plain word placed and dated like a citation names a paper.
-        m = re.match(r"([A-Z][A-Za-z]{2,20})\s*(?:[:：,，]|\s[-–—]\s|$)", core)
-        if m and name_ok_word(m[1]):
-            name, rest = m[1], core[m.end() :].strip()
-    if name is not None:
-        title = core if rest and re.match(r"\s*[A-Za-z]", rest) and title_like(rest) else None
-        if title is None and name_from_title(core) == name and len(core.split()) >= 3 and not _CJK.search(rest):
-            title = core
-        return Lead([name], title, deco)
-    m = re.fullmatch(r"(.+?)\s*[(（]\s*([^()（）]{1,32}?)\s*[)）]", core)
-    sentence_case = m is not None and m[1][:1].isupper() and len(m[1].split()) >= 4
-    if m and name_ok(m[2], ctx.known) and (title_like(m[1]) or sentence_case):
-        return Lead([m[2]], clean_title(m[1]), deco)  # 'Learning transferable … supervision (CLIP)
-    if title_like(core):
-        # 'Apollo: An Exploration of …' names Apollo even though no one coined the word for it.
-        named = [n for n in [name_from_title(core)] if n and (name_ok(n.split()[0], ctx.known) or name_ok_word(n))]
-        return Lead(named, core, deco)
-    return None
-
-
-def apply_lead(cand: Candidate, lead: Lead, rank: int = EXPLICIT) -> None:
-    """Put what a lead says into a candidate."""
-    if lead.name:
-        cand.set_name(lead.name, rank)
-    if lead.title and not cand.title:
-        cand.title = lead.title
-    deco = lead.deco
-    if deco.arxiv and not cand.arxiv_id:
-        cand.arxiv_id = normalise_arxiv_id(deco.arxiv)
-    if deco.venue and not cand.venue:
-        cand.venue = deco.venue
-    if deco.date:
-        cand.set_date(deco.date, EXPLICIT)
-    elif deco.year:
-        cand.set_date(str(deco.year), DERIVED)
-    for org in deco.orgs:
-        if org not in cand.orgs:
-            cand.orgs.append(org)
 
 
 def _own_link(ctx: Context, block: Block, region: list[Block], names: set[str]) -> Link | None:
@@ -430,10 +78,6 @@ def _own_link(ctx: Context, block: Block, region: list[Block], names: set[str]) 
     return None
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.lower())
-
-
 def heading_looks(ctx: Context, block: Block) -> Lead | None:
     """What a heading says when it reads as a paper (a name or title leads it, or it links a paper)."""
     text = block.inline.text
@@ -455,13 +99,6 @@ def heading_looks(ctx: Context, block: Block) -> Lead | None:
     if _bare_acronym(ctx, lead) and not links:
         return None  # '### AUC', '### QKV': an unknown short acronym with nothing else is a term, not a paper
     return lead
-
-
-def _bare_acronym(ctx: Context, lead: Lead) -> bool:
-    """A lead that is only an unknown all-capitals word of 2-3 letters, with no title, date, venue or organisation."""
-    deco = lead.deco
-    bare = not (lead.title or deco.year or deco.date or deco.venue or deco.orgs)
-    return bare and bool(re.fullmatch(r"[A-Z]{2,3}", lead.name or "")) and not ctx.known(lead.name or "")
 
 
 _GROUP = re.compile(
@@ -808,60 +445,6 @@ _NOT_PAPERS = re.compile(
 )
 
 
-def _names_a_part(ctx: Context, name: str) -> bool:
-    """True for a component's name (Q-Former, ITC, Perceiver Resampler) that no well-known paper has by that very
-    spelling (the catalogue's QFormer is another paper; SigLIP is both a part and a paper)."""
-    found = ctx.vocab.find_components(name)
-    if not (found and found[0].start == 0 and found[0].end == len(name)):
-        return False
-    paper = ctx.catalogue.lookup(name) if ctx.catalogue else None
-    return paper is None or name.lower() not in {n.lower() for n in paper.names}
-
-
-def _lead_phrase(text: str) -> str:
-    """The words before a lead's first delimiter: 'Perceiver Resampler: …' → 'Perceiver Resampler'."""
-    text = strip_numbering(text.strip()).strip("*").strip()
-    return re.split(r"\s*(?:[:：(（,，]|\s[-–—]\s)", text, maxsplit=1)[0].strip("* ")
-
-
-# --- definition lists -----------------------------------------------------------------------------------------
-
-
-def definition_entry(ctx: Context) -> list[Candidate]:
-    """Definition lists (`CLIP` then `: *Title*. Radford et al., OpenAI, 2021 (ICML).` then `: what it is`): a
-    term that names a paper, given a title, a year, an organisation or a known name, is an entry."""
-    from vlmnotes.parse.styles import finish, paper_link
-
-    out: list[Candidate] = []
-    for block in ctx.doc.blocks:
-        if block.kind != "paragraph" or id(block) in ctx.claimed:
-            continue
-        lines = [(n, block.inline.text[a:b]) for n, a, b in block.inline.lines()]
-        if len(lines) < 2 or not lines[1][1].lstrip().startswith(":"):
-            continue
-        lead = read_lead(ctx, lines[0][1])
-        if lead is None or not lead.names:
-            continue
-        first = lines[1][1].lstrip()[1:].strip()
-        head, _, tail = first.partition(". ")
-        title = clean_title(head) if title_like(clean_title(head)) else None
-        meta = Decorated("")
-        read_meta(re.sub(r"[()（）]", ",", tail).strip(" ."), meta, ctx.vocab)
-        if not (title or meta.year or meta.orgs):
-            continue  # 'InfoNCE' defined as a loss: a term, not a paper
-        cand = ctx.new("definition", block)
-        apply_lead(cand, lead)
-        if title and not cand.title:
-            cand.title = title
-        apply_lead(cand, Lead([], None, meta))
-        if not ctx.light:
-            for _, text in lines[1:]:
-                read_inline(cand, block.inline, text.lstrip().lstrip(":"), ctx.vocab, with_orgs=False)
-        ctx.claim([block], cand)
-        out.append(finish(ctx, cand, paper_link(block.inline.links)))
-    return out
-
-
 # --- table rows without a paper link --------------------------------------------------------------------------
 
 
@@ -883,11 +466,3 @@ def row_name(ctx: Context, row: Block, column_kind: Callable[[str], str]) -> tup
             if lead is not None and lead.names and len(cell.text.strip()) > len(cell.strong[0]) + 2:
                 return lead, i
     return None, -1
-
-
-def guess_orgs(ctx: Context, cand: Candidate, text: str) -> None:
-    """Organisations written as open text (`by Salesforce`, `NVIDIA出品`, `单位：…`), as written when unknown."""
-    for name, _, _ in org_phrases(text):
-        org = ctx.vocab.org(name) or name
-        if org not in cand.orgs and org != cand.name:
-            cand.orgs.append(org)
