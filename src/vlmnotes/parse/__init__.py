@@ -8,11 +8,12 @@ from typing import NamedTuple
 
 from vlmnotes.catalogue import Catalogue
 from vlmnotes.errors import NoteReadError
+from vlmnotes.parse.context import known_paper
 from vlmnotes.parse.entry import GUESSED, Candidate
 from vlmnotes.parse.fields import norm_key
 from vlmnotes.parse.markdown import parse_document
 from vlmnotes.parse.names import base_name
-from vlmnotes.parse.styles import extract, known_paper
+from vlmnotes.parse.styles import extract
 from vlmnotes.vocab import Vocabulary
 
 MAX_NOTE_BYTES = 8 * 1024 * 1024

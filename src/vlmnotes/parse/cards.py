@@ -28,7 +28,7 @@ from vlmnotes.parse.names import (
 from vlmnotes.parse.orgs import org_field_value
 
 if TYPE_CHECKING:
-    from vlmnotes.parse.styles import Context
+    from vlmnotes.parse.context import Context
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -278,7 +278,7 @@ def _card(ctx: Context, run: list[Block]) -> Candidate | None:
 def definition_entry(ctx: Context) -> list[Candidate]:
     """Definition lists (`CLIP` then `: *Title*. Radford et al., OpenAI, 2021 (ICML).` then `: what it is`): a
     term that names a paper, given a title, a year, an organisation or a known name, is an entry."""
-    from vlmnotes.parse.styles import finish, paper_link
+    from vlmnotes.parse.context import finish, paper_link
 
     out: list[Candidate] = []
     for block in ctx.doc.blocks:

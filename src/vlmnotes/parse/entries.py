@@ -45,7 +45,7 @@ from vlmnotes.parse.orgs import org_phrases
 from vlmnotes.parse.references import read_bibtex
 
 if TYPE_CHECKING:
-    from vlmnotes.parse.styles import Context
+    from vlmnotes.parse.context import Context
 
 
 # --- headings ------------------------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 def _own_link(ctx: Context, block: Block, region: list[Block], names: set[str]) -> Link | None:
     """The paper link of a heading entry: in the heading, or near the top of its section with a generic text
     ('paper link: [here](…)', a badge, a bare URL) or a text naming the entry."""
-    from vlmnotes.parse.styles import paper_link
+    from vlmnotes.parse.context import paper_link
 
     link = paper_link(block.inline.links)
     if link is not None:
@@ -90,7 +90,7 @@ def heading_looks(ctx: Context, block: Block) -> Lead | None:
     if lead is None or (lead.name and _names_a_part(ctx, lead.name)) or _names_a_part(ctx, _lead_phrase(text)):
         return None  # '###### Q-Former', '### Perceiver Resampler': a heading about a part of a model
     if not lead.names and block.level > 1 and not ctx.paper_link_of(block):
-        from vlmnotes.parse.styles import named_link
+        from vlmnotes.parse.generic import named_link
 
         if not (links and links[0].start == 0 and named_link(ctx, links[:1])):
             return None  # a title-like heading with no name and no link: a section, unless it heads the note
@@ -118,7 +118,7 @@ def _is_section(text: str) -> bool:
 
 def heading_entry(ctx: Context) -> list[Candidate]:
     """Headings that name a paper, with or without a link; the section under one is its body."""
-    from vlmnotes.parse.styles import finish, read_section
+    from vlmnotes.parse.context import finish, read_section
 
     headings = [b for b in ctx.all_blocks() if b.kind == "heading" and id(b) not in ctx.claimed]
     looks = {id(h): lead for h in headings if (lead := heading_looks(ctx, h)) is not None}
@@ -155,7 +155,7 @@ def heading_entry(ctx: Context) -> list[Candidate]:
         if not lead.names and not ctx.paper_link_of(block) and block.level == 1 and _lists_papers(ctx, region):
             continue  # '# From Contrastive Pretraining to MLLMs: A Survey' over references: the document's title
         if not lead.names and not (block.level == 1 and len(h1s) == 1) and not ctx.paper_link_of(block):
-            from vlmnotes.parse.styles import named_link
+            from vlmnotes.parse.generic import named_link
 
             if named_link(ctx, block.inline.links[:1]) is None:
                 continue
@@ -289,7 +289,7 @@ def _add_org(cand: Candidate, org: str) -> None:
 
 def _many_papers(region: list[Block]) -> bool:
     """A section that lists two or more papers by their own links is a group, not one paper's notes."""
-    from vlmnotes.parse.styles import paper_link
+    from vlmnotes.parse.context import paper_link
 
     ids: set[str] = set()
     for top in region:
@@ -313,7 +313,7 @@ def _many_papers(region: list[Block]) -> bool:
 def item_entry(ctx: Context) -> list[Candidate]:
     """Top-level list items that a model name leads, with no paper link (`+ LLaVA`, `* BLIP2：…`, `- NVLM?`,
     `` - `Qwen/Qwen2-VL-7B-Instruct` ``); the paragraphs after one, up to the next such item, are its body."""
-    from vlmnotes.parse.styles import paper_link, read_section
+    from vlmnotes.parse.context import paper_link, read_section
 
     out: list[Candidate] = []
     found: list[tuple[int, Block, Candidate]] = []
@@ -370,7 +370,7 @@ def item_entry(ctx: Context) -> list[Candidate]:
 def _nested_entries(ctx: Context, topic: Block) -> list[Candidate]:
     """Bullets under a topic bullet ('- Pretraining objectives' then '  - BLIP (Salesforce, 2022)') that a known
     name leads, or a name dated or placed like a citation: entries of their own, read with their own children."""
-    from vlmnotes.parse.styles import paper_link, read_section
+    from vlmnotes.parse.context import paper_link, read_section
 
     if paper_link(topic.inline.links) is not None or _item_lead(ctx, topic, "") is not None:
         return []  # the outer bullet is itself an entry (or a generic one): its children are its body

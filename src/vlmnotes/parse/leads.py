@@ -29,7 +29,7 @@ from vlmnotes.parse.names import (
 )
 
 if TYPE_CHECKING:
-    from vlmnotes.parse.styles import Context
+    from vlmnotes.parse.context import Context
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -18,8 +18,8 @@ from vlmnotes.parse.entry import DERIVED, EXPLICIT, Candidate
 from vlmnotes.parse.fields import clean_title, find_venue, name_from_title, normalise_arxiv_id
 
 if TYPE_CHECKING:
+    from vlmnotes.parse.context import Context
     from vlmnotes.parse.markdown import Block
-    from vlmnotes.parse.styles import Context
 
 _HEADINGS = re.compile(
     r"^\s*(?:\d+[.)]?\s*)?(?:references?|bibliography|citations?|works cited|参考文献|参考资料|引用|文献)\s*[:：]?\s*$",

@@ -8,242 +8,41 @@ fallback, which takes any heading, list item, paragraph line, table row or footn
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from vlmnotes.catalogue import Catalogue, KnownPaper
+from vlmnotes.catalogue import Catalogue
+from vlmnotes.parse.context import (
+    _GENERIC_LINK_TEXT,
+    Context,
+    Extractor,
+    _inline,
+    _name_and_title,
+    finish,
+    paper_link,
+    read_section,
+)
 from vlmnotes.parse.entry import (
     DERIVED,
     EXPLICIT,
     GUESSED,
     SECTION_LABELS,
     Candidate,
-    orgs_in,
-    read_body,
-    read_inline,
     split_label,
 )
 from vlmnotes.parse.fields import (
-    RelationClaim,
-    arxiv_id_from_url,
     clean_title,
     date_from_arxiv_id,
     find_date,
     find_venue,
     is_name_like,
-    is_social,
     link_kind,
     name_from_title,
     norm_key,
     normalise_arxiv_id,
-    split_name_parens,
 )
-from vlmnotes.parse.markdown import CALLOUT_LEVEL, Block, Document, Inline, Link
-from vlmnotes.parse.names import GENERIC_LINK_TEXT, base_name
+from vlmnotes.parse.generic import context_title, generic, named_link
+from vlmnotes.parse.markdown import Block, Document
 from vlmnotes.parse.orgs import org_phrases
 from vlmnotes.vocab import Vocabulary
-
-_GENERIC_LINK_TEXT = GENERIC_LINK_TEXT
-
-
-@dataclass
-class Context:
-    """What every extractor shares: the document, the vocabulary, claimed blocks and section headings."""
-
-    doc: Document
-    vocab: Vocabulary
-    claimed: set[int] = field(default_factory=set)
-    own_links: set[tuple[int, str]] = field(default_factory=set)  # (line, arxiv id or url) used as entries
-    tags: dict[int, list[str]] = field(default_factory=dict)
-    venues: dict[int, tuple[str, int]] = field(default_factory=dict)
-    hosts: dict[int, Candidate] = field(default_factory=dict)  # body block → the entry it belongs to
-    light: bool = False
-    catalogue: Catalogue | None = None
-    parents: dict[int, Block] = field(default_factory=dict)  # nested block → the block that holds it
-
-    def known(self, name: str) -> bool:
-        """True when the catalogue of well-known papers has this exact name or alias (a plain word must match
-        its case too: 'Star' is not STaR)."""
-        return self.catalogue is not None and known_paper(self.catalogue, name) is not None
-
-    def section(self, heading: Block) -> list[Block]:
-        """The blocks a heading heads: the following siblings (top-level, or inside the list item that holds the
-        heading) up to the next heading of the same or a higher level."""
-        parent = self.parents.get(id(heading))
-        siblings = parent.children if parent is not None else self.doc.blocks
-        try:
-            i = next(k for k, b in enumerate(siblings) if b is heading)
-        except StopIteration:
-            return []
-        out = []
-        callout = heading.level >= CALLOUT_LEVEL  # a callout's section is its quote
-        for block in siblings[i + 1 :]:
-            if block.kind == "heading" and block.level <= heading.level:
-                break
-            if callout and block.line > heading.end_line:
-                break
-            out.append(block)
-        return out
-
-    def section_end(self, heading: Block) -> int:
-        """The last line before the next heading of the same or a higher level (code blocks included)."""
-        if heading.level >= CALLOUT_LEVEL:
-            return heading.end_line
-        for block in self.all_blocks():
-            if block.kind == "heading" and block.line > heading.line and block.level <= heading.level:
-                return block.line - 1
-        return len(self.doc.lines)
-
-    def paper_link_of(self, block: Block) -> Link | None:
-        """The paper link a block carries itself."""
-        return paper_link(block.inline.links)
-
-    def __post_init__(self) -> None:
-        for top in self.doc.blocks:
-            for block in top.walk():
-                for child in block.children:
-                    self.parents[id(child)] = block
-        stack: list[tuple[int, str, tuple[str, int] | None]] = []
-        for block in self.all_blocks():
-            if block.kind == "heading" and block.level >= CALLOUT_LEVEL:
-                self.tags[id(block)] = [s[1] for s in stack]  # a callout's title tags nothing after its quote
-            elif block.kind == "heading":
-                while stack and stack[-1][0] >= block.level:
-                    stack.pop()
-                self.tags[id(block)] = [s[1] for s in stack]
-                venue = find_venue(block.inline.text, self.vocab)
-                stack.append((block.level, block.inline.text.strip(), venue))
-            else:
-                self.tags[id(block)] = [s[1] for s in stack]
-            for _, _, venue in reversed(stack):
-                if venue and block.kind != "heading":
-                    self.venues[id(block)] = venue
-                    break
-
-    def all_blocks(self) -> list[Block]:
-        """Every block in document order, nested ones included."""
-        out: list[Block] = []
-        for block in self.doc.blocks:
-            out += block.walk()
-        return out
-
-    def unclaimed_items(self) -> list[Block]:
-        """List items no earlier extractor has read, in document order."""
-        return [b for b in self.all_blocks() if b.kind == "item" and id(b) not in self.claimed]
-
-    def claim(self, blocks: list[Block], host: Candidate) -> None:
-        """Mark blocks (and everything nested in them) as read by `host`'s entry."""
-        for block in blocks:
-            for sub in block.walk():
-                self.claimed.add(id(sub))
-                self.hosts.setdefault(id(sub), host)
-
-    def new(self, style: str, block: Block, end_line: int | None = None) -> Candidate:
-        """A candidate for an entry starting at `block`, with its tags, section venue and own text."""
-        end = end_line or block.end_line or block.line
-        cand = Candidate(style, self.doc.path, block.line, end, text=self.doc.source(block.line, end))
-        cand.tags = [t for t in self.tags.get(id(block), []) if t]
-        venue = self.venues.get(id(block))
-        if venue:
-            cand.venue = venue[0]
-            cand.set_date(str(venue[1]), DERIVED)
-        return cand
-
-    def region(self, heading: Block, *, any_heading: bool = False) -> list[Block]:
-        """The top-level blocks after a heading up to the next heading of the same or a higher level
-        (of any level, with `any_heading`)."""
-        blocks = self.doc.blocks
-        try:
-            i = next(k for k, b in enumerate(blocks) if b is heading)
-        except StopIteration:
-            return []
-        out = []
-        for block in blocks[i + 1 :]:
-            if block.kind == "heading" and (any_heading or block.level <= heading.level):
-                break
-            out.append(block)
-        return out
-
-
-Extractor = Callable[[Context], list[Candidate]]
-
-
-def known_paper(catalogue: Catalogue, name: str) -> KnownPaper | None:
-    """The known paper a name names: any spelling of a coined name ('llava-1.5'), a plain word only as written."""
-    paper = catalogue.lookup(name)
-    if paper is None or re.search(r"\d|[A-Z]{2}|[a-z][A-Z]|[\-_.]", name) or name in paper.names:
-        return paper
-    return None
-
-
-def read_section(ctx: Context, cand: Candidate, blocks: list[Block], with_orgs: bool = False) -> None:
-    """Read an entry's body (components, sections, relations), unless the context is light."""
-    if not ctx.light:
-        read_body(cand, blocks, ctx.vocab, with_orgs=with_orgs)
-
-
-def _inline(ctx: Context, cand: Candidate, inline: Inline, text: str, *, with_orgs: bool) -> None:
-    """Read part of an entry's own line, unless the context is light."""
-    if not ctx.light:
-        read_inline(cand, inline, text, ctx.vocab, with_orgs=with_orgs)
-
-
-def finish(ctx: Context, cand: Candidate, link: Link | None) -> Candidate:
-    if link is not None:
-        arxiv = arxiv_id_from_url(link.url)
-        if arxiv and cand.links.get("paper") and not arxiv_id_from_url(cand.links["paper"]):
-            cand.other_links.append(cand.links.pop("paper"))  # the arXiv page is the paper link, OpenReview another
-        # A badge image stands for the paper: file the arXiv page, not the picture.
-        cand.add_link(f"https://arxiv.org/abs/{arxiv}" if link.image and arxiv else link.url)
-        if arxiv:
-            cand.arxiv_id = arxiv
-            cand.set_date(date_from_arxiv_id(arxiv), GUESSED)
-            ctx.own_links.add((link.line, arxiv))
-        ctx.own_links.add((link.line, link.url))
-    return cand
-
-
-def _name_and_title(cand: Candidate, text: str, rank: int = EXPLICIT) -> None:
-    """Read a link text or heading: a short name, a title with a name prefix, or a title with (Name)."""
-    text = clean_title(re.sub(r"^\[\s*(?:arxiv:\s*)?\d{4}\.\d{4,5}(?:v\d+)?\s*\]\s*", "", text, flags=re.I))
-    if not text or _GENERIC_LINK_TEXT.match(text):
-        return  # '[paper](…)', '[2103.00020](…)': the link names no paper
-    if is_name_like(text) or (base_name(text) != text and is_name_like(base_name(text))):
-        cand.set_name(text, rank)  # 'Qwen2-VL-72B Model' names Qwen2-VL's checkpoint: a name, not a title
-        return
-    body, paren = split_name_parens(text)
-    if paren:
-        cand.set_name(paren, rank)
-        if is_name_like(body):
-            cand.aliases.append(body)
-        elif len(body.split()) > 3:
-            cand.title = body
-        else:
-            cand.aliases.append(body)
-        return
-    cand.title = text
-    cand.set_name(name_from_title(text), DERIVED)
-
-
-def paper_link(links: list[Link]) -> Link | None:
-    """The link that points at the paper (arXiv, a proceedings site, a PDF) or an arXiv badge.
-
-    An arXiv link wins over an earlier OpenReview or proceedings link of the same entry (`[[paper link](openreview)]
-    [[arxiv link](arxiv)]`), unless its text names another paper."""
-    first: Link | None = None
-    for link in links:
-        if link.image:
-            if "badge" in link.url and arxiv_id_from_url(link.url):
-                return link
-            continue
-        if link_kind(link.url) in ("paper", "pdf"):
-            if arxiv_id_from_url(link.url):
-                if first is None or _GENERIC_LINK_TEXT.match(link.text):
-                    return link
-                return first
-            first = first or link
-    return first
-
 
 # --- 004: essays `# 第一篇：Title (Short)` -----------------------------------------------------------------
 
@@ -556,245 +355,6 @@ def checklist(ctx: Context) -> list[Candidate]:
     return out
 
 
-# --- fallback: any heading, item, paragraph line, table row or footnote with a paper link ------------------
-
-
-def generic(ctx: Context) -> list[Candidate]:
-    """Any block carrying a paper link; inside another entry's body it becomes a passing mention."""
-    out: list[Candidate] = []
-    footnote_names = _footnote_names(ctx)
-    for block in ctx.all_blocks():
-        if block.kind == "row":
-            out += table_row(ctx, block)
-            continue
-        if block.kind == "footnote":
-            out += _generic_footnote(ctx, block, footnote_names)
-            continue
-        inline = block.inline
-        for line_no, start, end in inline.lines():
-            links = [lk for lk in inline.links if start <= lk.start <= end]
-            link = paper_link(links)
-            if link is None or _seen(ctx, link):
-                continue
-            host = ctx.hosts.get(id(block))
-            arxiv = arxiv_id_from_url(link.url)
-            if host is not None and ((arxiv and arxiv == host.arxiv_id) or link.url in host.links.values()):
-                continue  # the entry's own paper, linked again in its body
-            if block.kind == "heading" and host is None and start == 0:
-                out.append(_generic_heading(ctx, block, link))
-                continue
-            if host is not None and (_GENERIC_LINK_TEXT.match(link.text) or link.image):
-                # 'the paper [here](…)' inside another entry: a relation to that id, not a paper of its own.
-                claim = RelationClaim(None, "mentions", arxiv or link.url, inline.text[start:end].strip()[:300], arxiv)
-                host.relations.append((claim, line_no))
-                continue
-            cand = ctx.new("mention" if host else "generic", block)
-            cand.line = cand.end_line = line_no
-            cand.text = ctx.doc.source(line_no, line_no)
-            cand.passing = host is not None
-            _name_and_title(cand, link.text if not _GENERIC_LINK_TEXT.match(link.text) else "")
-            line_text = inline.text[start:end]
-            rest = line_text[: link.start - start] + " " + line_text[link.end - start :]
-            _read_line_fields(ctx, cand, rest)
-            if not cand.passing:
-                context_title(ctx, cand, block, link, start, end)
-                _read_bold(cand, inline, link, start, end)
-            if not cand.passing:
-                _inline(ctx, cand, inline, line_text[link.end - start :], with_orgs=True)
-                before = line_text[: link.start - start]
-                if len(before) > 20:  # '- LLaVA-OneVision (ByteDance, 2024) — SigLIP + Qwen2, 2-layer MLP [arXiv](…)'
-                    _inline(ctx, cand, inline, before, with_orgs=True)
-                elif before.strip():  # 'DeepSeek-AI, arXiv 2410.13848'
-                    cand.orgs += [o for o in orgs_in(before, ctx.vocab) if o not in cand.orgs]
-                if len(_paper_links(inline.links)) == 1 and len(inline.line_starts) > 1:
-                    # one paper in a wrapped paragraph or item: its other lines describe it too
-                    rest = inline.text[:start] + "\n" + inline.text[end:]
-                    _inline(ctx, cand, inline, rest, with_orgs=False)
-                if block.kind == "item" and start == 0:
-                    read_section(ctx, cand, block.children, with_orgs=True)
-                    ctx.claim(block.children, cand)
-            others = _other_papers(ctx, links, link)
-            for other in links:
-                if other is not link and not other.image and other not in others:
-                    cand.add_link(other.url)
-            out.append(finish(ctx, cand, link))
-            for other in others:  # 'Compare [Qwen-VL](…) with [Qwen2-VL](…)': each link its own paper
-                second = ctx.new("mention", block)
-                second.line = second.end_line = line_no
-                second.text = cand.text
-                second.passing = True
-                _name_and_title(second, other.text)
-                out.append(finish(ctx, second, other))
-                target = second.name or second.title or second.arxiv_id or other.text
-                claim = RelationClaim(None, "mentions", target, line_text.strip()[:300], second.arxiv_id)
-                cand.relations.append((claim, line_no))
-            if host is not None:
-                target = cand.name or cand.title or cand.arxiv_id or link.text
-                claim = RelationClaim(None, "mentions", target, line_text.strip()[:300], cand.arxiv_id)
-                host.relations.append((claim, line_no))
-    return out
-
-
-def _paper_links(links: list[Link]) -> set[str]:
-    """The distinct papers a block links (arXiv ids, or proceedings and PDF URLs)."""
-    return {arxiv_id_from_url(lk.url) or lk.url for lk in links if link_kind(lk.url) in ("paper", "pdf")}
-
-
-def _other_papers(ctx: Context, links: list[Link], link: Link) -> list[Link]:
-    """Further paper links on a line that name papers of their own (another arXiv id, a name or title as text)."""
-    ids = {arxiv_id_from_url(link.url) or link.url}
-    out = []
-    for other in links:
-        if other is link or other.image or link_kind(other.url) not in ("paper", "pdf"):
-            continue
-        key = arxiv_id_from_url(other.url) or other.url
-        if key in ids or _GENERIC_LINK_TEXT.match(other.text) or not arxiv_id_from_url(other.url):
-            continue
-        ids.add(key)
-        out.append(other)
-    return out
-
-
-def named_link(ctx: Context, links: list[Link]) -> Link | None:
-    """A link to a code, project or blog page whose text names a paper: a coined or known name ('Ovis2',
-    'InternVL 2.5') or a 'Name: subtitle' title. Posts on social sites never count."""
-    for link in links:
-        if link.image or is_social(link.url) or link_kind(link.url) is None or _GENERIC_LINK_TEXT.match(link.text):
-            continue
-        lead = read_lead(ctx, link.text)
-        if lead is not None and (lead.names or (lead.title and re.search(r"\w[:：]\s", lead.title))):
-            return link
-    return None
-
-
-def context_title(ctx: Context, cand: Candidate, block: Block, link: Link, start: int, end: int) -> None:
-    """Name and title from around a link whose text names nothing ('[Paper]', '[[arxiv link]]', a badge):
-    the line before it (`**ODE**: Open-Set …  [Paper](…)`), after it, or a bold title line opening the block."""
-    if cand.title and cand.name:
-        return
-    inline = block.inline
-    cut = min([lk.start for lk in inline.links if start <= lk.start <= link.start] + [link.start])
-    before = inline.text[start:cut]
-    if before.count("(") + before.count("（") > before.count(")") + before.count("）"):
-        # '**MM1** (Apple, arXiv 2403.09611)': the link sits inside the name's own brackets; read them whole.
-        close = re.search(r"[)）]", inline.text[link.end : end])
-        before = inline.text[start : link.end + close.end()] if close else before
-    before = before.rstrip(" [(（【|:：,，-–")
-    found = find_date(before)
-    if found is not None and found.start <= 2:
-        before = before[found.end :].lstrip(" ]）)-–:：")
-        before = re.sub(r"^(?:(?:re)?read|skimmed|finished|reviewed|读了|看了|读完)\s+", "", before.strip(), flags=re.I)
-    before = before.strip()
-    bold = next((t for t, at in zip(inline.strong, inline.strong_at, strict=True) if at == start), None)
-    lead = read_lead(ctx, before, bold=bold) if before and len(before) < 300 else None
-    if lead is None:
-        nxt = next((lk.start for lk in inline.links if lk.start > link.end), end)
-        after = clean_title(inline.text[link.end : min(nxt, end)].strip(" ]):：-–"))
-        lead = read_lead(ctx, after) if after and len(after) < 250 else None
-        if lead is not None and not lead.title:
-            lead = None
-    if lead is None and block.kind == "paragraph" and inline.strong and inline.strong_at[0] == 0:
-        first = inline.strong[0]
-        lead = read_lead(ctx, first) if len(first) < 250 else None
-    if lead is None and block.kind == "paragraph":
-        above = _block_before(ctx, block)  # '**Bold Title**' then, after a blank line, '[[Paper](…)]'
-        if above is not None and above.kind == "paragraph" and above.inline.strong == [above.inline.text.strip()]:
-            lead = read_lead(ctx, above.inline.text.strip()) if len(above.inline.text) < 250 else None
-    if lead is None:
-        return
-    if lead.name and cand.name is None:
-        cand.set_name(lead.name, EXPLICIT)
-    if lead.title and not cand.title:
-        cand.title = lead.title
-        if cand.name is None:
-            cand.set_name(name_from_title(lead.title), DERIVED)
-    deco = lead.deco
-    if deco.venue and not cand.venue:
-        cand.venue = deco.venue
-        cand.set_date(str(deco.year), DERIVED)
-    if deco.date:
-        cand.set_date(deco.date, EXPLICIT)
-    cand.orgs += [o for o in deco.orgs if o not in cand.orgs]
-
-
-def _block_before(ctx: Context, block: Block) -> Block | None:
-    """The sibling block just before `block`, or None."""
-    parent = ctx.parents.get(id(block))
-    siblings = parent.children if parent is not None else ctx.doc.blocks
-    for i, other in enumerate(siblings):
-        if other is block:
-            return siblings[i - 1] if i > 0 else None
-    return None
-
-
-def _read_bold(cand: Candidate, inline: Inline, link: Link, start: int, end: int) -> None:
-    """`**Topic**: [Title](url), venue, (**NAME**)`: bold before the link is a topic, after it the name."""
-    for text, at in zip(inline.strong, inline.strong_at, strict=True):
-        if not start <= at <= end or text == link.text:
-            continue
-        if cand.name and text.strip().startswith(cand.name):
-            continue  # the bold lead that named the entry: '**ODE**: Open-Set …', '**ViT(ICLR2021)**'
-        if cand.title and text.strip().strip(":：") in cand.title:
-            continue
-        if at >= link.end and is_name_like(text):
-            cand.set_name(text, DERIVED)
-        elif at < link.start and text.strip() and text.strip() not in cand.tags:
-            cand.tags.append(text.strip().rstrip(":："))
-
-
-def _seen(ctx: Context, link: Link) -> bool:
-    arxiv = arxiv_id_from_url(link.url)
-    return (link.line, link.url) in ctx.own_links or (arxiv is not None and (link.line, arxiv) in ctx.own_links)
-
-
-def _read_line_fields(ctx: Context, cand: Candidate, rest: str) -> None:
-    found = find_date(rest)
-    if found:
-        cand.set_date(found.iso, EXPLICIT)
-    venue = find_venue(rest, ctx.vocab)
-    if venue:
-        cand.venue = venue[0]
-        cand.set_date(str(venue[1]), DERIVED)
-
-
-def _generic_heading(ctx: Context, block: Block, link: Link) -> Candidate:
-    region = ctx.region(block)
-    end = max([b.end_line for b in region] + [block.end_line])
-    cand = ctx.new("heading", block, end)
-    _name_and_title(cand, link.text if not _GENERIC_LINK_TEXT.match(link.text) else block.inline.text)
-    _read_line_fields(ctx, cand, block.inline.text[link.end :])
-    read_section(ctx, cand, region)
-    ctx.claim([block, *region], cand)
-    return finish(ctx, cand, link)
-
-
-def _footnote_names(ctx: Context) -> dict[str, str]:
-    """Footnote label → the name written just before its reference (`Albef[^1]`, `[**CLIP**](…)[^2]`)."""
-    names: dict[str, str] = {}
-    for block in ctx.all_blocks():
-        for label, pos in block.inline.footnote_refs:
-            before = block.inline.text[:pos]
-            m = re.search(r"([A-Za-z][A-Za-z0-9.\-+]{1,30})\s*$", before)
-            if m and label not in names:
-                names[label] = m[1]
-    return names
-
-
-def _generic_footnote(ctx: Context, block: Block, names: dict[str, str]) -> list[Candidate]:
-    link = paper_link(block.inline.links)
-    if link is None or _seen(ctx, link):
-        return []
-    cand = ctx.new("footnote", block)
-    text = block.inline.text
-    label_text = link.text if link.text != link.url else text.replace(link.url, "")
-    _name_and_title(cand, label_text if not _GENERIC_LINK_TEXT.match(label_text) else "")
-    name = names.get(block.label)
-    if name and is_name_like(name):
-        cand.set_name(name.upper() if name.lower() == name.lower() and len(name) <= 5 else name, DERIVED)
-    ctx.claim([block], cand)
-    return [finish(ctx, cand, link)]
-
-
 def front_matter(ctx: Context) -> list[Candidate]:
     """Single-paper notes whose front matter names the paper (`arxiv: 2103.00020v1`, `paper: <url>`, `doi:`),
     with `title:`, `date:`, `name:` and `authors:` read too. A front matter title alone is the post's, not a paper's."""
@@ -847,7 +407,6 @@ from vlmnotes.parse.cards import definition_entry, field_card  # noqa: E402
 from vlmnotes.parse.entries import heading_entry, item_entry  # noqa: E402
 from vlmnotes.parse.leads import apply_lead, read_lead  # noqa: E402
 from vlmnotes.parse.references import reference_list  # noqa: E402
-from vlmnotes.parse.tables import table_row  # noqa: E402
 
 STYLES: list[tuple[str, Extractor]] = [
     ("front-matter", front_matter),

@@ -19,7 +19,7 @@ from vlmnotes.parse.markdown import Block
 from vlmnotes.parse.names import GENERIC_LINK_TEXT, model_from_checkpoint
 
 if TYPE_CHECKING:
-    from vlmnotes.parse.styles import Context
+    from vlmnotes.parse.context import Context
 
 
 def table_row(ctx: Context, row: Block) -> list[Candidate]:
@@ -27,7 +27,8 @@ def table_row(ctx: Context, row: Block) -> list[Candidate]:
     if not row.header and _second_header(row):
         row.headers[:] = [cell.text.strip().lower() for cell in row.cells]  # the table's rows share the list
         return []
-    from vlmnotes.parse.styles import _inline, _name_and_title, _seen, finish, paper_link
+    from vlmnotes.parse.context import _inline, _name_and_title, finish, paper_link
+    from vlmnotes.parse.generic import _seen
 
     links = [lk for cell in row.cells for lk in cell.links]
     link = paper_link(links)
