@@ -552,7 +552,7 @@ def test_chinese_field_card_is_one_record(vocab: Vocabulary) -> None:
     [paper] = papers
     assert paper.title == "Eyes Wide Shut? Exploring the Visual Shortcomings of Multimodal LLMs"
     assert paper.authors == ["Shengbang Tong", "Zhuang Liu", "Yuexiang Zhai", "Yi Ma", "Yann LeCun", "Saining Xie"]
-    assert paper.orgs == ["New York University", "UC Berkeley"]
+    assert paper.orgs == ["New York University (NYU)", "UC Berkeley"]
     assert paper.arxiv_id == "2401.06209"
     assert "arxiv_id" not in paper.provenance
 

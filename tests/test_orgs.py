@@ -251,34 +251,34 @@ def vocab() -> Vocabulary:
         ("鹏城实验室", "Peng Cheng Laboratory"),
         ("面壁智能", "ModelBest"),
         ("清华", "Tsinghua University"),
-        ("北大", "Peking University"),
-        ("浙大", "Zhejiang University"),
+        ("北大", "Peking University (PKU)"),
+        ("浙大", "Zhejiang University (ZJU)"),
         ("复旦大学", "Fudan University"),
-        ("上交", "Shanghai Jiao Tong University"),
-        ("中科大", "University of Science and Technology of China"),
-        ("中国科学技术大学", "University of Science and Technology of China"),
-        ("中科院", "Chinese Academy of Sciences"),
-        ("中科院自动化所", "Chinese Academy of Sciences"),
-        ("中国科学院大学", "University of Chinese Academy of Sciences"),
-        ("南京大学", "Nanjing University"),
-        ("华中科技大学", "Huazhong University of Science and Technology"),
-        ("武汉大学", "Wuhan University"),
-        ("中山大学", "Sun Yat-sen University"),
-        ("哈工大", "Harbin Institute of Technology"),
-        ("人民大学", "Renmin University of China"),
-        ("北航", "Beihang University"),
-        ("南洋理工", "Nanyang Technological University"),
-        ("新加坡国立大学", "National University of Singapore"),
-        ("港中文", "Chinese University of Hong Kong"),
-        ("香港中文大学（深圳）", "Chinese University of Hong Kong, Shenzhen"),
-        ("港大", "University of Hong Kong"),
-        ("港科大", "Hong Kong University of Science and Technology"),
+        ("上交", "Shanghai Jiao Tong University (SJTU)"),
+        ("中科大", "University of Science and Technology of China (USTC)"),
+        ("中国科学技术大学", "University of Science and Technology of China (USTC)"),
+        ("中科院", "Chinese Academy of Sciences (CAS)"),
+        ("中科院自动化所", "Chinese Academy of Sciences (CAS)"),
+        ("中国科学院大学", "University of Chinese Academy of Sciences (UCAS)"),
+        ("南京大学", "Nanjing University (NJU)"),
+        ("华中科技大学", "Huazhong University of Science and Technology (HUST)"),
+        ("武汉大学", "Wuhan University (WHU)"),
+        ("中山大学", "Sun Yat-sen University (SYSU)"),
+        ("哈工大", "Harbin Institute of Technology (HIT)"),
+        ("人民大学", "Renmin University of China (RUC)"),
+        ("北航", "Beihang University (BUAA)"),
+        ("南洋理工", "Nanyang Technological University (NTU)"),
+        ("新加坡国立大学", "National University of Singapore (NUS)"),
+        ("港中文", "Chinese University of Hong Kong (CUHK)"),
+        ("香港中文大学（深圳）", "Chinese University of Hong Kong, Shenzhen (CUHK-SZ)"),
+        ("港大", "University of Hong Kong (HKU)"),
+        ("港科大", "Hong Kong University of Science and Technology (HKUST)"),
         ("斯坦福大学", "Stanford University"),
         ("麻省理工学院", "MIT"),
         ("加州大学伯克利分校", "UC Berkeley"),
         ("牛津大学", "University of Oxford"),
         ("苏黎世联邦理工学院", "ETH Zurich"),
-        ("首尔大学", "Seoul National University"),
+        ("首尔大学", "Seoul National University (SNU)"),
         ("东京大学", "University of Tokyo"),
         ("多伦多大学", "University of Toronto"),
     ],
@@ -294,7 +294,7 @@ def test_chinese_names_map_to_the_canonical_name(vocab: Vocabulary, written: str
     [
         ("Work by the Allen AI team", "Allen AI"),
         ("AllenAI released it", "Allen AI"),
-        ("a lab at UW in Seattle", "University of Washington"),
+        ("a lab at UW in Seattle", "University of Washington (UW)"),
         ("a lab at UW-Madison", "University of Wisconsin-Madison"),
         ("a lab at UW Madison", "University of Wisconsin-Madison"),
         ("by the Kimi Team", "Moonshot AI"),
@@ -320,7 +320,7 @@ def test_english_names_and_abbreviations_map_to_the_canonical_name(
         ("东南大学的团队", "Southeast University"),
         ("暨南大学的团队", "Jinan University"),
         ("西安电子科技大学", "Xidian University"),
-        ("香港中文大学", "Chinese University of Hong Kong"),
+        ("香港中文大学", "Chinese University of Hong Kong (CUHK)"),
     ],
 )
 def test_a_longer_university_name_wins_over_an_abbreviation_inside_it(
@@ -343,7 +343,7 @@ def test_a_longer_university_name_wins_over_an_abbreviation_inside_it(
 def test_model_names_data_sets_and_ordinary_words_are_no_organisation(vocab: Vocabulary, text: str) -> None:
     found = [m.term.name for m in vocab.find_orgs(text)]
     if "香港大学" in text:
-        assert found == ["University of Hong Kong"]
+        assert found == ["University of Hong Kong (HKU)"]
     else:
         assert found == []
 
@@ -351,7 +351,7 @@ def test_model_names_data_sets_and_ordinary_words_are_no_organisation(vocab: Voc
 def test_existing_canonical_names_are_kept(vocab: Vocabulary) -> None:
     kept = {"OpenAI", "Google", "Google DeepMind", "Meta", "Microsoft", "Salesforce", "Alibaba", "Kakao", "Baidu",
             "Tencent", "ByteDance", "Huawei", "Shanghai AI Laboratory", "Zhipu AI", "Tsinghua University",
-            "Peking University", "DeepSeek", "Allen AI", "Apple", "NVIDIA"}  # fmt: skip
+            "Peking University (PKU)", "DeepSeek", "Allen AI", "Apple", "NVIDIA"}  # fmt: skip
     assert kept <= set(vocab.org_names())
 
 
