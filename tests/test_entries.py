@@ -1211,3 +1211,22 @@ def test_a_link_to_a_model_hub_names_no_organisation(vocab: Vocabulary) -> None:
     [qwen] = papers
     assert qwen.orgs == []
     assert qwen.components.vision_encoder == ["OpenAI CLIP"]
+
+
+def test_an_outliner_page_title_is_not_a_paper_and_its_bullets_are(vocab: Vocabulary) -> None:
+    # A Logseq page: properties first, then one bullet a paper with properties of its own.
+    papers = build(
+        vocab,
+        """\
+        title:: Sparse attention papers
+        tags:: [[reading]], [[efficiency]]
+
+        - [[Flamingo]]
+        \t- org:: [[DeepMind]]
+        \t  year:: 2022
+        - [[Kosmos-2]]
+        \t- arxiv:: https://arxiv.org/abs/2306.14824
+        """,
+    )
+    assert {p.name for p in papers} == {"Flamingo", "Kosmos-2"}
+    assert named(papers, "Kosmos-2").arxiv_id == "2306.14824"

@@ -231,7 +231,11 @@ def field_card(ctx: Context) -> list[Candidate]:
     while i < len(blocks):
         run: list[Block] = []
         j = i
+        # A card is a run of blocks that each carry fields themselves; the first block that does not ends it
+        # (an outliner page's properties, then its bullets, is a card and then a list).
         while j < len(blocks) and blocks[j].kind in ("item", "paragraph") and id(blocks[j]) not in ctx.claimed:
+            if not card_fields([blocks[j]]):
+                break
             run += blocks[j].walk() if blocks[j].kind == "item" else [blocks[j]]
             j += 1
         paragraphs = [b for b in run if b.kind == "paragraph"]
@@ -249,12 +253,15 @@ _CARD_HEAD = re.compile(r"^\s*[【\[]\s*(?:论文|论文名|paper|文章)\s*[】
 
 
 def _card(ctx: Context, run: list[Block]) -> Candidate | None:
+    if not run:
+        return None
     fields = card_fields([b for b in run if b.kind in ("item", "paragraph")])
     kinds = {f[0] for f in fields if f[1]}
-    if len({f[0] for f in fields}) < 2 or not kinds & {"title", "authors", "orgs", "venue", "date"}:
-        return None
-    head = _CARD_HEAD.match(run[0].inline.text.split("\n")[0]) if run else None
-    if not ("title" in kinds or head or any(_arxiv_in(f[1], f[2]) for f in fields)):
+    arxiv = any(_arxiv_in(f[1], f[2]) for f in fields)
+    if len({f[0] for f in fields}) < 2 or not (kinds & {"authors", "orgs", "venue", "date"} or arxiv):
+        return None  # 'title:: Contrastive pretraining' with tags only: a page's title, not a paper's
+    head = _CARD_HEAD.match(run[0].inline.text.split("\n")[0])
+    if not ("title" in kinds or head or arxiv):
         return None
     cand = ctx.new("field-card", run[0], max(b.end_line for b in run))
     if head:  # '【论文】DeepSeek-VL: Towards Real-World …'
