@@ -1230,3 +1230,115 @@ def test_an_outliner_page_title_is_not_a_paper_and_its_bullets_are(vocab: Vocabu
     )
     assert {p.name for p in papers} == {"Flamingo", "Kosmos-2"}
     assert named(papers, "Kosmos-2").arxiv_id == "2306.14824"
+
+
+def test_arxiv_tab_text_and_a_schemeless_abs_url_give_the_arxiv_id(vocab: Vocabulary) -> None:
+    # Lines pasted from browser tabs: arXiv's own '[id] Title' and an address without 'https://'.
+    papers = build(
+        vocab,
+        """\
+        ## Saved tabs
+
+        - [2304.08485] Visual Instruction Tuning
+        - arxiv.org/abs/2301.12597 BLIP-2
+        - Results table 1 [3] shows a 2.1 gain
+        """,
+    )
+    assert {p.arxiv_id for p in papers} == {"2304.08485", "2301.12597"}, brief(papers)
+    llava = next(p for p in papers if p.arxiv_id == "2304.08485")
+    assert llava.title == "Visual Instruction Tuning"
+
+
+def test_html_anchor_and_bold_read_like_markdown_link_and_bold(vocab: Vocabulary) -> None:
+    # A notebook export writes its links and bold as inline HTML.
+    papers = build(
+        vocab,
+        """\
+        1. <b>Flamingo</b>: a Visual Language Model for Few-Shot Learning, <a href="https://arxiv.org/abs/2204.14198">paper</a>
+        2. <b>Kosmos-2</b>: Grounding Multimodal Large Language Models to the World, <a href="https://arxiv.org/abs/2306.14824">paper</a>
+        """,
+    )
+    assert {(p.name, p.arxiv_id) for p in papers} == {("Flamingo", "2204.14198"), ("Kosmos-2", "2306.14824")}, brief(
+        papers
+    )
+
+
+def test_a_byline_after_a_dash_is_not_part_of_the_title(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        - [arXiv](https://arxiv.org/abs/2304.08485) Visual Instruction Tuning — Haotian Liu, Chunyuan Li et al.
+        """,
+    )
+    [paper] = papers
+    assert paper.title == "Visual Instruction Tuning"
+
+
+def test_a_paper_field_without_a_url_is_the_title(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        ### InstructBLIP
+        Paper: InstructBLIP: Towards General-purpose Vision-Language Models with Instruction Tuning
+        Organisation: Salesforce
+        Year: 2023
+        """,
+    )
+    [paper] = papers
+    assert paper.name == "InstructBLIP"
+    assert paper.title is not None and paper.title.startswith("InstructBLIP: Towards General-purpose")
+
+
+def test_a_colon_followed_by_a_recipe_is_not_a_title(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        - PaliGemma: SigLIP-So400m + Gemma-2B, linear projector, arxiv 2407.07726
+        """,
+    )
+    [paper] = papers
+    assert paper.name == "PaliGemma"
+    assert paper.title is None or "SigLIP" not in paper.title
+
+
+def test_a_to_read_line_with_a_pasted_url_and_tags_names_the_paper(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        - [ ] Cambrian-1 https://github.com/cambrian-mllm/cambrian #mllm #vision
+        - [x] MM1 (Apple)
+        """,
+    )
+    assert {p.name for p in papers} == {"Cambrian-1", "MM1"}, brief(papers)
+
+
+def test_field_blocks_set_apart_by_rules_are_cards_not_setext_headings(vocab: Vocabulary) -> None:
+    # Markdown reads lines directly over '---' as one setext heading; notes mean a block and a rule.
+    papers = build(
+        vocab,
+        """\
+        Model: InstructBLIP
+        Paper: InstructBLIP: Towards General-purpose Vision-Language Models with Instruction Tuning (NeurIPS 2023)
+        Org: Salesforce Research
+        ---
+        Model: Shikra
+        Paper: https://arxiv.org/abs/2306.15195
+        Org: SenseTime
+        """,
+    )
+    assert {p.name for p in papers} == {"InstructBLIP", "Shikra"}, brief(papers)
+    assert named(papers, "InstructBLIP").title == (
+        "InstructBLIP: Towards General-purpose Vision-Language Models with Instruction Tuning"
+    )
+
+
+def test_a_one_line_setext_heading_still_heads_its_section(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        Flamingo
+        --------
+        - arXiv: https://arxiv.org/abs/2204.14198
+        """,
+    )
+    assert [(p.name, p.arxiv_id) for p in papers] == [("Flamingo", "2204.14198")], brief(papers)

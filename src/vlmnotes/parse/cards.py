@@ -127,7 +127,10 @@ def field_of(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     kind = _LABEL_OF.get(m[1].strip().lower())
-    return (kind, m[2].strip().strip("*").strip()) if kind else None
+    value = m[2].strip().strip("*").strip()
+    if kind == "link" and m[1].strip().lower() == "paper" and value and "http" not in value and "](" not in value:
+        kind = "title"  # 'Paper: InstructBLIP: Towards … (NeurIPS 2023)' names the paper, it does not link it
+    return (kind, value) if kind else None
 
 
 _ANY_LABEL = re.compile(r"^[^\w\u4e00-\u9fff*]*\**\s*[^:：\n]{1,20}[:：]")

@@ -220,6 +220,8 @@ def _title_under(ctx: Context, cand: Candidate, region: list[Block]) -> str | No
         if block.kind != "paragraph":
             continue
         first = block.inline.text.split("\n")[0].strip().strip("*_ ")
+        if (field := field_of(first)) is not None:  # 'Paper: InstructBLIP: Towards …' is a field, not a title
+            return clean_title(field[1]) if field[0] == "title" and title_like(field[1]) else None
         parts = re.split(r"\s+[—–-]\s+", first, maxsplit=1)
         head, tail = parts[0], (parts[1] if len(parts) > 1 else "")
         deco = decorations(head, ctx.vocab, ctx.known)
@@ -351,7 +353,7 @@ def item_entry(ctx: Context) -> list[Candidate]:
     for k, (index, top, cand) in enumerate(found):
         stop = starts[k + 1] if k + 1 < len(starts) else len(ctx.doc.blocks)
         trailing: list[Block] = []
-        for block in ctx.doc.blocks[index + 1 : stop]:
+        for block in ctx.doc.blocks[index + 1 : stop] if top.kind == "item" else []:  # a log line is itself only
             if block.kind == "heading" or id(block) in ctx.claimed or block.kind == "row":
                 break
             if block.kind == "item" and block.list_id == top.list_id:

@@ -171,7 +171,8 @@ def context_title(ctx: Context, cand: Candidate, block: Block, link: Link, start
     lead = read_lead(ctx, before, bold=bold) if before and len(before) < 300 else None
     if lead is None:
         nxt = next((lk.start for lk in inline.links if lk.start > link.end), end)
-        after = clean_title(inline.text[link.end : min(nxt, end)].strip(" ]):：-–"))
+        after = inline.text[link.end : min(nxt, end)].strip(" ]):：-–")
+        after = clean_title(re.split(r"\s+[—–-]\s+", after, maxsplit=1)[0])  # '… Tuning — Haotian Liu, …
         lead = read_lead(ctx, after) if after and len(after) < 250 else None
         if lead is not None and not lead.title:
             lead = None

@@ -118,7 +118,7 @@ def _read_lead(ctx: Context, text: str, bold: str | None) -> Lead | None:
     if name is not None:
         title = core if rest and re.match(r"\s*[A-Za-z]", rest) and title_like(rest) else None
         if title is None and name_from_title(core) == name and len(core.split()) >= 3 and not _CJK.search(rest):
-            title = core
+            title = core if title_like(core) else None  # not 'PaliGemma: SigLIP-So400m + Gemma-2B, linear …'
         return Lead([name], title, deco)
     m = re.fullmatch(r"(.+?)\s*[(（]\s*([^()（）]{1,32}?)\s*[)）]", core)
     sentence_case = m is not None and m[1][:1].isupper() and len(m[1].split()) >= 4

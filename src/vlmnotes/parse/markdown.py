@@ -146,7 +146,11 @@ def _shift(link: Link, by: int) -> Link:
     return Link(link.text, link.url, link.line, link.image, link.start - by, link.end - by)
 
 
-_TEXT_ARXIV = re.compile(r"(?<![/\w.])arxiv\s*[:：]?\s*(\d{4}\.\d{4,5})(?:v\d+)?(?![\d.]\d)", re.I)
+_TEXT_ARXIV = re.compile(
+    r"(?<![/\w.])(?:arxiv\s*[:：]?\s*|(?:www\.)?arxiv\.org/(?:abs|pdf)/)(\d{4}\.\d{4,5})(?:v\d+)?(?![\d.]\d)"
+    r"|(?<![\w(])\[(\d{4}\.\d{4,5})(?:v\d+)?\]",  # arXiv's own tab text: '[2304.08485] Visual Instruction …'
+    re.I,
+)
 _TASK = re.compile(r"^\[([ xX])\](?:\s+|$)")
 
 
@@ -171,7 +175,7 @@ def _inline(token: Token) -> Inline:
                 for m in _TEXT_ARXIV.finditer(child.content):
                     at = pos + m.start()
                     line_no = out.line + len(out.line_starts) - 1 + child.content.count("\n", 0, m.start())
-                    url = f"https://arxiv.org/abs/{m[1]}"
+                    url = f"https://arxiv.org/abs/{m[1] or m[2]}"
                     out.links.append(Link(m[0], url, line_no, False, at, at + len(m[0])))
             text.append(child.content)
             pos += len(child.content)
@@ -198,10 +202,25 @@ def _inline(token: Token) -> Inline:
         elif kind == "footnote_ref":
             out.footnote_refs.append((str((child.meta or {}).get("label", "")), pos))
         elif kind == "html_inline":
-            # `<img src=...>` inline: keep the URL as an image link so badges are seen.
+            # `<img src=...>` inline: keep the URL as an image link so badges are seen; `<a href>` and `<b>`
+            # (notebook exports, blog templates) are a link and a bold run like their Markdown forms.
+            tag = child.content.strip().lower()
             src = re.search(r"""src\s*=\s*["']([^"']+)""", child.content)
+            href = re.match(r"""<a\s[^>]*href\s*=\s*["']([^"']+)""", child.content.strip(), re.I)
             if src:
                 out.links.append(Link("", src[1], out.line + len(out.line_starts) - 1, True, pos, pos))
+            elif href:
+                link_stack.append((href[1], pos))
+            elif tag == "</a>" and link_stack:
+                url, start = link_stack.pop()
+                label = "".join(text)[start:pos]
+                out.links.append(Link(label, url, out.line + len(out.line_starts) - 1, False, start, pos))
+            elif tag in ("<b>", "<strong>"):
+                strong_stack.append(pos)
+            elif tag in ("</b>", "</strong>") and strong_stack:
+                start = strong_stack.pop()
+                out.strong.append("".join(text)[start:pos])
+                out.strong_at.append(start)
     out.text = "".join(text)
     out.links.sort(key=lambda link: link.start)
     return out
@@ -273,6 +292,8 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
                 quotes.pop()
         elif t == "heading_open":
             start, end = (tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0)
+            if tok.markup in ("-", "=") and end - start > 1:
+                continue  # several lines over '---' are a paragraph and a rule, not one long setext heading
             pending_heading = Block("heading", start, end, level=int(tok.tag[1:]))
         elif t in ("bullet_list_open", "ordered_list_open"):
             ordered_stack.append(t == "ordered_list_open")

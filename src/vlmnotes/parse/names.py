@@ -323,8 +323,13 @@ def title_like(text: str) -> bool:
     if caps / len(words) >= 0.7:
         return True
     # Sentence-case titles with a coined name before the colon: 'Woodpecker: hallucination correction for …'.
-    head = text.split(":", 1)[0].strip()
-    return len(words) <= 16 and ":" in text and coined(head) and not re.search(r"[.!?]\s+[A-Z]|[.;!?]$", text)
+    # Not a recipe after the name: 'PaliGemma: SigLIP-So400m + Gemma-2B, linear projector'.
+    head, _, rest = text.partition(":")
+    recipe = re.search(r"\s\+\s|\d(?:\.\d)?[BM]\b", rest)
+    return len(words) <= 16 and bool(rest) and coined(head.strip()) and not recipe and not _PROSE_END.search(text)
+
+
+_PROSE_END = re.compile(r"[.!?]\s+[A-Z]|[.;!?]$")
 
 
 def model_from_checkpoint(text: str) -> str | None:

@@ -315,6 +315,11 @@ def _leading_name(text: str) -> str | None:
 # --- 001: awesome-list checklists `- [x] [Name](url)` -----------------------------------------------------
 
 
+def _bare(text: str) -> str:
+    """A to-read line without its pasted URLs and #tags: '- [ ] Cambrian-1 https://github.com/… #mllm'."""
+    return re.sub(r"\s+(?:https?://\S+|#[\w\-]+)", "", text).strip()
+
+
 def checklist(ctx: Context) -> list[Candidate]:
     """Checklists: `- [x] [CLIP](url) - remark` (read) or `- [ ] Flamingo` (to read), motivation/contribution."""
     out = []
@@ -335,7 +340,7 @@ def checklist(ctx: Context) -> list[Candidate]:
             if _GENERIC_LINK_TEXT.match(link.text) or link.image:
                 context_title(ctx, cand, block, link, 0, len(first_line))
             remark = inline.text[link.end :].split("\n")[0]
-        elif (lead := read_lead(ctx, first_line)) is not None and lead.names:
+        elif (lead := read_lead(ctx, _bare(first_line))) is not None and lead.names:
             apply_lead(cand, lead)  # '- [ ] MM1 (Apple)': Apple is the organisation, not the name
             remark = ""
         elif is_name_like(first_line) or (len(first_line) <= 60 and first_line[:1].isupper()):
