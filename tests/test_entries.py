@@ -1342,3 +1342,50 @@ def test_a_one_line_setext_heading_still_heads_its_section(vocab: Vocabulary) ->
         """,
     )
     assert [(p.name, p.arxiv_id) for p in papers] == [("Flamingo", "2204.14198")], brief(papers)
+
+
+def test_a_cards_unlabelled_lines_describe_its_paper(vocab: Vocabulary) -> None:
+    # A WeChat-article card: known labels, then '核心思想：' which no label list knows.
+    papers = build(
+        vocab,
+        """\
+        ## 【一】BLIP-2
+
+        论文：BLIP-2: Bootstrapping Language-Image Pre-training with Frozen Image Encoders and Large Language Models
+
+        机构：Salesforce Research
+
+        链接：https://arxiv.org/abs/2301.12597
+
+        核心思想：冻结图像编码器（EVA-CLIP ViT-g）和大语言模型（OPT / FlanT5），中间用 Q-Former 连接。
+
+        ## 【二】MiniGPT-4
+
+        机构：阿卜杜拉国王科技大学（KAUST）
+
+        链接：https://arxiv.org/abs/2304.10592
+        """,
+    )
+    blip2, minigpt4 = named(papers, "BLIP-2"), named(papers, "MiniGPT-4")
+    assert blip2.components.connector == ["Q-Former"]
+    assert set(blip2.components.llm) == {"OPT", "FlanT5"}
+    # The full name and its abbreviation in brackets are one organisation, not a name cut at the bracket.
+    assert minigpt4.orgs == ["King Abdullah University of Science and Technology (KAUST)"]
+
+
+def test_a_quote_right_under_a_paper_line_describes_it(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        [2301.12597] BLIP-2: Bootstrapping Language-Image Pre-training with Frozen Image Encoders
+        > Salesforce Research. Q-Former between a frozen EVA ViT-g/14 and a frozen OPT.
+
+        [2204.14198] Flamingo: a Visual Language Model for Few-Shot Learning
+
+        > A quote set apart by a blank line is not read into the line above: Vicuna.
+        """,
+    )
+    blip2, flamingo = named(papers, "BLIP-2"), named(papers, "Flamingo")
+    assert blip2.orgs == ["Salesforce"]
+    assert blip2.components.connector == ["Q-Former"]
+    assert flamingo.components.llm == []

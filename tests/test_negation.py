@@ -38,6 +38,9 @@ def inside(text: str, word: str) -> bool:
         ("与 BLIP-2 相比本文只用 MLP 连接", ["BLIP-2"], ["MLP"]),
         ("和 Flamingo 不同的是，这里只用线性层", ["Flamingo"], ["线性层"]),
         ("相比于 OPT，Vicuna 的指令跟随更好", ["OPT"], ["Vicuna"]),
+        # The model that made the data, named right before: only it, not the parts earlier in the clause.
+        ("CLIP ViT-L/14 + Vicuna-13B with GPT-4 generated instruction data", ["GPT-4"], ["CLIP", "Vicuna-13B"]),
+        ("Vicuna and GPT-4V-annotated captions", ["GPT-4V"], ["Vicuna"]),
         ("效果超过 Kosmos-1，语言模型用的是 MPT", ["Kosmos-1"], ["MPT"]),
         # English: negation.
         (

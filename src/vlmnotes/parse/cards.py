@@ -182,7 +182,9 @@ def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Bloc
             rest = re.sub(r"[*†‡]|[（(][^)）]*[)）]", "", rest)
             cand.authors = [a.strip() for a in re.split(r"\s*(?:[、,，;；]|\band\b)\s*", rest) if a.strip()][:50]
         elif kind == "orgs":
-            for org in org_field_value("affiliation", value) or []:
+            whole = re.fullmatch(r"\s*(.+?)\s*[(（]\s*([^()（）]{2,40}?)\s*[)）]\s*", value)
+            known = next((ctx.vocab.org(v) for v in (whole.groups() if whole else ()) if ctx.vocab.org(v)), None)
+            for org in [known] if known else org_field_value("affiliation", value) or []:
                 org = ctx.vocab.org(org) or org
                 if org not in cand.orgs:
                     cand.orgs.append(org)
@@ -238,6 +240,10 @@ def field_card(ctx: Context) -> list[Candidate]:
         # (an outliner page's properties, then its bullets, is a card and then a list).
         while j < len(blocks) and blocks[j].kind in ("item", "paragraph") and id(blocks[j]) not in ctx.claimed:
             if not card_fields([blocks[j]]):
+                if run and blocks[j].kind == "paragraph" and _ANY_LABEL.match(blocks[j].inline.text):
+                    run.append(blocks[j])  # '核心思想：…', 'Notes: …': a line of the card the labels do not know
+                    j += 1
+                    continue
                 break
             run += blocks[j].walk() if blocks[j].kind == "item" else [blocks[j]]
             j += 1

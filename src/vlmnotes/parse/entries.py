@@ -353,9 +353,11 @@ def item_entry(ctx: Context) -> list[Candidate]:
     for k, (index, top, cand) in enumerate(found):
         stop = starts[k + 1] if k + 1 < len(starts) else len(ctx.doc.blocks)
         trailing: list[Block] = []
-        for block in ctx.doc.blocks[index + 1 : stop] if top.kind == "item" else []:  # a log line is itself only
+        for block in ctx.doc.blocks[index + 1 : stop]:
             if block.kind == "heading" or id(block) in ctx.claimed or block.kind == "row":
                 break
+            if top.kind != "item" and block.line > max(b.end_line for b in [top, *trailing]) + 1:
+                break  # a log line keeps only what is written right under it ('> CLIP ViT-L/14 + Vicuna-13B')
             if block.kind == "item" and block.list_id == top.list_id:
                 break  # the next bullet of the same list is another topic, whatever it says
             trailing.append(block)

@@ -7,6 +7,7 @@ A link inside another entry's body is a passing mention; a second paper link on 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from vlmnotes.parse.context import (
     _GENERIC_LINK_TEXT,
@@ -45,6 +46,12 @@ def generic(ctx: Context) -> list[Candidate]:
     """Any block carrying a paper link; inside another entry's body it becomes a passing mention."""
     out: list[Candidate] = []
     footnote_names = _footnote_names(ctx)
+    blocks = ctx.doc.blocks
+    right_under = {  # a paragraph's note written on the very next line: a quote set under it
+        id(a): b
+        for a, b in pairwise(blocks)
+        if a.kind == b.kind == "paragraph" and b.line == a.end_line + 1 and id(b) not in ctx.claimed
+    }
     for block in ctx.all_blocks():
         if block.kind == "row":
             out += table_row(ctx, block)
@@ -95,6 +102,11 @@ def generic(ctx: Context) -> list[Candidate]:
                 if block.kind == "item" and start == 0:
                     read_section(ctx, cand, block.children, with_orgs=True)
                     ctx.claim(block.children, cand)
+                under = right_under.get(id(block))
+                if under is not None and len(_paper_links(inline.links)) == 1 and not _paper_links(under.inline.links):
+                    # '[2301.12597] BLIP-2: … — Junnan Li, …' then '> Salesforce Research. Q-Former …' on the next line
+                    read_section(ctx, cand, [under], with_orgs=True)
+                    ctx.claim([under], cand)
             others = _other_papers(ctx, links, link)
             for other in links:
                 if other is not link and not other.image and other not in others:

@@ -78,6 +78,11 @@ _EN: dict[str, list[str]] = {
     ],
     # "Qwen2.5-7B, not Llama 3": a bare "not" counts before a name, which the original case tells.
     "not": [r"not\s+(?=[a-z0-9])"],
+    # "GPT-4 generated instruction data", "GPT-4V-annotated captions": only the name right before is the maker.
+    "prev": [
+        r"(?:generated|annotated|written|labell?ed|synthesi[sz]ed|curated)\s+(?:instruction|data|caption|question"
+        r"|conversation|dialog|qa\b|sample|annotation|description|label)"
+    ],
 }
 _ZH: dict[str, list[str]] = {
     # "将 Q-Former 替换为 MLP", "把 linear 层改成了 MLP": the old part before, the new one after.
@@ -148,6 +153,9 @@ def excluded_spans(text: str) -> list[tuple[int, int]]:
             continue
         if kind == "pair":
             spans.append((cue.start(), cue.end()))
+        elif kind == "prev":
+            head = re.search(r"[\w./\-]+[\s\-]*$", low[max(0, cue.start() - 40) : cue.start()])
+            spans.append((cue.start() - len(head[0]) if head else cue.start(), cue.end()))
         elif kind == "back":
             i = bisect_right(ends, cue.start()) - 1
             begin = ends[i] if i >= 0 else 0
