@@ -1389,3 +1389,52 @@ def test_a_quote_right_under_a_paper_line_describes_it(vocab: Vocabulary) -> Non
     assert blip2.orgs == ["Salesforce"]
     assert blip2.components.connector == ["Q-Former"]
     assert flamingo.components.llm == []
+
+
+def test_a_property_table_under_a_heading_gives_its_fields(vocab: Vocabulary) -> None:
+    # A Notion page exported to Markdown: one two-column table of properties per paper.
+    papers = build(
+        vocab,
+        """\
+        ## Fuyu-8B
+
+        | Property | Value |
+        | --- | --- |
+        | Org | Adept |
+        | Year | 2023 |
+        | Status | Done |
+        """,
+    )
+    [fuyu] = papers
+    assert fuyu.orgs == ["Adept"]
+    assert fuyu.date == "2023"
+
+
+def test_a_chinese_title_line_sets_its_facts_apart_with_full_width_commas(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        ## 二、InstructBLIP：指令微调
+
+        InstructBLIP: Towards General-purpose Vision-Language Models with Instruction Tuning，Salesforce，2023 年。
+
+        - 连接器：Q-Former
+        """,
+    )
+    [instructblip] = papers
+    assert instructblip.orgs == ["Salesforce"]
+
+
+def test_a_title_field_does_not_run_on_into_the_prose_under_it(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        ## 一、CLIP
+
+        论文：Learning Transferable Visual Models From Natural Language Supervision（arXiv: 2103.00020）
+        作者在 2021 年提出，用图文对做对比学习。
+        """,
+    )
+    [clip] = papers
+    assert clip.title == "Learning Transferable Visual Models From Natural Language Supervision"
+    assert clip.arxiv_id == "2103.00020"

@@ -140,6 +140,12 @@ def card_fields(blocks: list[Block]) -> list[tuple[str, str, Block, int]]:
     """The labelled fields among consecutive list items or paragraph lines: (kind, value, block, line)."""
     out: list[tuple[str, str, Block, int]] = []
     for block in blocks:
+        if block.kind == "row" and len(block.cells) == 2 and not block.header:
+            # a property table ('| Org | DeepMind |', Notion and Obsidian exports): a field a row
+            found = field_of(f"{block.cells[0].text.strip()}: {block.cells[1].text.strip()}")
+            if found:
+                out.append((found[0], found[1], block, block.line))
+            continue
         if block.kind not in ("item", "paragraph"):
             continue
         inline = block.inline
@@ -153,7 +159,14 @@ def card_fields(blocks: list[Block]) -> list[tuple[str, str, Block, int]]:
                 found = (kind, line[len(bold_at[start]) :].strip(" :：")) if kind else None
             if found:
                 out.append((found[0], found[1], block, line_no))
-            elif out and out[-1][2] is block and line.strip() and not _ANY_LABEL.match(line):
+            elif (
+                out
+                and out[-1][2] is block
+                and line.strip()
+                and not _ANY_LABEL.match(line)
+                and not re.search(r"[)）。.!?！？]\s*$", out[-1][1])  # a value that ends, ends: prose follows
+                and not line.rstrip().endswith("。")
+            ):
                 # a field's value wrapped onto the next line (a line with a label of its own is another field)
                 kind, value, _, first = out[-1]
                 out[-1] = (kind, f"{value} {line.strip()}", block, first)

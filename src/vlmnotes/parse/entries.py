@@ -178,8 +178,8 @@ def heading_entry(ctx: Context) -> list[Candidate]:
                 apply_lead(cand, read_lead(ctx, link.text) or Lead([], None, Decorated("")), EXPLICIT)
                 if not cand.title and len(link.text.split()) >= 3:
                     cand.title = clean_title(link.text)  # '## [GPT-4V(ision) system card](…)': the link names it
-            if not cand.title:
-                cand.title = _title_under(ctx, cand, region)
+            under = _title_under(ctx, cand, region)  # its facts count when the heading has given the title too
+            cand.title = cand.title or under
             _meta_line(ctx, cand, region)
             _org_lines(ctx, cand, region)
             if not ctx.light:  # '#### BLIP-2: … (Q-Former)': the heading names a part too
@@ -220,9 +220,10 @@ def _title_under(ctx: Context, cand: Candidate, region: list[Block]) -> str | No
         if block.kind != "paragraph":
             continue
         first = block.inline.text.split("\n")[0].strip().strip("*_ ")
-        if (field := field_of(first)) is not None:  # 'Paper: InstructBLIP: Towards …' is a field, not a title
-            return clean_title(field[1]) if field[0] == "title" and title_like(field[1]) else None
-        parts = re.split(r"\s+[—–-]\s+", first, maxsplit=1)
+        if field_of(first) is not None:  # 'Paper: InstructBLIP: Towards …' is a field, read with the others
+            return None
+        # '… Language Models，Salesforce，2023 年。' sets its facts apart with a full-width comma as well as a dash
+        parts = re.split(r"\s+[—–-]\s+|\s*，\s*", first, maxsplit=1)
         head, tail = parts[0], (parts[1] if len(parts) > 1 else "")
         deco = decorations(head, ctx.vocab, ctx.known)
         meta = Decorated("")

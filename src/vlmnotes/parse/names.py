@@ -141,7 +141,7 @@ def decorations(text: str, vocab: Vocabulary, known: object = None) -> Decorated
     return out
 
 
-_YEAR = re.compile(r"(?:19|20)\d{2}[a-z]?")
+_YEAR = re.compile(r"(?:19|20)\d{2}[a-z]?(?:\s*年)?")  # "2023", "2023b", "2023 年"
 _VENUE_NAME = re.compile(
     r"(?:CVPR|ICCV|ECCV|NeurIPS|NIPS|ICML|ICLR|ACL|EMNLP|NAACL|AAAI|IJCAI|TPAMI|TMLR|WACV|BMVC|COLING|ACM\s?MM|MM)"
     r"(?:\s*['’]?(?:19|20)?\d{2})?",
@@ -154,7 +154,7 @@ def read_meta(text: str, out: Decorated, vocab: Vocabulary) -> bool:
     """Read a comma list of facts into `out`: 'Google DeepMind, 2024', 'Li et al., 2020, Microsoft',
     'Chen et al., Google Research, ICLR 2023', 'ByteDance / NTU, 2024'. False (and `out` unchanged) unless every
     part is a year, a date, a venue, authors or an organisation, and at least one is a year, date or venue."""
-    parts = [p.strip(" .") for p in re.split(r"\s*[,，;；、]\s*|\s+/\s+", text.strip()) if p.strip(" .")]
+    parts = [p.strip(" .。") for p in re.split(r"\s*[,，;；、]\s*|\s+/\s+", text.strip()) if p.strip(" .。")]
     if not 2 <= len(parts) <= 6:
         return False
     venue: tuple[str, int] | None = None
