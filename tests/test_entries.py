@@ -1438,3 +1438,46 @@ def test_a_title_field_does_not_run_on_into_the_prose_under_it(vocab: Vocabulary
     [clip] = papers
     assert clip.title == "Learning Transferable Visual Models From Natural Language Supervision"
     assert clip.arxiv_id == "2103.00020"
+
+
+def test_a_slides_bold_title_bullet_titles_the_facts_bullet_under_it(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        ### Slide 2 — Paper 1: ALIGN
+        - **Scaling Up Visual and Vision-Language Representation Learning With Noisy Text Supervision**
+        - Google Research, ICML 2021 — arXiv:2102.05918
+        - EfficientNet image encoder + BERT text encoder
+        """,
+    )
+    [align] = papers
+    assert align.arxiv_id == "2102.05918"
+    assert align.title == "Scaling Up Visual and Vision-Language Representation Learning With Noisy Text Supervision"
+
+
+def test_a_title_line_under_a_heading_keeps_the_id_written_on_the_next_line(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        ## 四、Qwen-VL：阿里的多语言 VLM
+
+        Qwen-VL: A Versatile Vision-Language Model for Understanding, Localization, Text Reading, and Beyond
+        阿里巴巴 2023 年发布，arXiv 2308.12966。语言模型 Qwen-7B。
+        """,
+    )
+    [qwen] = papers
+    assert qwen.arxiv_id == "2308.12966"
+    assert qwen.title is not None and qwen.title.startswith("Qwen-VL: A Versatile Vision-Language Model")
+
+
+def test_a_section_with_two_written_ids_takes_neither_as_its_own(vocab: Vocabulary) -> None:
+    papers = build(
+        vocab,
+        """\
+        ## Woodpecker notes
+
+        Compared with arXiv 2301.12597 and arXiv 2304.08485 in the hallucination table.
+        """,
+    )
+    woodpecker = [p for p in papers if p.name == "Woodpecker"]
+    assert all(p.arxiv_id not in ("2301.12597", "2304.08485") for p in woodpecker), brief(papers)

@@ -75,6 +75,18 @@ def _own_link(ctx: Context, block: Block, region: list[Block], names: set[str]) 
             short = len(own_line) - len(found.text) <= 30
             if GENERIC_LINK_TEXT.match(text) and short:
                 return found
+    # An id written as text in the section's prose ('阿里巴巴 2023 年发布，arXiv 2308.12966。'), the only one there.
+    written = [
+        lk
+        for top in region[:8]
+        for sub in top.walk()
+        if sub.kind in ("paragraph", "item") and id(sub) not in ctx.claimed
+        for lk in sub.inline.links
+        if arxiv_id_from_url(lk.url)
+        and re.fullmatch(r"(?i)\[?(?:arxiv\s*[:：]?\s*)?\d{4}\.\d{4,5}(?:v\d+)?\]?", lk.text)
+    ]
+    if len({arxiv_id_from_url(lk.url) for lk in written}) == 1:
+        return written[0]
     return None
 
 
@@ -229,7 +241,8 @@ def _title_under(ctx: Context, cand: Candidate, region: list[Block]) -> str | No
         meta = Decorated("")
         if tail:
             read_meta(re.sub(r"[()（）]", ",", tail).strip(" .,"), meta, ctx.vocab)
-        if deco.text and not block.inline.links and title_like(deco.text):
+        first_links = [lk for lk in block.inline.links if lk.line == block.inline.line]  # the next lines may link
+        if deco.text and not first_links and title_like(deco.text):
             apply_lead(cand, Lead([], None, deco))
             apply_lead(cand, Lead([], None, meta))
             return clean_title(deco.text)

@@ -173,7 +173,7 @@ def context_title(ctx: Context, cand: Candidate, block: Block, link: Link, start
         # '**MM1** (Apple, arXiv 2403.09611)': the link sits inside the name's own brackets; read them whole.
         close = re.search(r"[)）]", inline.text[link.end : end])
         before = inline.text[start : link.end + close.end()] if close else before
-    before = before.rstrip(" [(（【|:：,，-–")
+    before = before.rstrip(" [(（【|:：,，-–—")
     found = find_date(before)
     if found is not None and found.start <= 2:
         before = before[found.end :].lstrip(" ]）)-–:：")
@@ -191,9 +191,10 @@ def context_title(ctx: Context, cand: Candidate, block: Block, link: Link, start
     if lead is None and block.kind == "paragraph" and inline.strong and inline.strong_at[0] == 0:
         first = inline.strong[0]
         lead = read_lead(ctx, first) if len(first) < 250 else None
-    if lead is None and block.kind == "paragraph":
-        above = _block_before(ctx, block)  # '**Bold Title**' then, after a blank line, '[[Paper](…)]'
-        if above is not None and above.kind == "paragraph" and above.inline.strong == [above.inline.text.strip()]:
+    if lead is None and block.kind in ("paragraph", "item"):
+        # '**Bold Title**' then, after a blank line, '[[Paper](…)]'; a slide's bold title bullet over its facts
+        above = _block_before(ctx, block)
+        if above is not None and above.kind == block.kind and above.inline.strong == [above.inline.text.strip()]:
             lead = read_lead(ctx, above.inline.text.strip()) if len(above.inline.text) < 250 else None
     if lead is None:
         return
