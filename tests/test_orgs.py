@@ -383,3 +383,14 @@ def test_the_vocabulary_is_much_larger_and_bilingual() -> None:
     aliases = [a for _, al in entries for a in al]
     assert len(entries) >= 150
     assert sum(bool(re.search("[\u4e00-\u9fff]", a)) for a in aliases) >= 200
+
+
+def test_an_affiliation_with_its_abbreviation_in_brackets_stays_whole() -> None:
+    assert org_field_value("单位", "阿卜杜拉国王科技大学（KAUST）、北京大学") == [
+        "阿卜杜拉国王科技大学（KAUST）",
+        "北京大学",
+    ]
+    assert org_field_value("Affiliation", "Salesforce Research (SF), (Stanford)") == [
+        "Salesforce Research (SF)",
+        "Stanford",
+    ]

@@ -29,6 +29,7 @@ from vlmnotes.parse.orgs import org_field_value
 
 if TYPE_CHECKING:
     from vlmnotes.parse.context import Context
+    from vlmnotes.vocab import Vocabulary
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -195,10 +196,8 @@ def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Bloc
             rest = re.sub(r"[*†‡]|[（(][^)）]*[)）]", "", rest)
             cand.authors = [a.strip() for a in re.split(r"\s*(?:[、,，;；]|\band\b)\s*", rest) if a.strip()][:50]
         elif kind == "orgs":
-            whole = re.fullmatch(r"\s*(.+?)\s*[(（]\s*([^()（）]{2,40}?)\s*[)）]\s*", value)
-            known = next((ctx.vocab.org(v) for v in (whole.groups() if whole else ()) if ctx.vocab.org(v)), None)
-            for org in [known] if known else org_field_value("affiliation", value) or []:
-                org = ctx.vocab.org(org) or org
+            for org in org_field_value("affiliation", value) or []:
+                org = _known_org(ctx.vocab, org) or org
                 if org not in cand.orgs:
                     cand.orgs.append(org)
         elif kind == "venue":
@@ -224,6 +223,12 @@ def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Bloc
             for link in block.inline.links:
                 if link.line == line and not link.image:
                     cand.add_link(link.url)
+
+
+def _known_org(vocab: Vocabulary, text: str) -> str | None:
+    """The canonical organisation `text` names, whole or by either side of 'Full name (ABBR)' / '全称（缩写）'."""
+    both = re.fullmatch(r"(.+?)\s*[(（]\s*([^()（）]{2,40}?)\s*[)）]", text.strip())
+    return vocab.org(text) or next(filter(None, map(vocab.org, both.groups() if both else ())), None)
 
 
 def _arxiv_in(value: str, block: Block) -> str | None:

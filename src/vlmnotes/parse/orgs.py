@@ -462,7 +462,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and (text[start] in _TRIM or text[start] in "¹²³⁴⁵⁶⁷⁸⁹⁰*†‡§#"):
         start += 1
     while (
-        end > start and text[end - 1] in _TRIM and not (text[end - 1] == "." and _ABBREVIATION.search(text[start:end]))
+        end > start
+        and text[end - 1] in _TRIM
+        and not (text[end - 1] == "." and _ABBREVIATION.search(text[start:end]))
+        and not (text[end - 1] in ")）" and re.search(r"[(（]", text[start : end - 1]))  # '…大学（KAUST）' whole
     ):
         end -= 1
     return start, end
