@@ -12,7 +12,7 @@ def _plain(record: dict[str, Any], key: str) -> str:
     value = record.get(key)
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
-    return str(value or "").replace("\t", " ").replace("\n", " ")
+    return str(value or "").replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
 def records_tsv(records: list[dict[str, Any]]) -> str:
@@ -22,8 +22,19 @@ def records_tsv(records: list[dict[str, Any]]) -> str:
     return "\n".join(rows) + "\n"
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection); an apostrophe
+# in front makes it text. Leading spaces are looked past: `_plain` turns a leading tab or CR into one, and
+# some spreadsheets trim them before they look.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(text: str) -> str:
+    return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
+
+
 def records_csv(records: list[dict[str, Any]]) -> str:
-    """CSV with a header: id, name, year, date, orgs, venue, arxiv_id, title."""
+    """CSV with a header: id, name, year, date, orgs, venue, arxiv_id, title; a cell a spreadsheet would run as
+    a formula starts with an apostrophe."""
     import csv
     import io
 
@@ -32,7 +43,7 @@ def records_csv(records: list[dict[str, Any]]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for r in records:
-        writer.writerow([_plain(r, k) for k in columns])
+        writer.writerow([_csv_cell(_plain(r, k)) for k in columns])
     return buf.getvalue()
 
 
