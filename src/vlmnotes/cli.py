@@ -57,13 +57,14 @@ state = _State()
 def _out() -> "Console":
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    # No markup or emoji codes: a note's `[/]` or `:smile:` that reaches rich as a str is printed as written.
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def _err() -> "Console":
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 def _say(message: str) -> None:
@@ -499,7 +500,7 @@ def stats(
     elif not sys.stdout.isatty():
         sys.stdout.write(render.stats_plain(counts))
     else:
-        _out().print(f"[bold]{len(hits)} papers[/]")
+        _out().print(f"{len(hits)} papers", style="bold")
         _out().print(render.stats_view(counts))
     if not hits or state.broken:
         raise typer.Exit(1)

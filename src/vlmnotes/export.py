@@ -3,6 +3,8 @@
 BibTeX and RIS are written by libraries rather than string templates: they know the escaping
 (`&`, `%`, `_`, braces, accented letters) that hand-written templates get wrong. Chinese text is kept
 as it is: BibTeX engines with UTF-8 input (biber, modern bibtex) read it, and LaTeX has no macro for it.
+One thing they leave to us: BibTeX counts an escaped brace as a brace, so a lone brace in a title would end
+the field early or swallow the rest of the file; `_balanced` rewrites such a brace.
 """
 
 from __future__ import annotations
@@ -73,6 +75,39 @@ def _date_parts(record: Record) -> list[int]:
     return [int(p) for p in date.split("-") if p.isdigit()][:3]
 
 
+# BibTeX counts every brace, `\{` too. A brace with no partner is rewritten: in text (where the LaTeX encoder
+# writes it `\{`) as a macro whose own braces balance, in an identifier percent-encoded, as a URL has it.
+_TEXT_BRACE = re.compile(r"\\?[{}]")
+_LONE_IN_TEXT = {"{": r"\ensuremath{\lbrace}", "}": r"\ensuremath{\rbrace}"}
+_IDENTIFIER_BRACE = re.compile(r"[{}]")
+_LONE_IN_IDENTIFIER = {"{": "%7B", "}": "%7D"}
+
+
+def _balanced(value: str, braces: re.Pattern[str], lone: dict[str, str]) -> str:
+    """`value` with every brace that has no partner replaced by `lone[brace]`, so its braces balance."""
+    opened: list[re.Match[str]] = []
+    unmatched: list[re.Match[str]] = []
+    for match in braces.finditer(value):
+        if match[0].endswith("{"):
+            opened.append(match)
+        elif opened:
+            opened.pop()
+        else:
+            unmatched.append(match)
+    out: list[str] = []
+    start = 0
+    for match in sorted(unmatched + opened, key=lambda m: m.start()):
+        out += [value[start : match.start()], lone[match[0][-1]]]
+        start = match.end()
+    return "".join(out) + value[start:]
+
+
+def _balanced_text(key: str, value: str) -> str:
+    # Each author on their own: a brace group spanning ' and ' would make two authors one.
+    parts = value.split(" and ") if key == "author" else [value]
+    return " and ".join(_balanced(part, _TEXT_BRACE, _LONE_IN_TEXT) for part in parts)
+
+
 def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
     """BibTeX entries; arXiv papers with eprint, archivePrefix and primaryClass as biblatex and natbib expect."""
     from bibtexparser import entrypoint, middlewares
@@ -95,7 +130,7 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
         ]
         # Identifiers are written as they are: `_` or `%` in a URL or DOI must not become `\_`.
         raw[key] = [
-            Field(k, v)
+            Field(k, _balanced(v, _IDENTIFIER_BRACE, _LONE_IN_IDENTIFIER))
             for k, v in (
                 ("eprint", r.get("arxiv_id")),
                 ("archiveprefix", "arXiv" if r.get("arxiv_id") else None),
@@ -107,6 +142,8 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
         entries.append(Entry(kind, key, [Field(k, v) for k, v in text_fields if v]))
     encoded = middlewares.LatexEncodingMiddleware(enclose_urls=False).transform(Library(entries))
     for entry in encoded.entries:
+        for field in list(entry.fields):
+            entry.set_field(Field(field.key, _balanced_text(field.key, str(field.value))))
         for field in raw[entry.key]:
             entry.set_field(field)
     text: str = entrypoint.write_string(encoded)

@@ -1,4 +1,9 @@
-"""Views: records in, rich renderables or plain text out. Nothing here prints or reads files."""
+"""Views: records in, rich renderables or plain text out. Nothing here prints or reads files.
+
+Text from a note or a record reaches rich only as `Text` made by `as_text`, never as a `str`: rich reads
+a `str` as markup (`[/]` in a title would raise MarkupError, `[bold red]x` would turn red) and `:smile:`
+as an emoji.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,17 @@ SLOT_LABELS = {
 }
 
 
+# C0 and C1 control characters other than tab and newline: in a terminal they move the cursor, retitle the
+# window or open hyperlinks (OSC 8), so note text must not carry them there.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def as_text(value: object, style: str = "") -> Text:
+    """Note or record text as rich Text: shown as written, never read as markup or emoji; control characters
+    left out."""
+    return Text(_CONTROL.sub("", "" if value is None else str(value)), style=style)
+
+
 def paper_label(paper: Paper) -> str:
     """The short way to name a paper: its name, else its title, else its id."""
     return paper.name or paper.title or paper.id
@@ -40,7 +56,7 @@ def components_summary(record: dict[str, Any]) -> str:
 def _styled_snippet(snippet: str) -> Text:
     text = Text()
     for i, part in enumerate(re.split("[\x02\x03]", snippet.replace("\n", " "))):
-        text.append(part, style="bold yellow" if i % 2 else "")
+        text.append_text(as_text(part, style="bold yellow" if i % 2 else ""))
     return text
 
 
@@ -57,14 +73,14 @@ def records_table(records: list[dict[str, Any]], snippets: list[str] | None = No
     if snippets is not None:
         table.add_column("match", overflow="fold")
     for i, r in enumerate(records):
-        row: list[str | Text] = [
-            r.get("name") or "",
-            r.get("date") or "",
-            ", ".join(r.get("orgs") or []),
-            r.get("venue") or "",
-            r.get("arxiv_id") or "",
-            components_summary(r),
-            r.get("title") or "",
+        row = [
+            as_text(r.get("name")),
+            as_text(r.get("date")),
+            as_text(", ".join(r.get("orgs") or [])),
+            as_text(r.get("venue")),
+            as_text(r.get("arxiv_id")),
+            as_text(components_summary(r)),
+            as_text(r.get("title")),
         ]
         if snippets is not None:
             row.append(_styled_snippet(snippets[i]))
@@ -72,9 +88,9 @@ def records_table(records: list[dict[str, Any]], snippets: list[str] | None = No
     return table
 
 
-def _field(table: Table, label: str, value: RenderableType | str | None) -> None:
+def _field(table: Table, label: str, value: Text | str | None) -> None:
     if value:
-        table.add_row(label, value)
+        table.add_row(label, value if isinstance(value, Text) else as_text(value))
 
 
 def paper_panel(paper: Paper) -> Panel:
@@ -85,9 +101,14 @@ def paper_panel(paper: Paper) -> Panel:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
 
-    def mark(name: str, text: str | None) -> str | None:
+    def mark(name: str, value: str | None) -> Text | None:
         # Values filled in from arXiv are marked, so a reader knows the notes did not say them.
-        return f"{text}  [dim](arXiv)[/dim]" if text and paper.provenance.get(name) == "arxiv" else text
+        if not value:
+            return None
+        shown = as_text(value)
+        if paper.provenance.get(name) == "arxiv":
+            shown.append("  (arXiv)", style="dim")
+        return shown
 
     _field(grid, "id", paper.id)
     _field(grid, "title", mark("title", paper.title))
@@ -115,13 +136,13 @@ def paper_panel(paper: Paper) -> Panel:
         parts += [
             Text("\nabstract" + ("  (arXiv)" if paper.provenance.get("abstract") else ""), style="bold underline")
         ]
-        parts.append(Text(paper.abstract))
+        parts.append(as_text(paper.abstract))
     if paper.sections:
         sections = Table.grid(padding=(0, 2))
         sections.add_column(style="bold magenta", no_wrap=True)
         sections.add_column(overflow="fold")
         for label, text in paper.sections.items():
-            sections.add_row(label, text or "—")
+            sections.add_row(as_text(label), as_text(text or "—"))
         parts += [Text("\nsummaries", style="bold underline"), sections]
     if paper.relations:
         rels = Table.grid(padding=(0, 2))
@@ -130,53 +151,56 @@ def paper_panel(paper: Paper) -> Panel:
         rels.add_column(style="dim")
         for r in paper.relations:
             target = r.target + (f" ({r.target_id})" if r.target_id and r.target_id != r.target else "")
-            rels.add_row(r.type, target, r.source)
+            rels.add_row(as_text(r.type), as_text(target), as_text(r.source))
         parts += [Text("\nrelations", style="bold underline"), rels]
     if paper.conflicts:
         conf = Table.grid(padding=(0, 2))
         conf.add_column(style="red", no_wrap=True)
         conf.add_column()
         for c in paper.conflicts:
-            conf.add_row(c.field, "  vs  ".join(f"{v.value} [dim]({v.source})[/dim]" for v in c.values))
+            values = [as_text(v.value) + as_text(f" ({v.source})", style="dim") for v in c.values]
+            conf.add_row(as_text(c.field), Text("  vs  ").join(values))
         parts += [Text("\nconflicts (first value kept)", style="bold underline"), conf]
     if paper.pinned:
-        parts.append(Text(f"\npinned by hand: {', '.join(paper.pinned)}", style="italic"))
+        parts.append(as_text(f"\npinned by hand: {', '.join(paper.pinned)}", style="italic"))
     src = Table.grid(padding=(0, 2))
     src.add_column(style="green", no_wrap=True)
     src.add_column(style="dim")
     for s in paper.sources:
-        src.add_row(f"{s.file}:{s.line}", s.style)
+        src.add_row(as_text(f"{s.file}:{s.line}"), as_text(s.style))
     parts += [Text("\nsources", style="bold underline"), src]
-    return Panel(Group(*parts), title=f"[bold cyan]{paper_label(paper)}[/]", title_align="left", expand=False)
+    title = as_text(paper_label(paper), style="bold cyan")
+    return Panel(Group(*parts), title=title, title_align="left", expand=False)
 
 
 def timeline_tree(tl: Timeline) -> Tree:
     """The timeline as a rich tree: year → (month →) paper with date, org and key components."""
     from vlmnotes.timeline import key_components, label
 
-    root = Tree("[bold]timeline[/]", guide_style="dim")
+    root = Tree(Text("timeline", style="bold"), guide_style="dim")
     years: dict[int, Tree] = {}
     for period in tl.periods:
         year = years.get(period.year)
         if year is None:
             count = sum(len(p.records) for p in tl.periods if p.year == period.year)
-            year = years[period.year] = root.add(f"[bold cyan]{period.year}[/] [dim]({count})[/]")
-        parent = year if period.month is None else year.add(f"[cyan]{period.label}[/]")
+            year = years[period.year] = root.add(
+                Text.assemble((str(period.year), "bold cyan"), " ", (f"({count})", "dim"))
+            )
+        parent = year if period.month is None else year.add(Text(period.label, style="cyan"))
         for r in period.records:
-            line = Text()
-            line.append(f"{r.get('date') or r.get('year')}  ", style="dim")
-            line.append(label(r), style="bold")
+            line = as_text(f"{r.get('date') or r.get('year')}  ", style="dim")
+            line.append_text(as_text(label(r), style="bold"))
             orgs = ", ".join(r.get("orgs") or [])
             if orgs:
-                line.append(f"  {orgs}", style="green")
+                line.append_text(as_text(f"  {orgs}", style="green"))
             comps = key_components(r)
             if comps:
-                line.append(f"  {comps}", style="magenta")
+                line.append_text(as_text(f"  {comps}", style="magenta"))
             parent.add(line)
     if tl.undated:
-        undated = root.add(f"[bold yellow]undated[/] [dim]({len(tl.undated)})[/]")
+        undated = root.add(Text.assemble(("undated", "bold yellow"), " ", (f"({len(tl.undated)})", "dim")))
         for r in tl.undated:
-            undated.add(Text(label(r), style="bold"))
+            undated.add(as_text(label(r), style="bold"))
     return root
 
 
@@ -198,9 +222,9 @@ def compare_table(records: list[dict[str, Any]]) -> Table:
     table = Table(header_style="bold cyan", show_lines=True)
     table.add_column("", style="bold", no_wrap=True)
     for r in records:
-        table.add_column(label(r), overflow="fold")
+        table.add_column(as_text(label(r)), overflow="fold")
     for name, values in compare_rows(records):
-        table.add_row(name, *[v or "—" for v in values])
+        table.add_row(name, *[as_text(v or "—") for v in values])
     return table
 
 
@@ -217,7 +241,7 @@ def stats_view(counts: dict[str, list[tuple[str, int]]], top: int = 12) -> Group
         table.add_column()
         most = max((n for _, n in shown), default=1)
         for value, n in shown:
-            table.add_row(value, str(n), Text("█" * max(1, round(24 * n / most)), style="cyan"))
+            table.add_row(as_text(value), str(n), Text("█" * max(1, round(24 * n / most)), style="cyan"))
         if len(items) > len(shown):
             table.add_row(f"… {len(items) - len(shown)} more", "", "")
         blocks += [table, Text("")]

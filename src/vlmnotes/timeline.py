@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,6 +113,22 @@ def timeline_mermaid(tl: Timeline) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Characters XML 1.0 does not allow, even escaped: C0 controls other than tab, newline and carriage return,
+# U+FFFE, U+FFFF and lone surrogates. One of them in a note would make the whole SVG unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
+
+
+def xml_text(value: object) -> str:
+    """Note text for HTML or SVG, in a text node or a quoted attribute: escaped, characters XML forbids left out."""
+    return html.escape(_NOT_XML.sub("", str(value)), quote=True)
+
+
+def web_link(url: str | None) -> str | None:
+    """The URL if a page may make it clickable: http(s) only, never javascript:, data:, vbscript: or the like."""
+    return url if url and _WEB_LINK.fullmatch(url) else None
+
+
 def timeline_svg(tl: Timeline) -> str:
     """A self-contained SVG: a vertical axis, a band per year, a dot and a label per paper."""
     row, top, left = 22, 40, 90
@@ -133,13 +150,11 @@ def timeline_svg(tl: Timeline) -> str:
     for i, (heading, record) in enumerate(rows):
         y = top + row * i + 14
         if record is None:
-            out.append(
-                f'<text x="{left - 10}" y="{y}" text-anchor="end" font-weight="bold">{html.escape(heading)}</text>'
-            )
+            out.append(f'<text x="{left - 10}" y="{y}" text-anchor="end" font-weight="bold">{xml_text(heading)}</text>')
             continue
-        date = html.escape(str(record.get("date") or ""))
-        name = html.escape(label(record))
-        extra = html.escape(", ".join(x for x in [", ".join(record.get("orgs") or []), key_components(record)] if x))
+        date = xml_text(record.get("date") or "")
+        name = xml_text(label(record))
+        extra = xml_text(", ".join(x for x in [", ".join(record.get("orgs") or []), key_components(record)] if x))
         out.append(f'<circle cx="{left}" cy="{y - 4}" r="4" fill="#3b6fb6"/>')
         out.append(
             f'<text x="{left + 12}" y="{y}"><tspan fill="#666">{date}</tspan> '
@@ -181,12 +196,12 @@ def timeline_html(tl: Timeline) -> str:
 
 def _html_item(r: Record) -> str:
     links = r.get("links") or {}
-    url = links.get("paper") or links.get("pdf")
-    name = html.escape(label(r))
-    title = html.escape(r.get("title") or "")
-    head = f'<a href="{html.escape(url, quote=True)}">{name}</a>' if url else name
-    extra = html.escape(", ".join(x for x in [", ".join(r.get("orgs") or []), key_components(r)] if x))
-    date = html.escape(str(r.get("date") or ""))
+    url = web_link(links.get("paper") or links.get("pdf"))
+    name = xml_text(label(r))
+    title = xml_text(r.get("title") or "")
+    head = f'<a href="{xml_text(url)}">{name}</a>' if url else name
+    extra = xml_text(", ".join(x for x in [", ".join(r.get("orgs") or []), key_components(r)] if x))
+    date = xml_text(r.get("date") or "")
     return f'<li><span class="d">{date}</span> <b>{head}</b> {title} <span class="c">{extra}</span></li>'
 
 

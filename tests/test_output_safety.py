@@ -1,0 +1,407 @@
+"""Note text is text everywhere (issue 9): a record full of rich markup, spreadsheet formulas, lone braces,
+control characters and a `javascript:` link goes through every command and every output format.
+
+The record is a hand-made record file, as a user may write one (and as `enrich` fills titles and authors
+from arXiv): the parser never makes a `javascript:` link, but nothing stops a hand edit. The terminal views
+(tables, the panel, the tree, the bars) only show on a terminal, so `terminal` makes CliRunner's stdout
+one; TERM=dumb keeps colour codes out and COLUMNS/LINES keep rows on one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import bibtexparser
+import pytest
+import rispy
+import typer.testing
+import yaml
+from typer.testing import Result
+
+from conftest import Run, assert_no_traceback
+from vlmnotes.export import parse_bibtex, to_bibtex
+from vlmnotes.formats import records_csv
+from vlmnotes.timeline import build_timeline, timeline_html, timeline_svg, web_link
+
+TITLE = '=HYPERLINK("x")[INST] {oops } \x01 <script>alert(1)</script>'
+SHOWN = TITLE.replace("\x01", "")  # control characters are dropped from the terminal, HTML and SVG
+COMPONENTS = "[bold red]x + :smile: + =cmd|' /C calc'!A0"
+
+HOSTILE: dict[str, Any] = {
+    "id": "hostile",
+    "title": TITLE,
+    "date": "2022-03-04",
+    "year": 2022,
+    "authors": ["Mallory {", "Eve } O'Hara"],
+    "orgs": ["@Evil Corp", "[/]"],
+    "venue": "+CVPR [/] 2022",
+    "links": {"paper": "javascript:alert(1)", "pdf": "data:text/html,<script>alert(1)</script>"},
+    "components": {"vision_encoder": ["[bold red]x"], "llm": ["=cmd|' /C calc'!A0"], "connector": [":smile:"]},
+    "tags": ["[link=javascript:alert(1)]tag[/link]"],
+    "sections": {"[b]背景": "[/] text"},
+    "relations": [{"type": "mentions", "target": "[/]CLIP", "source": "[x]:1"}],
+    "abstract": "\x1b[31mred\x1b[0m and \x1b]8;;javascript:alert(1)\x07a link",
+    "doi": "10.1/{x",
+    "provenance": {"title": "arxiv"},
+    "sources": [{"file": "[/]hand.md", "line": 1, "style": "[b]hand"}],
+    "conflicts": [{"field": "venue", "values": [{"value": "[/]a", "source": "[b]s:1"}, {"value": "b", "source": "c"}]}],
+}
+
+TERMINAL = {"TERM": "dumb", "COLUMNS": "300", "LINES": "100"}
+
+
+@pytest.fixture
+def hostile(good_project: Path, run: Run) -> Path:
+    """CLIP from a note, and the hostile record written by hand into kb/papers/."""
+    assert run("build").exit_code == 0
+    record = yaml.safe_dump(HOSTILE, allow_unicode=True, sort_keys=False)
+    (good_project / "kb" / "papers" / "hostile.yaml").write_text(record, "utf-8")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    return good_project
+
+
+def as_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CliRunner's stdout and stderr say they are a terminal, as a user's are (typer has no switch for it)."""
+    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    as_terminal(monkeypatch)
+
+
+def ok(result: Result) -> str:
+    assert_no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    return result.stdout
+
+
+def cells(table: str) -> list[list[str]]:
+    """The body rows of a rich table as lists of cell texts."""
+    return [[c.strip() for c in line.split("│")[1:-1]] for line in table.splitlines() if line.startswith("│")]
+
+
+# --- every command and format: no traceback, no MarkupError, the paper is there --------------------------------
+
+# (arguments, on a terminal): the terminal views, what a pipe gets instead, and every --format.
+EVERY_FORMAT = [
+    (("list",), True),
+    (("list",), False),
+    *[(("list", "-f", f), False) for f in ("json", "yaml", "csv", "md")],
+    (("search", "oops"), True),
+    (("search", "oops"), False),
+    *[(("search", "oops", "-f", f), False) for f in ("json", "yaml", "csv", "md")],
+    (("show", "hostile"), True),
+    *[(("show", "hostile", "-f", f), False) for f in ("json", "yaml")],
+    (("timeline",), True),
+    (("timeline",), False),
+    *[(("timeline", "-f", f), False) for f in ("json", "md", "mermaid", "svg", "html")],
+    (("compare", "CLIP", "hostile"), True),
+    (("compare", "CLIP", "hostile"), False),
+    *[(("compare", "CLIP", "hostile", "-f", f), False) for f in ("json", "md")],
+    (("stats",), True),
+    (("stats",), False),
+    *[(("stats", "-f", f), False) for f in ("json", "md")],
+    *[(("export", "-f", f), False) for f in ("bibtex", "csl-json", "ris", "csv", "yaml", "json")],
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "on_terminal"), EVERY_FORMAT, ids=[" ".join(a) + (" (terminal)" if t else "") for a, t in EVERY_FORMAT]
+)
+def test_every_command_and_format_prints_the_hostile_record(
+    hostile: Path, run: Run, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], on_terminal: bool
+) -> None:
+    if on_terminal:
+        as_terminal(monkeypatch)
+
+    out = ok(run(*args, env=TERMINAL))
+
+    assert ("@Evil Corp" if args[0] == "stats" else "oops") in out
+    if on_terminal:
+        assert "\x1b" not in out
+
+
+# --- the terminal: rich shows note text as written ----------------------------------------------------------------
+
+
+def test_show_panel_prints_markup_in_a_record_as_written(hostile: Path, run: Run, terminal: None) -> None:
+    out = ok(run("show", "hostile", env=TERMINAL))
+    lines = [line.strip("│ ").rstrip() for line in out.splitlines()]
+
+    assert out.startswith(f"╭─ {SHOWN} ─")
+    for expected in (
+        f"title           {SHOWN}  (arXiv)",
+        "authors         Mallory {, Eve } O'Hara",
+        "orgs            @Evil Corp, [/]",
+        "venue           +CVPR [/] 2022",
+        "paper           javascript:alert(1)",
+        "vision encoder  [bold red]x",
+        "connector       :smile:",
+        "tags            [link=javascript:alert(1)]tag[/link]",
+        "[b]背景  [/] text",
+        "mentions  [/]CLIP  [x]:1",
+        "venue  [/]a ([b]s:1)  vs  b (c)",
+        "[/]hand.md:1  [b]hand",
+        "[31mred[0m and ]8;;javascript:alert(1)a link",  # escape sequences lose their ESC and BEL
+    ):
+        assert expected in lines, expected
+
+
+def test_list_table_prints_markup_in_a_record_as_written(hostile: Path, run: Run, terminal: None) -> None:
+    rows = cells(ok(run("list", "-f", "table", env=TERMINAL)))
+
+    assert rows[1] == ["", "2022-03-04", "@Evil Corp, [/]", "+CVPR [/] 2022", "", COMPONENTS, SHOWN]
+
+
+def test_search_table_snippet_prints_markup_as_written(hostile: Path, run: Run, terminal: None) -> None:
+    [row] = cells(ok(run("search", "oops", env=TERMINAL)))
+
+    assert row[-2:] == [SHOWN, SHOWN]
+
+
+def test_timeline_tree_prints_markup_as_written(hostile: Path, run: Run, terminal: None) -> None:
+    out = ok(run("timeline", env=TERMINAL))
+
+    assert (
+        out.splitlines()[-1]
+        == f"    └── 2022-03-04  {SHOWN}  @Evil Corp, [/]  [bold red]x · :smile: · =cmd|' /C calc'!A0"
+    )
+
+
+def test_compare_table_prints_markup_as_written(hostile: Path, run: Run, terminal: None) -> None:
+    out = ok(run("compare", "CLIP", "hostile", env=TERMINAL))
+    header = out.splitlines()[1]
+
+    assert [c.strip() for c in header.split("┃")[1:-1]] == ["", "CLIP", SHOWN]
+    rows = {row[0]: row[2] for row in cells(out)}
+    assert rows["org"] == "@Evil Corp, [/]"
+    assert rows["vision encoder"] == "[bold red]x"
+    assert rows["connector"] == ":smile:"
+
+
+def test_stats_bars_print_markup_as_written(hostile: Path, run: Run, terminal: None) -> None:
+    lines = [line.strip() for line in ok(run("stats", env=TERMINAL)).splitlines()]
+
+    assert lines[0] == "2 papers"
+    assert "[/]         1  ████████████████████████" in lines
+    assert "[bold red]x  1  ████████████████████████" in lines
+    assert ":smile:  1  ████████████████████████" in lines
+
+
+def test_messages_quoting_text_print_it_as_written(hostile: Path, run: Run) -> None:
+    missing = run("show", "[bold red]x:smile:")
+    assert missing.exit_code == 1
+    assert missing.stderr == "error: no paper matches '[bold red]x:smile:'; `vlmnotes list` shows every paper\n"
+    assert_no_traceback(missing)
+
+    wrote = run("timeline", "-f", "html", "-o", "[b]:smile:.html")
+    assert (wrote.exit_code, wrote.stdout, wrote.stderr) == (0, "", "wrote [b]:smile:.html\n")
+
+
+# --- HTML and SVG: escaped, XML-clean, only web links clickable ---------------------------------------------------
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.links: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.links += [value or "" for name, value in attrs if name == "href"]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _page(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+def test_html_timeline_shows_note_text_and_links_only_web_addresses(hostile: Path, run: Run) -> None:
+    text = ok(run("timeline", "-f", "html"))
+    page = _page(text)
+
+    assert page.links == ["https://arxiv.org/abs/2103.00020"]
+    assert "javascript:" not in text and "data:" not in text
+    assert "script" not in page.tags
+    assert "\x01" not in text
+    assert f"{SHOWN} {SHOWN}" in "".join(page.text)  # the name (its title) unlinked, then the title
+
+
+def test_svg_timeline_parses_and_shows_note_text(hostile: Path, run: Run) -> None:
+    root = ET.fromstring(ok(run("timeline", "-f", "svg")))
+    texts = [" ".join("".join(t.itertext()).split()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+    assert " ".join(f"2022-03-04 {SHOWN} @Evil Corp, [/]".split()) in " ".join(texts)
+    assert not [e for e in root.iter() if e.tag.endswith("}a") or e.tag.endswith("}script")]
+
+
+BAD_LINKS = [
+    "javascript:alert(1)",
+    " JaVaScRiPt:alert(1)",
+    "java\tscript:alert(1)",
+    "\x01javascript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "//evil.example/x",
+    "https://ok.example/\x00javascript:alert(1)",
+]
+GOOD_LINKS = ["https://a.example/?q=1&r=2", "HTTP://B.EXAMPLE/path"]
+
+
+@pytest.mark.parametrize("url", BAD_LINKS)
+def test_a_link_that_is_not_a_web_address_is_never_clickable(url: str) -> None:
+    assert web_link(url) is None
+    page = _page(timeline_html(build_timeline([{"id": "x", "name": "X", "year": 2021, "links": {"paper": url}}])))
+    assert page.links == []
+    assert "X" in "".join(page.text)
+
+
+def test_web_addresses_stay_clickable() -> None:
+    records = [{"id": u, "name": u[-4:], "year": 2021, "links": {"paper": u}} for u in GOOD_LINKS]
+    assert _page(timeline_html(build_timeline(records))).links == GOOD_LINKS
+
+
+NOT_XML = "\x00\x08\x0b\x0c\x0e\x1f\ufffe\uffff\ud800"
+
+
+@pytest.mark.parametrize("render", [timeline_svg, timeline_html], ids=["svg", "html"])
+def test_characters_xml_forbids_are_dropped(render: Callable[[Any], str]) -> None:
+    record = {"id": "x", "name": f"A{NOT_XML}B", "title": f"T{NOT_XML}", "year": 2021, "orgs": [f"O{NOT_XML}"]}
+    text = render(build_timeline([record]))
+
+    assert not set(NOT_XML) & set(text)
+    assert "AB" in text
+    if render is timeline_svg:
+        ET.fromstring(text)
+
+
+# --- CSV: no formulas ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [("list",), ("search", "oops"), ("export",)])
+def test_csv_cells_a_spreadsheet_would_run_start_with_an_apostrophe(
+    hostile: Path, run: Run, command: tuple[str, ...]
+) -> None:
+    rows = list(csv.reader(io.StringIO(ok(run(*command, "-f", "csv")))))
+
+    assert rows[-1] == ["hostile", "", "2022", "2022-03-04", "'@Evil Corp, [/]", "'+CVPR [/] 2022", "", "'" + TITLE]
+
+
+@pytest.mark.parametrize(
+    ("title", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+1", "' =1+1"),  # the tab is a space in every plain format
+        ("\r=1+1", "' =1+1"),  # and so is a carriage return, which would end the row
+        ("  =1+1", "'  =1+1"),
+        ("a=1", "a=1"),
+        ("", ""),
+    ],
+)
+def test_csv_neutralises_every_formula_start(title: str, cell: str) -> None:
+    [_, row] = list(csv.reader(io.StringIO(records_csv([{"id": "x", "title": title}]), newline="")))
+
+    assert row[-1] == cell
+
+
+# --- BibTeX: whatever the braces, the file parses --------------------------------------------------------------
+
+
+def bibtex_braces_balance(text: str) -> bool:
+    """Every field value's braces balance as BibTeX counts them: escaped ones too (bibtexparser is kinder and
+    skips `\\{`, pybtex and bibtex are not)."""
+    values = re.findall(r"^\t\w+ = \{(.*)\},?$", text, re.MULTILINE)
+    assert len(values) == text.count(" = "), "a field value runs over more than one line"
+    for value in values:
+        depth = 0
+        for char in value:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if depth < 0:
+                return False
+        if depth:
+            return False
+    return True
+
+
+def test_bibtex_of_the_hostile_record_parses_back(hostile: Path, run: Run) -> None:
+    text = ok(run("export", "-f", "bibtex"))
+    library = bibtexparser.parse_string(text)
+
+    assert bibtex_braces_balance(text)
+    assert library.failed_blocks == []
+    assert len(library.entries) == 2
+    entry = next(e for e in parse_bibtex(text) if "oops" in e["title"])
+    assert "{oops }" in entry["title"] and entry["title"].endswith("<script>alert(1)</script>")
+    assert entry["author"] == "Mallory { and Eve } O'Hara"
+    assert entry["doi"] == "10.1/%7Bx"
+
+
+LONE = [
+    "A lone { brace",
+    "A lone } brace",
+    "} backwards {",
+    "{{ two open",
+    "closed {twice}}",
+    "{kept} plus {kept too}",
+    r"a \ backslash % # & $ _ with a tilde ~",
+    r"written as LaTeX \{ half",
+]
+
+
+def _records(titles: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"id": f"p{i}", "name": f"P{i}", "title": t, "year": 2021, "authors": [f"Ann {t}", "Bob } Lee"]}
+        for i, t in enumerate(titles)
+    ]
+
+
+def test_bibtex_with_lone_braces_parses_and_reads_back_as_written() -> None:
+    text = to_bibtex(_records(LONE))
+
+    assert bibtex_braces_balance(text)
+    assert bibtexparser.parse_string(text).failed_blocks == []
+    entries = parse_bibtex(text)
+    assert [e["title"] for e in entries] == LONE
+    assert [e["author"] for e in entries] == [f"Ann {t} and Bob }} Lee" for t in LONE]
+
+
+def test_bibtex_with_lone_braces_parses_with_pybtex() -> None:
+    database = pytest.importorskip("pybtex.database")
+    records = _records([*LONE, "math $x{$ here", "^ or ~"])
+
+    parsed = database.parse_string(to_bibtex(records), "bibtex")
+
+    assert len(parsed.entries) == len(records)
+    assert [len(entry.persons["author"]) for entry in parsed.entries.values()] == [2] * len(records)
+
+
+# --- the other bibliography formats carry the text as data -------------------------------------------------------
+
+
+def test_csl_json_and_ris_keep_the_title_as_data(hostile: Path, run: Run) -> None:
+    items = json.loads(ok(run("export", "-f", "csl-json")))
+    assert items[-1]["title"] == TITLE
+    entries = rispy.loads(ok(run("export", "-f", "ris")))
+    assert entries[-1]["authors"] == ["Mallory {", "Eve } O'Hara"]
