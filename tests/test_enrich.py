@@ -905,7 +905,7 @@ def test_an_exact_title_is_linked_and_every_build_applies_it(lookups: Path, run:
     assert run("build", "--check").exit_code == 0
     # A build from scratch applies the stored resolution again.
     papers = record_bytes(kb)
-    for path in [*(kb / "papers").iterdir(), kb / ".generated.json"]:
+    for path in [*(kb / "papers").iterdir(), kb / ".vlmnotes.sqlite"]:
         path.unlink()
     assert run("build").exit_code == 0
     assert record_bytes(kb) == papers

@@ -13,7 +13,7 @@ from conftest import Run
 
 def test_an_index_from_another_version_is_rebuilt(built: Path, run: Run) -> None:
     first = run("search", "CLIP", "--format", "json")
-    index = built / "kb" / ".index.sqlite"
+    index = built / "kb" / ".vlmnotes.sqlite"
     with closing(sqlite3.connect(index)) as con, con:
         con.execute("UPDATE meta SET value = 'old' WHERE key = 'schema'")
         con.execute("DELETE FROM names")

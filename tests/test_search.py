@@ -29,7 +29,7 @@ from vlmnotes.cli import app
 from vlmnotes.model import paper_json_schema
 
 FIXTURES = Path(__file__).parent / "fixtures" / "search"
-INDEX = ".index.sqlite"
+INDEX = ".vlmnotes.sqlite"
 EVERY_PAPER = 14
 # Every paper in date order; the two undated ones (a title without a name, and Zorblax) come last.
 DATE_ORDER = [

@@ -1,8 +1,16 @@
-"""Building the knowledge base: re-parse the notes that changed, merge, and write the store.
+"""Building the knowledge base, in named stages a reader can follow top to bottom:
 
-A parse cache under kb/.cache/ (git-ignored) remembers each note's candidates by modification time
-and size, so a build re-parses only the notes that changed; the cache is rebuilt silently when it is
-missing or unreadable.
+1. **collect**: list the notes asked for, re-parse those that changed, take the others' candidates from
+   the parse cache; notes built before but not asked for this time are kept (their cached candidates),
+   unless they are gone from disk or `--prune` drops them.
+2. **group**: candidates merged into papers (vlmnotes.parse.merge), with ids and relations.
+3. **generate**: each group's record, from the merge cache when nothing about it changed.
+4. **reconcile** with the record files as they are: keep hand edits (pinned), never overwrite a broken
+   file, delete only files the build itself wrote and nobody touched since.
+5. **write**: journal the files about to be written, write each atomically, delete the dropped ones.
+6. **commit**: one transaction records what was written, the caches and the search index.
+
+All derived state is in one SQLite database (vlmnotes.state); the YAML records are the source of truth.
 """
 
 from __future__ import annotations
@@ -11,143 +19,47 @@ import gc
 import hashlib
 import json
 import os
-import pickle
+import shutil
+import sqlite3
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vlmnotes.enrich import load_fetched
-from vlmnotes.errors import NoteReadError, RecordError, VlmnotesError
-from vlmnotes.kb import (
-    _CACHE_VERSION,
-    NOTES_CACHE,
-    Config,
-    _read_built_from,
-    _signature,
-    _write_built_from,
-    note_files,
-)
+from vlmnotes.errors import NoteReadError, RecordError, UsageError, VlmnotesError
+from vlmnotes.kb import Config, NoteFile, NoteList, key_path, list_notes, note_key, vocab_signature
 from vlmnotes.model import Paper
 from vlmnotes.resolve import load_resolved, search_link
+from vlmnotes.state import (
+    INSERT_RECORD,
+    LEGACY_CACHE,
+    LEGACY_FILES,
+    LEGACY_STATE,
+    RecordRow,
+    candidates_from_json,
+    candidates_to_json,
+    connect,
+    db_path,
+    discard_state,
+    get_meta,
+    kb_lock,
+    open_state,
+    read_records,
+    record_params,
+)
 from vlmnotes.store import (
+    UNPINNABLE,
     Store,
     atomic_write,
     dump_record,
     parse_record,
     record_filename,
-    record_state,
+    stored_form,
     value_hash,
 )
-
-
-def _read_cache(path: Path, key: str) -> Any:
-    """A pickled cache's payload, or None when it is missing, from another parser version, or unreadable."""
-    try:
-        with path.open("rb") as fh:
-            data = pickle.load(fh)
-        return data[key] if data.get("version") == _CACHE_VERSION else None
-    except Exception:  # any unreadable cache is simply rebuilt
-        return None
-
-
-def _write_cache(path: Path, key: str, payload: Any) -> None:
-    """Write a pickled cache atomically; failing to costs speed on the next build, never data."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump({"version": _CACHE_VERSION, key: payload}, fh)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-
-
-class ParseCache:
-    """Candidates of each note by (mtime, size), one pickle a note under kb/.cache/notes/, so that a build
-    that re-parses one note rewrites one small file."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.dirty: dict[str, tuple[int, int, list[Any]]] = {}
-        self.present: set[str] = set()
-
-    def _path(self, name: str) -> Path:
-        return self.folder / (hashlib.sha1(name.encode("utf-8")).hexdigest()[:20] + ".pickle")
-
-    def get(self, name: str) -> tuple[int, int, list[Any]] | None:
-        """A note's cached (mtime, size, candidates), or None."""
-        self.present.add(name)
-        entry = _read_cache(self._path(name), "entry")
-        return entry if isinstance(entry, tuple) else None
-
-    def put(self, name: str, entry: tuple[int, int, list[Any]]) -> None:
-        """Remember a note just parsed."""
-        self.present.add(name)
-        self.dirty[name] = entry
-
-    def save(self) -> None:
-        """Write the notes parsed this time; drop the pickles of notes that are gone."""
-        for name, entry in self.dirty.items():
-            _write_cache(self._path(name), "entry", entry)
-        (self.folder.parent / "parsed.pickle").unlink(missing_ok=True)  # the single-file cache of earlier builds
-        keep = {self._path(n).name for n in self.present}
-        try:
-            for old in self.folder.iterdir():
-                if old.suffix == ".pickle" and old.name not in keep:
-                    old.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-
-@dataclass
-class Collected:
-    """Candidates from every note, the notes skipped with their reasons, and how many were re-parsed."""
-
-    candidates: list[Any]
-    skipped: list[str]
-    reparsed: int
-    signature: tuple[Any, ...]
-
-
-def collect(config: Config, cache: ParseCache) -> Collected:
-    """Parse the notes that changed since the cache was written; reuse the rest."""
-    from vlmnotes.catalogue import load_catalogue
-    from vlmnotes.parse import parse_file
-    from vlmnotes.vocab import load_vocabulary
-
-    vocab = load_vocabulary(config.vocab_file)
-    skipped_catalogue: list[str] = []
-    try:
-        catalogue = load_catalogue(config.catalogue_file)
-    except VlmnotesError as exc:  # a broken vlmnotes-papers.tsv costs its own rows, never the build
-        skipped_catalogue.append(f"{exc} (built without it)")
-        catalogue = load_catalogue(None)
-    notes = note_files(config)
-    signature = _signature(config, notes)
-    built = _read_built_from(config)
-    vocab_changed = not built or built[2:3] != json.loads(json.dumps(signature[2:3]))
-    candidates: list[Any] = []
-    skipped: list[str] = list(skipped_catalogue)
-    reparsed = 0
-    for (path, name), (_, mtime, size) in zip(notes, signature[1], strict=True):
-        hit = None if vocab_changed else cache.get(name)
-        if hit and hit[0] == mtime and hit[1] == size:
-            cands = hit[2]
-            cache.present.add(name)
-        else:
-            try:
-                cands = parse_file(path, name, vocab, catalogue)
-            except NoteReadError as exc:
-                skipped.append(str(exc))
-                continue
-            except RecursionError:
-                skipped.append(f"{name}: nested too deeply to read; flatten the deepest lists or quotes")
-                continue
-            reparsed += 1
-            cache.put(name, (mtime, size, cands))
-        candidates += cands
-    return Collected(candidates, skipped, reparsed, signature)
 
 
 @dataclass
@@ -159,8 +71,11 @@ class BuildReport:
     changed: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one line per note that could not be read
+    errors: list[str] = field(default_factory=list)  # one line per record file that could not be read
+    warnings: list[str] = field(default_factory=list)  # read anyway, but the user should know
+    gone: list[str] = field(default_factory=list)  # notes built from before, now deleted from disk
+    pruned: list[str] = field(default_factory=list)  # notes built from before, dropped by --prune
     reparsed: int = 0
     notes: int = 0
 
@@ -170,28 +85,203 @@ class BuildReport:
         return len(self.created) + len(self.changed) + len(self.deleted)
 
 
-def _apply_hand_edits(paper: Paper, old: Paper | None, remembered: dict[str, str]) -> Paper:
-    """Keep the values a user edited in the record file, and list them in `pinned`."""
-    from vlmnotes.model import Paper
-    from vlmnotes.store import UNPINNABLE, value_hash
+def run_build(config: Config, *, check: bool = False, prune: bool = False) -> BuildReport:
+    """Bring kb/ up to date with the notes; with check, change nothing and report what would change.
 
-    if old is None:
-        return paper
-    pinned = set(old.pinned)
-    old_data = old.to_dict()
-    for name, digest in remembered.items():
-        if name not in UNPINNABLE and value_hash(old_data.get(name)) != digest:
-            pinned.add(name)
-    pinned &= set(Paper.model_fields) - set(UNPINNABLE)
-    if not pinned:
-        return paper
-    update = {name: getattr(old, name) for name in pinned}
-    update["pinned"] = sorted(pinned)
-    return paper.model_copy(update=update)
+    Raises UsageError when no note is found (nothing is changed), VlmnotesError when kb/ cannot be written
+    or another vlmnotes command holds it for longer than the lock timeout."""
+    # A build makes hundreds of thousands of small objects and frees few of them before it returns:
+    # the cyclic garbage collector's passes over them cost a tenth of a one-note rebuild, for nothing.
+    listed = list_notes(config)
+    if not listed.notes:
+        where = ", ".join(str(p) for p in config.notes)
+        endings = ", ".join(config.extensions)
+        raise UsageError(
+            f"{where}: no note files found (looked for {endings}); nothing changed. Check --notes and --ext"
+        )
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if check:
+            with _state(config, check=True) as con:
+                return _run(config, listed, con, check=True, prune=prune)
+        with kb_lock(config.kb):
+            try:
+                with _state(config, check=False) as con:
+                    return _run(config, listed, con, check=False, prune=prune)
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise VlmnotesError(f"{config.kb}: cannot write the knowledge base ({exc})") from exc
+                # The database is damaged beyond what opening it showed: it is derived, so start afresh.
+                discard_state(config.kb)
+                with _state(config, check=False) as con:
+                    return _run(config, listed, con, check=False, prune=prune)
+    finally:
+        if enabled:
+            gc.enable()
 
 
-WRITTEN_FILE = Path(".cache") / "written.json"
-GROUPS_FILE = Path(".cache") / "groups.pickle"
+@contextmanager
+def _state(config: Config, *, check: bool) -> Iterator[sqlite3.Connection]:
+    """The state database; for --check, a read-only view of it (an empty one in memory when there is none)."""
+    if check:
+        try:
+            con = connect(db_path(config.kb), readonly=True)
+            con.execute("SELECT count(*) FROM records, pending, notes, groups LIMIT 1")
+        except sqlite3.Error:
+            con = sqlite3.connect(":memory:")
+            from vlmnotes.state import _TABLES
+
+            con.executescript(_TABLES)
+    else:
+        con = open_state(config.kb)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _run(config: Config, listed: NoteList, con: sqlite3.Connection, *, check: bool, prune: bool) -> BuildReport:
+    store = Store(config.kb)
+    if not check:
+        _recover(con, store)
+    rows = read_records(con) or _legacy_rows(store)
+
+    collected = collect(config, listed.notes, con, prune=prune)
+    grouped = group(collected.candidates, config.kb)
+    generated = generate(grouped, _GroupCache.load(con))
+    report = BuildReport(
+        papers=len(grouped.groups),
+        skipped=collected.skipped,
+        warnings=[*listed.warnings, *collected.warnings],
+        gone=collected.gone,
+        pruned=collected.pruned,
+        reparsed=collected.reparsed,
+        notes=collected.considered,
+    )
+    plan = reconcile(store, generated, rows, report)
+    if check:
+        return report
+    write(store, con, plan)
+    commit(config, con, plan, generated, collected)
+    _drop_legacy(config.kb)
+    return report
+
+
+# --- 1. collect ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Collected:
+    """Candidates from every note the knowledge base is built from, with what the collection found."""
+
+    candidates: list[Any]
+    notes: dict[bytes, tuple[str, int, int]]  # note key → (name, mtime_ns, size), every note built from
+    parsed: dict[bytes, str]  # note key → candidates JSON, for the notes parsed this time
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    reparsed: int = 0
+    considered: int = 0  # notes read or tried, skipped ones included
+    vocab: str = ""
+
+
+def collect(config: Config, asked: list[NoteFile], con: sqlite3.Connection, *, prune: bool) -> Collected:
+    """Candidates of the notes asked for (re-parsing those that changed since the parse cache was written),
+    plus those of the notes built from before that are still on disk (unless prune), in note-path order."""
+    from vlmnotes.catalogue import load_catalogue
+    from vlmnotes.parse import parse_file
+    from vlmnotes.vocab import load_vocabulary
+
+    vocab = load_vocabulary(config.vocab_file)
+    out = Collected([], {}, {}, vocab=vocab_signature(config))
+    try:
+        catalogue = load_catalogue(config.catalogue_file)
+    except VlmnotesError as exc:  # a broken vlmnotes-papers.tsv costs its own rows, never the build
+        out.skipped.append(f"{exc} (built without it)")
+        catalogue = load_catalogue(None)
+    cache_ok = get_meta(con, "vocab") == out.vocab
+    known = {
+        bytes(key): (name, mtime, size, cands if cache_ok else None)
+        for key, name, mtime, size, cands in con.execute("SELECT path, name, mtime_ns, size, candidates FROM notes")
+    }
+    todo: dict[bytes, NoteFile] = {note_key(config.kb, n.path): n for n in asked}
+    for key, (name, _, _, _) in known.items():
+        if key in todo:
+            continue
+        if prune:
+            out.pruned.append(name)
+            continue
+        path = key_path(config.kb, key)
+        try:
+            st = path.stat()
+        except OSError:
+            st = None
+        if st is None or not path.is_file():
+            out.gone.append(name)
+            continue
+        todo[key] = NoteFile(path, name, st.st_mtime_ns, st.st_size)
+    out.considered = len(todo)
+    for key in sorted(todo):
+        note = todo[key]
+        _, mtime, size, cached = known.get(key, ("", 0, 0, None))
+        cands = None
+        if cached is not None and (mtime, size) == (note.mtime_ns, note.size):
+            cands = _decode(cached)
+        if cands is None:
+            try:
+                cands = parse_file(note.path, note.name, vocab, catalogue)
+            except (NoteReadError, RecursionError) as exc:
+                message = str(exc) if isinstance(exc, NoteReadError) else f"{note.name}: nested too deeply to read"
+                old = _decode(cached) if cached is not None else None
+                if old is None:
+                    out.skipped.append(message)
+                    continue
+                out.skipped.append(f"{message}; its records are kept as the last build read them")
+                out.notes[key] = (note.name, mtime, size)
+                out.candidates += old
+                continue
+            out.reparsed += 1
+            out.parsed[key] = candidates_to_json(cands)
+        out.notes[key] = (note.name, note.mtime_ns, note.size)
+        out.candidates += cands
+    return out
+
+
+def _decode(text: str) -> list[Any] | None:
+    try:
+        return candidates_from_json(text)
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+# --- 2. group -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Grouped:
+    """Candidates grouped into papers, with each group's identity and the arXiv data that fills it."""
+
+    groups: list[list[Any]]
+    group_ids: list[str]
+    searched: list[str | None]
+    fetched: dict[str, Any]
+
+
+def group(candidates: list[Any], kb: Path) -> Grouped:
+    """One group of candidates per paper; an id found by a title search goes to one group at most."""
+    from vlmnotes.parse.merge import group_candidates
+
+    groups = group_candidates(candidates)
+    fetched = load_fetched(kb)
+    resolved = load_resolved(kb)
+    noted = {a for members in groups if (a := _group_arxiv(members))}
+    searched = [None if _group_arxiv(members) else search_link(members, resolved, noted) for members in groups]
+    claimed = Counter(searched)  # an id a search found for two papers is linked to neither
+    searched = [a if a and claimed[a] == 1 else None for a in searched]
+    group_ids = [_group_id(members, fetched, searched[i]) for i, members in enumerate(groups)]
+    return Grouped(groups, group_ids, searched, fetched)
 
 
 def _group_arxiv(members: list[Any]) -> str | None:
@@ -211,6 +301,9 @@ def _group_id(members: list[Any], fetched: dict[str, Any], searched: str | None)
     return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
 
 
+# --- 3. generate --------------------------------------------------------------------------------------------
+
+
 class _GroupCache:
     """Group id → (PaperKey before id de-duplication, relations hash, record hash) from the last build.
 
@@ -225,211 +318,56 @@ class _GroupCache:
         return self.entries.get(group_id)
 
     @classmethod
-    def load(cls, path: Path) -> _GroupCache:
-        return cls(_read_cache(path, "entries") or {})
+    def load(cls, con: sqlite3.Connection) -> _GroupCache:
+        from vlmnotes.parse.merge import PaperKey
 
-    def save(self, path: Path) -> None:
-        _write_cache(path, "entries", self.entries)
-
-
-def _read_written(config: Config) -> dict[str, list[Any]]:
-    """file name → [mtime_ns, size, hash of the generated record] as the last build left each record file."""
-    try:
-        data = json.loads((config.kb / WRITTEN_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _stat(path: Path) -> list[int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return [st.st_mtime_ns, st.st_size]
+        entries = {}
+        for group_id, key, rels, generated in con.execute(
+            "SELECT group_id, paper_key, relations, generated FROM groups"
+        ):
+            try:
+                id_, name, aliases, arxiv_id, date = json.loads(key)
+                entries[group_id] = (PaperKey(id_, name, tuple(aliases), arxiv_id, date), rels, generated)
+            except (ValueError, TypeError):
+                continue  # a damaged row: that group is merged again
+        return cls(entries)
 
 
-class _OldRecords:
-    """The record files as they are, read only where needed: a file untouched since the last build
-    (same time and size) holds what that build wrote, so a 10k-paper rebuild reads almost none."""
+@dataclass
+class Generated:
+    """Each group's record file name, and what is known without merging it again."""
 
-    def __init__(self, store: Store, written: dict[str, list[Any]]) -> None:
-        self.store = store
-        self.written = written
-        self.files: dict[str, list[int] | None] = {}
-        try:
-            for entry in os.scandir(store.papers_dir):
-                if entry.name.endswith(".yaml") and entry.is_file():
-                    st = entry.stat()
-                    self.files[entry.name] = [st.st_mtime_ns, st.st_size]
-        except OSError:
-            pass
-        self.papers: dict[str, Paper] = {}
-        self.texts: dict[str, str] = {}
-        self.broken: dict[str, str] = {}
-
-    def untouched(self, name: str) -> bool:
-        stat = self.files.get(name)
-        return stat is not None and self.written.get(name, [None, None])[:2] == stat
-
-    def read(self, name: str) -> Paper | None:
-        """The record in a file (None if there is none or it is broken; broken ones are remembered)."""
-        if name in self.papers or name in self.broken or name not in self.files:
-            return self.papers.get(name)
-        path = self.store.papers_dir / name
-        shown = self.store.display(path)
-        try:
-            text = path.read_text("utf-8")
-            self.texts[name] = text
-            self.papers[name] = parse_record(text, shown)
-        except (OSError, UnicodeDecodeError) as exc:
-            self.broken[name] = f"{shown}: cannot read ({exc.__class__.__name__}); delete it to rebuild"
-        except RecordError as exc:
-            self.broken[name] = str(exc)
-        return self.papers.get(name)
+    names: list[str]  # record file name of each group
+    ids: list[str]
+    papers: dict[int, Paper]  # groups merged this time
+    relations: list[list[Any]]
+    rels_hash: list[str]
+    cached: list[tuple[Any, str, str] | None]  # the merge cache's entry of each group, or None
+    entries: dict[str, tuple[Any, str, str]] = field(default_factory=dict)  # the merge cache to keep
+    grouped: Grouped | None = None
 
 
-def run_build(config: Config, *, check: bool = False) -> BuildReport:
-    """Bring kb/ up to date with the notes; with check, change nothing and report what would change."""
-    # A build makes hundreds of thousands of small objects and frees few of them before it returns:
-    # the cyclic garbage collector's passes over them cost a tenth of a one-note rebuild, for nothing.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _run_build(config, check=check)
-    finally:
-        if enabled:
-            gc.enable()
+def generate(grouped: Grouped, cache: _GroupCache) -> Generated:
+    """Each group's record id, file name and relations; groups not in the merge cache are merged now."""
+    from vlmnotes.parse.merge import dedupe_ids, paper_key, resolve_relations
 
-
-def _run_build(config: Config, *, check: bool) -> BuildReport:
-    from vlmnotes.parse.merge import dedupe_ids, group_candidates, paper_key, resolve_relations
-
-    store = Store(config.kb)
-    cache = ParseCache(config.kb / NOTES_CACHE)
-    collected = collect(config, cache)
-    groups = group_candidates(collected.candidates)
-    group_cache = _GroupCache.load(config.kb / GROUPS_FILE)
-    fetched = load_fetched(config.kb)
-    resolved = load_resolved(config.kb)
-    noted = {a for members in groups if (a := _group_arxiv(members))}
-    searched = [None if _group_arxiv(members) else search_link(members, resolved, noted) for members in groups]
-    claimed = Counter(searched)  # an id a search found for two papers is linked to neither
-    searched = [a if a and claimed[a] == 1 else None for a in searched]
-    group_ids = [_group_id(members, fetched, searched[i]) for i, members in enumerate(groups)]
-    built: dict[int, Paper] = {}
+    papers: dict[int, Paper] = {}
     keys = []
-    for i, members in enumerate(groups):
-        entry = group_cache.get(group_ids[i])
+    cached = []
+    for i, members in enumerate(grouped.groups):
+        entry = cache.get(grouped.group_ids[i])
+        cached.append(entry)
         if entry is None:
-            built[i] = _built(members, fetched, searched[i])
-            keys.append(paper_key(built[i]))
+            papers[i] = _built(members, grouped.fetched, grouped.searched[i])
+            keys.append(paper_key(papers[i]))
         else:
             keys.append(entry[0])
     final_ids = dedupe_ids([k.id for k in keys])
     keys = [k._replace(id=final) for k, final in zip(keys, final_ids, strict=True)]
-    relations = resolve_relations(groups, keys)
-    report = BuildReport(
-        papers=len(groups),
-        skipped=collected.skipped,
-        reparsed=collected.reparsed,
-        notes=len(collected.signature[1]),
-    )
-    old = _OldRecords(store, _read_written(config))
-    for name in old.files:  # hand-edited or broken files are read now, so their errors are reported
-        if not old.untouched(name):
-            old.read(name)
-    state = store.read_state()
-    new_state: dict[str, Any] = {}
-    written: dict[str, list[Any]] = {}
-    writes: dict[Path, str] = {}
-    records: dict[str, Paper] = {}  # file name → the record written there, for the search index
-    new_groups: dict[str, tuple[Any, str, str]] = {}
-    generated_names: set[str] = set()
-    for i, members in enumerate(groups):
-        paper_id = final_ids[i]
-        name = record_filename(paper_id)
-        generated_names.add(name)
-        rels = _quick_hash([r.model_dump() for r in relations[i]]) if relations[i] else ""
-        if name in old.broken:
-            new_state[paper_id] = state.raw(paper_id) if paper_id in state else {}
-            continue  # never overwrite a file the user broke: its edits would be lost
-        entry = group_cache.get(group_ids[i])
-        if (
-            entry is not None
-            and entry[1] == rels
-            and old.untouched(name)
-            and old.written[name][2] == entry[2]
-            and paper_id in state
-        ):
-            # The notes say what they said when this file was written, and nobody touched the file.
-            new_state[paper_id] = state.raw(paper_id)
-            written[name] = old.written[name]
-            new_groups[group_ids[i]] = entry
-            continue
-        path = store.papers_dir / name
-        paper = built.get(i) or _built(members, fetched, searched[i])
-        base_key = paper_key(paper)
-        paper.id = paper_id
-        paper.relations = relations[i]
-        generated = _quick_hash(paper.to_dict())
-        new_groups[group_ids[i]] = (base_key, rels, generated)
-        # A file untouched since this build's predecessor wrote it holds no new hand edit; it needs reading
-        # only when it carries pinned fields, whose values must be kept.
-        pinned_before = old.written.get(name, [0, 0, "", True])[3:4] != [False]
-        previous = old.read(name) if not old.untouched(name) or pinned_before else None
-        paper = _apply_hand_edits(paper, previous, state.get(paper.id, {}).get("fields", {}))
-        text = dump_record(paper.to_dict())
-        new_state[paper.id] = record_state(paper, text)
-        old_text = old.texts.get(name) if name in old.texts else (_read_text(path) if name in old.files else None)
-        if old_text != text:
-            writes[path] = text
-            records[name] = paper
-            (report.changed if old_text is not None else report.created).append(store.display(path))
-        written[name] = [*(old.files.get(name) or [0, 0]), generated, bool(paper.pinned)]
-    deletes: list[Path] = []
-    for name in old.files:
-        if name in generated_names or name in old.broken:
-            continue
-        record = old.read(name)
-        if record is None:
-            continue
-        path = store.path_of(record.id)
-        remembered = state.get(record.id)
-        untouched = remembered is not None and remembered.get("file") == value_hash(old.texts.get(name))
-        if untouched and not record.pinned:
-            deletes.append(path)
-            report.deleted.append(store.display(path))
-        else:
-            new_state[record.id] = state.raw(record.id) if record.id in state else {}
-            report.kept.append(store.display(path))
-    report.errors = sorted(old.broken.values())
-    for items in (report.created, report.changed, report.deleted, report.kept):
-        items.sort()
-    if check:
-        return report
-    try:
-        for path, text in writes.items():
-            atomic_write(path, text)
-            written[path.name][:2] = _stat(path) or [0, 0]
-        for path in deletes:
-            path.unlink(missing_ok=True)
-        from vlmnotes.index import note_written
-
-        note_written(
-            config.kb,
-            [(p.name, records[p.name].model_dump(mode="json")) for p in writes if p.name in records],
-            [p.name for p in deletes],
-        )
-        if state.changed_by(new_state) or not (config.kb / ".generated.json").exists():
-            store.write_state(new_state)
-    except OSError as exc:
-        raise VlmnotesError(f"{store.display(config.kb)}: cannot write the knowledge base ({exc.strerror})") from exc
-    cache.save()
-    _GroupCache(new_groups).save(config.kb / GROUPS_FILE)
-    _save_json(config.kb / WRITTEN_FILE, written)
-    _write_built_from(config, collected.signature)
-    return report
+    relations = resolve_relations(grouped.groups, keys)
+    rels_hash = [_quick_hash([r.model_dump() for r in rel]) if rel else "" for rel in relations]
+    names = [record_filename(i) for i in final_ids]
+    return Generated(names, final_ids, papers, relations, rels_hash, cached, grouped=grouped)
 
 
 def _built(members: list[Any], fetched: dict[str, Any], searched: str | None = None) -> Paper:
@@ -448,22 +386,300 @@ def _built(members: list[Any], fetched: dict[str, Any], searched: str | None = N
     return paper
 
 
+# --- 4. reconcile -------------------------------------------------------------------------------------------
+
+
+class _OldRecords:
+    """The record files as they are, read only where needed: a file untouched since the last build
+    (same time and size as the build left it) holds what that build wrote, so a 10k-paper rebuild reads
+    almost none."""
+
+    def __init__(self, store: Store, rows: dict[str, RecordRow]) -> None:
+        self.store = store
+        self.rows = rows
+        self.files: dict[str, tuple[int, int]] = {}
+        try:
+            for entry in os.scandir(store.papers_dir):
+                if entry.name.endswith(".yaml") and entry.is_file():
+                    st = entry.stat()
+                    self.files[entry.name] = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            pass
+        self.papers: dict[str, Paper] = {}
+        self.texts: dict[str, str] = {}
+        self.broken: dict[str, str] = {}
+
+    def untouched(self, name: str) -> bool:
+        """True when the file has the time and size the build left it with."""
+        row = self.rows.get(name)
+        return row is not None and self.files.get(name) == (row.mtime_ns, row.size)
+
+    def text(self, name: str) -> str | None:
+        """The file's text (None when there is no such file or it cannot be read)."""
+        if name not in self.texts and name in self.files:
+            self.read(name)
+        return self.texts.get(name)
+
+    def read(self, name: str) -> Paper | None:
+        """The record in a file (None if there is none or it is broken; broken ones are remembered)."""
+        if name in self.papers or name in self.broken or name not in self.files:
+            return self.papers.get(name)
+        path = self.store.papers_dir / name
+        shown = self.store.display(path)
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.broken[name] = f"{shown}: cannot read ({exc.__class__.__name__}); delete it to rebuild"
+            return None
+        self.texts[name] = text
+        try:
+            self.papers[name] = parse_record(text, shown)
+        except RecordError as exc:
+            self.broken[name] = str(exc)
+        return self.papers.get(name)
+
+
+@dataclass
+class Plan:
+    """What the build will write: file texts, files to delete, and the state rows of both."""
+
+    writes: dict[str, str] = field(default_factory=dict)  # file name → text
+    records: dict[str, Paper] = field(default_factory=dict)  # file name → the record written there
+    deletes: list[str] = field(default_factory=list)
+    rows: dict[str, RecordRow] = field(default_factory=dict)  # file name → its row once written
+    forget: list[str] = field(default_factory=list)  # rows of files that are gone
+    groups: dict[str, tuple[Any, str, str]] = field(default_factory=dict)
+
+
+def reconcile(store: Store, gen: Generated, rows: dict[str, RecordRow], report: BuildReport) -> Plan:
+    """Decide every record file's fate: unchanged, (re)written with its hand edits kept, deleted, or kept."""
+    from vlmnotes.parse.merge import paper_key
+
+    assert gen.grouped is not None
+    grouped = gen.grouped
+    old = _OldRecords(store, rows)
+    for name in old.files:  # hand-edited or broken files are read now, so their errors are reported
+        if not old.untouched(name):
+            old.read(name)
+    plan = Plan()
+    for i, members in enumerate(grouped.groups):
+        name = gen.names[i]
+        if name in old.broken:
+            continue  # never overwrite a file the user broke: its edits would be lost
+        entry = gen.cached[i]
+        row = rows.get(name)
+        if (
+            entry is not None
+            and entry[1] == gen.rels_hash[i]
+            and old.untouched(name)
+            and row
+            and row.generated == entry[2]
+        ):
+            # The notes say what they said when this file was written, and nobody touched the file.
+            plan.groups[grouped.group_ids[i]] = entry
+            continue
+        paper = gen.papers.get(i) or _built(members, grouped.fetched, grouped.searched[i])
+        base_key = paper_key(paper)
+        paper.id = gen.ids[i]
+        paper.relations = gen.relations[i]
+        generated = _quick_hash(paper.to_dict())
+        plan.groups[grouped.group_ids[i]] = (base_key, gen.rels_hash[i], generated)
+        # A file untouched since the last build wrote it holds no new hand edit; it needs reading only when
+        # it carries pinned fields, whose values must be kept.
+        previous = old.read(name) if not old.untouched(name) or (row is not None and row.pinned) else None
+        paper = _apply_hand_edits(paper, previous, row.fields if row is not None else None)
+        data = stored_form(paper.to_dict())
+        text = dump_record(data)
+        plan.rows[name] = _row_of(paper, data, text, generated)
+        shown = store.display(store.papers_dir / name)
+        if old.text(name) != text:
+            plan.writes[name] = text
+            plan.records[name] = paper
+            (report.changed if name in old.files and name not in old.broken else report.created).append(shown)
+        else:
+            stamp = old.files[name]
+            plan.rows[name] = plan.rows[name]._replace(mtime_ns=stamp[0], size=stamp[1])
+    generated_names = set(gen.names)
+    ids: dict[str, str] = {}
+    for name in sorted(old.files):
+        if name in generated_names or name in old.broken:
+            continue
+        record = old.read(name)
+        if record is None:
+            continue
+        shown = store.display(store.papers_dir / name)
+        row = rows.get(name)
+        if row is not None and not record.pinned and value_hash(old.text(name)) == row.file_hash:
+            plan.deletes.append(name)  # the build wrote this file and nobody touched it since
+            report.deleted.append(shown)
+            continue
+        report.kept.append(shown)
+        ids[name] = record.id
+    by_id = {paper_id: name for name, paper_id in zip(gen.names, gen.ids, strict=True)}
+    for name, paper_id in ids.items():
+        if paper_id in by_id:
+            other = store.display(store.papers_dir / by_id[paper_id])
+            report.warnings.append(
+                f"{store.display(store.papers_dir / name)}: same id '{paper_id}' as {other}; search shows one of"
+                " them: give it another id, or move it out of the papers folder"
+            )
+    plan.forget = [n for n in rows if n not in old.files or n in plan.deletes]
+    report.errors = sorted(old.broken.values())
+    for items in (report.created, report.changed, report.deleted, report.kept):
+        items.sort()
+    return plan
+
+
+def _apply_hand_edits(paper: Paper, old: Paper | None, remembered: dict[str, str] | None) -> Paper:
+    """Keep the values a user edited in the record file, and list them in `pinned`.
+
+    `remembered` holds the hash of each value the build last wrote to the file; a value that no longer
+    matches was edited by hand. Without it (no build state: a fresh clone, a lost database) every value
+    that differs from what the notes give now is taken as a hand edit and kept."""
+    if old is None:
+        return paper
+    pinned = set(old.pinned)
+    old_data = old.to_dict()
+    if remembered is None:
+        new_data = stored_form(paper.to_dict())
+        remembered = {name: value_hash(new_data.get(name)) for name in Paper.model_fields if name not in UNPINNABLE}
+    for name, digest in remembered.items():
+        if name not in UNPINNABLE and value_hash(old_data.get(name)) != digest:
+            pinned.add(name)
+    pinned &= set(Paper.model_fields) - set(UNPINNABLE)
+    if not pinned:
+        return paper
+    update = {name: getattr(old, name) for name in pinned}
+    update["pinned"] = sorted(pinned)
+    return paper.model_copy(update=update)
+
+
+def _row_of(paper: Paper, data: dict[str, Any], text: str, generated: str) -> RecordRow:
+    """The state row of a record about to be written, from its stored form (stamps filled in once it is)."""
+    fields = {k: value_hash(data.get(k)) for k in Paper.model_fields if k not in UNPINNABLE}
+    return RecordRow(paper.id, 0, 0, value_hash(text), generated, fields, bool(paper.pinned))
+
+
+# --- 5. write -----------------------------------------------------------------------------------------------
+
+
+def write(store: Store, con: sqlite3.Connection, plan: Plan) -> None:
+    """Journal the files about to be written, then write them (each atomically) and delete the dropped ones.
+
+    Raises VlmnotesError when kb/ cannot be written; the files written before the failure are in the
+    journal, so the next build takes them for its own output, not for hand edits."""
+    try:
+        with con:
+            con.execute("DELETE FROM pending")
+            con.executemany(
+                "INSERT INTO pending VALUES (?, ?)", [(name, plan.rows[name].to_json()) for name in plan.writes]
+            )
+        for name, text in plan.writes.items():
+            path = store.papers_dir / name
+            atomic_write(path, text)
+            st = path.stat()
+            plan.rows[name] = plan.rows[name]._replace(mtime_ns=st.st_mtime_ns, size=st.st_size)
+        for name in plan.deletes:
+            (store.papers_dir / name).unlink(missing_ok=True)
+    except (OSError, sqlite3.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise VlmnotesError(f"{store.display(store.root)}: cannot write the knowledge base ({reason})") from exc
+
+
+def _recover(con: sqlite3.Connection, store: Store) -> None:
+    """Finish the bookkeeping of a build that was killed while writing: a journalled file whose text is
+    the one the journal names was written by that build."""
+    pending = con.execute("SELECT file, row FROM pending").fetchall()
+    if not pending:
+        return
+    with con:
+        for name, text in pending:
+            try:
+                row = RecordRow.from_json(text)
+            except (ValueError, KeyError, TypeError):
+                continue
+            path = store.papers_dir / name
+            try:
+                written = value_hash(path.read_text("utf-8"))
+                st = path.stat()
+            except (OSError, UnicodeDecodeError):
+                continue
+            if written == row.file_hash:
+                con.execute(INSERT_RECORD, record_params(name, row._replace(mtime_ns=st.st_mtime_ns, size=st.st_size)))
+        con.execute("DELETE FROM pending")
+
+
+# --- 6. commit ----------------------------------------------------------------------------------------------
+
+
+def commit(config: Config, con: sqlite3.Connection, plan: Plan, gen: Generated, collected: Collected) -> None:
+    """Record in one transaction what the build wrote, the caches, and the search index."""
+    from vlmnotes.index import apply_build, prepare
+
+    try:
+        prepare(con)
+        with con:
+            for sql, params in _state_changes(con, plan, collected):
+                con.executemany(sql, params)
+            apply_build(
+                con, config.kb, [(n, plan.records[n].model_dump(mode="json")) for n in plan.writes], plan.deletes
+            )
+    except sqlite3.Error as exc:
+        raise VlmnotesError(f"{config.kb}: cannot write the knowledge base ({exc})") from exc
+
+
+def _state_changes(
+    con: sqlite3.Connection, plan: Plan, collected: Collected
+) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """The state's changes as (SQL, rows) pairs: records, merge cache, parse cache, signature, journal."""
+    old_groups = {gid for (gid,) in con.execute("SELECT group_id FROM groups")}
+    known = {bytes(k) for (k,) in con.execute("SELECT path FROM notes")}
+    new_groups = [
+        (gid, json.dumps(list(entry[0]), ensure_ascii=False), entry[1], entry[2])
+        for gid, entry in plan.groups.items()
+        if gid not in old_groups
+    ]
+    stamps = [(name, m, s, k) for k, (name, m, s) in collected.notes.items() if k not in collected.parsed]
+    return [
+        ("DELETE FROM records WHERE file = ?", [(n,) for n in plan.forget]),
+        (INSERT_RECORD, [record_params(n, row) for n, row in plan.rows.items()]),
+        ("DELETE FROM groups WHERE group_id = ?", [(g,) for g in old_groups - plan.groups.keys()]),
+        ("INSERT OR REPLACE INTO groups VALUES (?, ?, ?, ?)", new_groups),
+        ("DELETE FROM notes WHERE path = ?", [(k,) for k in known - collected.notes.keys()]),
+        (
+            "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?)",
+            [(k, *collected.notes[k], cands) for k, cands in collected.parsed.items()],
+        ),
+        ("UPDATE notes SET name = ?, mtime_ns = ?, size = ? WHERE path = ?", stamps),
+        ("INSERT OR REPLACE INTO meta VALUES ('vocab', ?)", [(collected.vocab,)]),
+        ("DELETE FROM pending", [()]),
+    ]
+
+
+def _legacy_rows(store: Store) -> dict[str, RecordRow]:
+    """What a build of an earlier version remembered writing (kb/.generated.json), read once so that its
+    hand-edit bookkeeping carries over; the file is removed after the first build with the database."""
+    try:
+        data = json.loads((store.root / LEGACY_STATE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    if isinstance(data, dict):
+        for paper_id, entry in data.items():
+            if isinstance(entry, dict) and isinstance(entry.get("fields"), dict):
+                row = RecordRow(paper_id, -1, -1, str(entry.get("file", "")), "", entry["fields"], True)
+                out[record_filename(paper_id)] = row
+    return out
+
+
+def _drop_legacy(kb: Path) -> None:
+    """Remove the state files of earlier versions, now held by the database."""
+    for name in (*LEGACY_FILES, LEGACY_STATE):
+        with suppress(OSError):
+            (kb / name).unlink(missing_ok=True)
+    shutil.rmtree(kb / LEGACY_CACHE, ignore_errors=True)
+
+
 def _quick_hash(data: object) -> str:
     """A fast hash of generated record data, for the build's own cache (repr is C-fast and stable here)."""
     return hashlib.sha1(repr(data).encode("utf-8")).hexdigest()[:16]
-
-
-def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _save_json(path: Path, data: object) -> None:
-    """Write a cache file; failing to costs speed on the next build, never data."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
-    except OSError:
-        pass

@@ -150,18 +150,33 @@ def build(
         bool,
         typer.Option("--check", help="Change nothing; list what would change and exit 1 if anything would."),
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Also drop the records of notes built before but not given now (by default they are kept).",
+        ),
+    ] = False,
 ) -> None:
     """Read the notes and bring the knowledge base (kb/papers/*.yaml) up to date.
 
-    Only notes that changed since the last build are parsed again. Values you edit by hand in a record
-    file are kept and listed under `pinned` in that file. A note that cannot be read is named on stderr,
-    the rest is built, and the exit code is 1.
+    Only notes that changed since the last build are parsed again. A build only updates what it was asked
+    about: `--notes one-note.md build` updates that note's records and leaves the records of the other notes
+    alone (a note deleted from disk does take its records with it, and the summary says so); `--prune`
+    drops the records of every note not given. Values you edit by hand in a record file are kept and listed
+    under `pinned` in that file. A note that cannot be read is named on stderr, the rest is built, and the
+    exit code is 1. No note found at all is an error (exit 2) that changes nothing.
 
     Example: vlmnotes --notes notes/ build --check
     """
     from vlmnotes.kb import build as run_build
 
-    report = _guard(lambda: run_build(_config(), check=check))
+    report = _guard(lambda: run_build(_config(), check=check, prune=prune))
+    for line in report.warnings:
+        _say(f"warning: {line}")
+    for label, names in (("no longer on disk", report.gone), ("not given (--prune)", report.pruned)):
+        for name in names:
+            _say(f"{'would drop' if check else 'dropped'} the records of {name}: {label}")
     if check:
         for label, items in (
             ("create", report.created),
@@ -224,7 +239,13 @@ def _fresh_kb() -> Path:
 
     config = _guard(_config)
     if not _guard(lambda: is_current(config)):
-        report = _guard(lambda: run_build(config))
+        try:
+            report = run_build(config)
+        except UsageError as exc:
+            raise _fail(str(exc), 2) from exc
+        except VlmnotesError as exc:  # a read-only kb/, another build holding it: answer from what is there
+            _say(f"warning: {exc}; answering from the records as they are")
+            return config.kb
         _print_report_problems(report.skipped, report.errors)
     return config.kb
 

@@ -1,4 +1,5 @@
-"""The derived search index: SQLite FTS5 built from the YAML store, kept in kb/.index.sqlite (git-ignored).
+"""The derived search index: SQLite FTS5 built from the YAML store, kept in the knowledge base's state database
+(kb/.vlmnotes.sqlite, git-ignored; see vlmnotes.state).
 
 The YAML files stay the source of truth. The index is updated incrementally from the record files
 that changed (by time and size), and rebuilt silently when it is missing, stale or corrupt.
@@ -11,6 +12,7 @@ quoted strings bound as parameters, never spliced into SQL or into a MATCH expre
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,7 +25,6 @@ from typing import Any, NamedTuple
 
 from vlmnotes.query import TEXT_FIELDS, And, Compare, Filters, Node, Not, Or, QueryError, Term, combine
 
-INDEX_FILE = ".index.sqlite"
 _SCHEMA_VERSION = "5"
 # FTS columns in order, with their BM25 weights: names and titles well above components and
 # organisations, those above the notes' own text.
@@ -122,10 +123,30 @@ def _vocab_aliases() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
-    return con
+    from vlmnotes.state import connect
+
+    return connect(path)
+
+
+_INDEX_TABLES = ("papers", "broken", "names", "fts")
+
+
+def _drop(con: sqlite3.Connection) -> None:
+    """Drop the index's tables (made by another version of vlmnotes), keeping the build's state beside them."""
+    with con:
+        for table in _INDEX_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute("DELETE FROM meta WHERE key IN ('schema', 'count', 'kb')")
+
+
+def prepare(con: sqlite3.Connection) -> None:
+    """Make the index's tables where they are missing (the build calls this before its transaction)."""
+    row = None
+    with contextlib.suppress(sqlite3.OperationalError):
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if row not in (None, (_SCHEMA_VERSION,)):
+        _drop(con)
+    _create(con)
 
 
 def _create(con: sqlite3.Connection) -> None:
@@ -165,12 +186,11 @@ FULL_CHECK_LIMIT = 5000
 def _kb_signature(kb: Path, count: int | None) -> str:
     papers = kb / "papers"
     parts = []
-    for path in (papers, kb / ".generated.json"):
-        try:
-            st = path.stat()
-            parts.append(f"{st.st_mtime_ns}:{st.st_size}")
-        except OSError:
-            parts.append("-")
+    try:
+        st = papers.stat()
+        parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+    except OSError:
+        parts.append("-")
     if count is not None and count <= FULL_CHECK_LIMIT:
         digest = hashlib.sha1()
         for name, mtime, size in sorted(_scan(papers)):
@@ -184,7 +204,9 @@ class Index:
 
     def __init__(self, kb: Path) -> None:
         self.kb = kb
-        self.path = kb / INDEX_FILE
+        from vlmnotes.state import db_path
+
+        self.path = db_path(kb)
         self.con: sqlite3.Connection | None = None
 
     def open(self) -> sqlite3.Connection:
@@ -208,27 +230,31 @@ class Index:
     def refresh(self, *, force: bool = False) -> IndexStatus:
         """Bring the index up to date with the record files; rebuild it when it cannot be read."""
         status = IndexStatus()
-        if self.path.exists() and not force:
+        con: sqlite3.Connection | None = None
+        if self.path.exists():
             try:
                 con = _connect(self.path)
                 schema = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-                if schema == (_SCHEMA_VERSION,):
-                    if self._is_fresh(con):
-                        self.con = con
-                        return status
-                    status = self._update(con)
+                if schema == (_SCHEMA_VERSION,) and not force:
+                    if not self._is_fresh(con):
+                        status = self._update(con)
                     self.con = con
                     return status
-                con.close()  # made by another version of vlmnotes: rebuilt below
+                _drop(con)  # made by another version of vlmnotes, or asked for: rebuilt below
             except sqlite3.DatabaseError:
-                self.close()
-        self._remove()
+                if con is not None:
+                    con.close()
+                con = None
+                self._remove()  # not a database: the build's state is rebuilt from the records and notes
         try:
-            con = _connect(self.path)
+            if con is None:
+                con = _connect(self.path)
             _create(con)
             status = self._update(con)
         except sqlite3.DatabaseError:
             # An index we cannot write (read-only kb, full disk): search from memory instead.
+            if con is not None:
+                con.close()
             con = sqlite3.connect(":memory:")
             _create(con)
             status = self._update(con, write_meta=False)
@@ -238,7 +264,8 @@ class Index:
 
     def _remove(self) -> None:
         for suffix in ("", "-wal", "-shm"):
-            Path(str(self.path) + suffix).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
 
     def close(self) -> None:
         """Close the connection, if open."""
@@ -247,8 +274,13 @@ class Index:
             self.con = None
 
     def _update(self, con: sqlite3.Connection, *, write_meta: bool = True) -> IndexStatus:
-        status = IndexStatus()
         _create(con)
+        with con:
+            return self.sync(con, write_meta=write_meta)
+
+    def sync(self, con: sqlite3.Connection, *, write_meta: bool = True) -> IndexStatus:
+        """Read the record files whose time or size changed into the index, within the caller's transaction."""
+        status = IndexStatus()
         known = {
             row[0]: (row[1], row[2], row[3]) for row in con.execute("SELECT file, mtime_ns, size, rowid FROM papers")
         }
@@ -261,36 +293,35 @@ class Index:
             if (old is None or old[:2] != (mtime, size)) and broken.get(name) != (mtime, size):
                 changed.append((name, mtime, size))
         errors: list[str] = []
-        with con:
-            for name in [n for n in known if n not in seen]:
-                _delete(con, known[name][2])
-                status.removed += 1
-            con.executemany("DELETE FROM broken WHERE file = ?", [(n,) for n in broken if n not in seen])
-            if changed:
-                from vlmnotes.errors import RecordError
-                from vlmnotes.store import parse_record
+        for name in [n for n in known if n not in seen]:
+            _delete(con, known[name][2])
+            status.removed += 1
+        con.executemany("DELETE FROM broken WHERE file = ?", [(n,) for n in broken if n not in seen])
+        if changed:
+            from vlmnotes.errors import RecordError
+            from vlmnotes.store import parse_record
 
-                aliases = _vocab_aliases()
-                for name, mtime, size in changed:
-                    old = known.get(name)
-                    if old is not None:
-                        _delete(con, old[2])
-                    try:
-                        text = (self.kb / "papers" / name).read_text("utf-8")
-                        record = parse_record(text, f"{self.kb.name}/papers/{name}").model_dump(mode="json")
-                    except (OSError, UnicodeDecodeError, RecordError) as exc:
-                        message = str(exc) if isinstance(exc, RecordError) else f"{name}: cannot read ({exc})"
-                        errors.append(message)
-                        con.execute("INSERT OR REPLACE INTO broken VALUES (?,?,?,?)", (name, mtime, size, message))
-                        continue
-                    con.execute("DELETE FROM broken WHERE file = ?", (name,))
-                    _insert(con, name, mtime, size, record, aliases)
-                    status.added += old is None
-                    status.updated += old is not None
-            if write_meta:
-                count = len(seen)
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('count', ?)", (str(count),))
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('kb', ?)", (_kb_signature(self.kb, count),))
+            aliases = _vocab_aliases()
+            for name, mtime, size in changed:
+                old = known.get(name)
+                if old is not None:
+                    _delete(con, old[2])
+                try:
+                    text = (self.kb / "papers" / name).read_text("utf-8")
+                    record = parse_record(text, f"{self.kb.name}/papers/{name}").model_dump(mode="json")
+                except (OSError, UnicodeDecodeError, RecordError) as exc:
+                    message = str(exc) if isinstance(exc, RecordError) else f"{name}: cannot read ({exc})"
+                    errors.append(message)
+                    con.execute("INSERT OR REPLACE INTO broken VALUES (?,?,?,?)", (name, mtime, size, message))
+                    continue
+                con.execute("DELETE FROM broken WHERE file = ?", (name,))
+                _insert(con, name, mtime, size, record, aliases)
+                status.added += old is None
+                status.updated += old is not None
+        if write_meta:
+            count = len(seen)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('count', ?)", (str(count),))
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('kb', ?)", (_kb_signature(self.kb, count),))
         status.errors = tuple(errors)
         return status
 
@@ -590,25 +621,17 @@ def broken_records(kb: Path) -> list[str]:
         index.close()
 
 
-def note_written(kb: Path, written: list[tuple[str, dict[str, Any]]], removed: list[str]) -> None:
-    """Tell the index about record files a build has just written (file name, record) or deleted, so that
-    the next query need not read them back. Best effort: the index repairs itself on the next query anyway."""
-    if not written and not removed:
-        return
-    try:
-        con = _connect(kb / INDEX_FILE)
-        try:
-            _create(con)
-            aliases = _vocab_aliases()
-            with con:
-                for name in removed + [n for n, _ in written]:
-                    for (rowid,) in con.execute("SELECT rowid FROM papers WHERE file = ?", (name,)).fetchall():
-                        _delete(con, rowid)
-                    con.execute("DELETE FROM broken WHERE file = ?", (name,))
-                for name, record in written:
-                    st = (kb / "papers" / name).stat()
-                    _insert(con, name, st.st_mtime_ns, st.st_size, record, aliases)
-        finally:
-            con.close()
-    except (sqlite3.Error, OSError):
-        pass
+def apply_build(
+    con: sqlite3.Connection, kb: Path, written: list[tuple[str, dict[str, Any]]], removed: list[str]
+) -> None:
+    """Within the build's transaction: put the records it has just written (file name, record) into the index,
+    drop the files it deleted, read any other changed file, and stamp the index current (call prepare first)."""
+    aliases = _vocab_aliases() if written else ({}, {})
+    for name in removed + [n for n, _ in written]:
+        for (rowid,) in con.execute("SELECT rowid FROM papers WHERE file = ?", (name,)).fetchall():
+            _delete(con, rowid)
+        con.execute("DELETE FROM broken WHERE file = ?", (name,))
+    for name, record in written:
+        st = (kb / "papers" / name).stat()
+        _insert(con, name, st.st_mtime_ns, st.st_size, record, aliases)
+    Index(kb).sync(con)

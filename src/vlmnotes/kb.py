@@ -1,16 +1,17 @@
-"""The knowledge base as a whole: find the notes, re-parse what changed, merge, and write the store.
+"""The knowledge base as a whole: where the notes are, which files are notes, and whether kb/ is current.
 
-Data flows one way: notes → parse → merge → store. A parse cache under kb/.cache/ (git-ignored)
-remembers each note's candidates by modification time and size, so a build re-parses only the
-notes that changed; the cache is rebuilt silently when it is missing or unreadable.
+Data flows one way: notes → parse → merge → store → index (see vlmnotes.build for the stages). The build's
+derived state (parse cache, merge cache, what it wrote, the search index) lives in one SQLite database in
+kb/ (vlmnotes.state); the YAML records are the source of truth.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from vlmnotes import __version__
 from vlmnotes.errors import UsageError
@@ -21,8 +22,6 @@ if TYPE_CHECKING:  # the store and the model load lazily: a fresh-index search n
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 USER_VOCAB_NAME = "vlmnotes-vocab.yaml"
 USER_CATALOGUE_NAME = "vlmnotes-papers.tsv"
-NOTES_CACHE = Path(".cache") / "notes"
-BUILT_FILE = Path(".cache") / "built-from.json"
 
 
 def _parser_signature() -> str:
@@ -45,21 +44,22 @@ class Config(NamedTuple):
     kb: Path
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
 
-    @property
-    def vocab_file(self) -> Path | None:
-        """The user's vocabulary file in the (first) notes folder, if there is one."""
+    def _beside_notes(self, name: str) -> Path | None:
         for path in self.notes:
-            if path.is_dir() and (path / USER_VOCAB_NAME).is_file():
-                return path / USER_VOCAB_NAME
+            folder = path if path.is_dir() else path.parent
+            if (folder / name).is_file():
+                return folder / name
         return None
 
     @property
+    def vocab_file(self) -> Path | None:
+        """The user's vocabulary file in the (first) notes folder, or beside a note given alone, if there is one."""
+        return self._beside_notes(USER_VOCAB_NAME)
+
+    @property
     def catalogue_file(self) -> Path | None:
-        """The user's known-paper table (`vlmnotes-papers.tsv`) in the (first) notes folder, if there is one."""
-        for path in self.notes:
-            if path.is_dir() and (path / USER_CATALOGUE_NAME).is_file():
-                return path / USER_CATALOGUE_NAME
-        return None
+        """The user's known-paper table (`vlmnotes-papers.tsv`) beside the notes, if there is one."""
+        return self._beside_notes(USER_CATALOGUE_NAME)
 
 
 def find_notes_dir(start: Path) -> Path | None:
@@ -70,69 +70,145 @@ def find_notes_dir(start: Path) -> Path | None:
     return None
 
 
-def note_files(config: Config) -> list[tuple[Path, str]]:
-    """Every note file as (path, name shown in sources): names are relative to their notes folder."""
-    out: list[tuple[Path, str]] = []
+class NoteFile(NamedTuple):
+    """A note to read: its path, the name sources show, and its time and size when listed."""
+
+    path: Path
+    name: str
+    mtime_ns: int
+    size: int
+
+
+class NoteList(NamedTuple):
+    """The notes found under --notes, and one line for each file that looks like a note but cannot be one."""
+
+    notes: list[NoteFile]
+    warnings: list[str]
+
+
+def shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by Python as surrogates) shown as U+FFFD."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _note(path: Path, name: str, warnings: list[str]) -> NoteFile | None:
+    """The note at path, or None (with a warning) when it is not a regular file or its name is not UTF-8."""
+    shown = shown_name(name)
+    try:
+        st = path.stat()  # follows symlinks: a link to a note is a note; a link to /dev/zero is not
+    except OSError as exc:
+        warnings.append(f"{shown}: cannot read ({exc.strerror or exc}); skipped")
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        warnings.append(f"{shown}: {_kind(st.st_mode)}, not a note file; skipped")
+        return None
+    if shown != name:
+        warnings.append(f"{shown}: the file name is not UTF-8 (shown with �); rename it, e.g. convmv -f latin1 -t utf8")
+    return NoteFile(path, shown, st.st_mtime_ns, st.st_size)
+
+
+def list_notes(config: Config) -> NoteList:
+    """Every note file under --notes, sorted by folder then name; names are relative to their notes folder.
+
+    Raises UsageError when a given path does not exist."""
+    out: list[NoteFile] = []
+    warnings: list[str] = []
     kb = config.kb.resolve()
     for root in config.notes:
-        if root.is_file():
-            out.append((root, root.name))
-            continue
         if not root.is_dir():
-            raise UsageError(f"{root}: no such notes folder or file; pass --notes PATH or set VLMNOTES_NOTES")
+            if not os.path.lexists(root):
+                raise UsageError(f"{root}: no such notes folder or file; pass --notes PATH or set VLMNOTES_NOTES")
+            note = _note(root, root.name, warnings)
+            if note is not None:
+                out.append(note)
+            continue
         for folder, dirs, files in os.walk(root):
             here = Path(folder)
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() != kb)
             for name in sorted(files):
                 if name.lower().endswith(config.extensions) and not name.startswith("."):
                     path = here / name
-                    out.append((path, path.relative_to(root).as_posix()))
-    return out
+                    note = _note(path, path.relative_to(root).as_posix(), warnings)
+                    if note is not None:
+                        out.append(note)
+    return NoteList(out, warnings)
 
 
-def _read_built_from(config: Config) -> Any:
-    try:
-        return json.loads((config.kb / BUILT_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+def note_files(config: Config) -> list[tuple[Path, str]]:
+    """Every note file as (path, name shown in sources): names are relative to their notes folder."""
+    return [(n.path, n.name) for n in list_notes(config).notes]
 
 
-def _write_built_from(config: Config, signature: tuple[Any, ...]) -> None:
-    try:
-        path = config.kb / BUILT_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(signature), "utf-8")
-    except OSError:
-        pass
+def note_key(kb: Path, path: Path) -> bytes:
+    """How the state database names a note: its path relative to kb/ (so that moving the project together
+    with its kb/ keeps the names), as file-system bytes."""
+    return os.fsencode(os.path.relpath(os.path.abspath(path), os.path.abspath(kb)))
 
 
-def _signature(config: Config, notes: list[tuple[Path, str]]) -> tuple[Any, ...]:
-    """What a build is made from: the kb path, each note's name, time and size, the user vocabulary, the parser."""
-    stats = []
-    for path, name in notes:
+def key_path(kb: Path, key: bytes) -> Path:
+    """The path of a note from its note_key."""
+    return Path(os.path.abspath(kb)) / os.fsdecode(key)
+
+
+def vocab_signature(config: Config) -> str:
+    """What the parse cache depends on besides the notes: the parser and the user's vocabulary files."""
+    parts: list[object] = [_CACHE_VERSION]
+    for path in (config.vocab_file, config.catalogue_file):
         try:
-            st = path.stat()
-            stats.append((name, st.st_mtime_ns, st.st_size))
+            st = path.stat() if path else None
         except OSError:
-            stats.append((name, 0, -1))
-    vocab = config.vocab_file
-    vocab_sig: Any = (vocab.stat().st_mtime_ns, vocab.stat().st_size) if vocab else None
-    known = config.catalogue_file
-    if known is not None:  # a changed known-paper table re-reads every note, like a changed vocabulary
-        vocab_sig = (vocab_sig, known.stat().st_mtime_ns, known.stat().st_size)
-    return (str(config.kb.resolve()), tuple(stats), vocab_sig, _CACHE_VERSION)
+            st = None
+        parts.append([str(path), st.st_mtime_ns, st.st_size] if st else None)
+    return json.dumps(parts)
 
 
 def is_current(config: Config) -> bool:
-    """True when no note (nor the user vocabulary) changed since the last build."""
-    built = _read_built_from(config)
-    if not built or not (config.kb / "papers").is_dir():
+    """True when no note under --notes, nor the vocabulary, changed since the last build, no note it was built
+    from has gone, and no build was interrupted. Reads the state database only; False when there is none."""
+    import sqlite3
+
+    from vlmnotes.state import connect, db_path
+
+    path = db_path(config.kb)
+    if not path.exists() or not (config.kb / "papers").is_dir():
         return False
-    return bool(json.loads(json.dumps(_signature(config, note_files(config)))) == built)
+    notes = list_notes(config).notes
+    try:
+        con = connect(path, readonly=True)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('vocab', 'state_schema')"))
+            known = {key: (mtime, size) for key, mtime, size in con.execute("SELECT path, mtime_ns, size FROM notes")}
+            pending = con.execute("SELECT count(*) FROM pending").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+    from vlmnotes.state import STATE_SCHEMA
+
+    if pending or meta.get("state_schema") != STATE_SCHEMA or meta.get("vocab") != vocab_signature(config):
+        return False
+    for note in notes:
+        if known.pop(note_key(config.kb, note.path), None) != (note.mtime_ns, note.size):
+            return False
+    return all(key_path(config.kb, key).is_file() for key in known)
 
 
-def build(config: Config, *, check: bool = False) -> BuildReport:
+def build(config: Config, *, check: bool = False, prune: bool = False) -> BuildReport:
     """Bring kb/ up to date with the notes (see vlmnotes.build); with check, only report."""
     from vlmnotes.build import run_build
 
-    return run_build(config, check=check)
+    return run_build(config, check=check, prune=prune)

@@ -1,6 +1,7 @@
 """The YAML store: one file per paper under kb/papers/, deterministic, written atomically, hand edits kept.
 
-How hand edits survive: the build remembers, in kb/.generated.json, a hash of every value it wrote.
+How hand edits survive: the build remembers, in its state database (vlmnotes.state), a hash of every value
+it wrote.
 When a record file's value no longer matches that hash, the user changed it: the field's name goes into
 the record's `pinned` list and later builds keep the file's value. Remove a name from `pinned` (or
 delete the record file) to hand the field back to the notes.
@@ -11,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,6 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-STATE_FILE = ".generated.json"
 PAPERS_DIR = "papers"
 # Fields a build always owns; the rest may be pinned by a hand edit.
 UNPINNABLE = ("id", "sources", "pinned", "conflicts")
@@ -42,10 +43,26 @@ class _RecordDumper(_Dumper):
 
 def _str_presenter(dumper: _RecordDumper, data: str) -> yaml.ScalarNode:
     if "\n" in data:
-        # Block literals cannot carry trailing spaces on a line or tabs safely; strip line ends.
-        data = "\n".join(line.rstrip() for line in data.split("\n"))
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+        return dumper.represent_scalar("tag:yaml.org,2002:str", _line_ends_stripped(data), style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+def _line_ends_stripped(text: str) -> str:
+    # Block literals cannot carry trailing spaces on a line safely (editors strip them): the record holds none.
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def stored_form(data: Any) -> Any:
+    """Record data as a record file holds it once read back: multi-line text without spaces at line ends.
+
+    The build hashes this form, so that a value it wrote never reads back as a hand edit."""
+    if isinstance(data, str):
+        return _line_ends_stripped(data) if "\n" in data else data
+    if isinstance(data, dict):
+        return {k: stored_form(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [stored_form(v) for v in data]
+    return data
 
 
 _RecordDumper.add_representer(str, _str_presenter)
@@ -63,9 +80,23 @@ def dump_record(data: dict[str, Any]) -> str:
     )
 
 
+# File names stay well under the 255 bytes most file systems allow, whatever the id.
+MAX_NAME_BYTES = 120
+
+
 def record_filename(paper_id: str) -> str:
-    """The file name of a record: its id with '/' (old-style arXiv ids) turned into '_'."""
-    return paper_id.replace("/", "_") + ".yaml"
+    """The file name of a record: its id with '/' (old-style arXiv ids) and other characters file systems refuse
+    turned into '_'; an id longer than MAX_NAME_BYTES in UTF-8 is cut at a character boundary and given a short
+    hash of the whole id, so that two long ids never share a file."""
+    stem = _UNSAFE.sub("_", paper_id).lstrip(".") or "_"
+    if len(stem.encode("utf-8")) > MAX_NAME_BYTES:
+        digest = hashlib.sha1(paper_id.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        cut = stem.encode("utf-8")[: MAX_NAME_BYTES - 11].decode("utf-8", "ignore")
+        stem = f"{cut}-{digest}"
+    return stem + ".yaml"
+
+
+_UNSAFE = re.compile(r'[/\\\x00-\x1f<>:"|?*]')
 
 
 def value_hash(value: Any) -> str:
@@ -215,92 +246,3 @@ class Store:
     def path_of(self, paper_id: str) -> Path:
         """The record file of an id."""
         return self.papers_dir / record_filename(paper_id)
-
-    def read_state(self) -> StateFile:
-        """What the last build wrote: {id: {"file": hash, "fields": {field: hash}}}; empty when unknown.
-
-        Entries are parsed only when asked for: a rebuild that changes a few records reads the others'
-        lines as text and writes them back as they were."""
-        try:
-            text = (self.root / STATE_FILE).read_text("utf-8")
-        except OSError:
-            return StateFile({})
-        raw: dict[str, str] = {}
-        lines = text.split("\n")
-        if lines[:1] == ["{"]:
-            for line in lines[1:]:
-                key, sep, value = line.partition(": ")
-                if not sep:
-                    continue
-                if not (key.startswith('"') and key.endswith('"') and "\\" not in key):
-                    raw = {}
-                    break
-                raw[key[1:-1]] = value.rstrip(",")
-        if not raw and text.strip() not in ("", "{}", "{\n}"):
-            try:  # another layout (an older build, a hand-formatted file): parse it whole
-                data = json.loads(text)
-            except ValueError:
-                return StateFile({})
-            if not isinstance(data, dict):
-                return StateFile({})
-            raw = {k: _state_json(v) for k, v in data.items()}
-        return StateFile(raw)
-
-    def write_state(self, state: Mapping[str, Any]) -> None:
-        """Remember what this build wrote: a record a line, sorted, so that git diffs stay small."""
-        lines = []
-        for key in sorted(state):
-            value = state[key]
-            text = value if isinstance(value, RawState) else _state_json(value)
-            lines.append(json.dumps(key, ensure_ascii=False) + ": " + text)
-        atomic_write(self.root / STATE_FILE, "{\n" + ",\n".join(lines) + "\n}\n")
-
-
-class RawState(str):
-    """A state entry as the file has it, not parsed."""
-
-
-def _state_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-class StateFile(Mapping[str, Any]):
-    """The build's state file, parsed entry by entry on demand."""
-
-    def __init__(self, raw: dict[str, str]) -> None:
-        self._raw = raw
-        self._parsed: dict[str, Any] = {}
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in self._parsed:
-            try:
-                self._parsed[key] = json.loads(self._raw[key])
-            except ValueError:
-                self._parsed[key] = {}
-        return self._parsed[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._raw
-
-    def raw(self, key: str) -> RawState:
-        """An entry as written, to be written back unchanged."""
-        return RawState(self._raw[key])
-
-    def changed_by(self, new: Mapping[str, Any]) -> bool:
-        """True when `new` differs from this state (raw entries are unchanged by construction)."""
-        if new.keys() != self._raw.keys():
-            return True
-        return any(not isinstance(v, RawState) and _state_json(v) != self._raw[k] for k, v in new.items())
-
-
-def record_state(paper: Paper, text: str) -> dict[str, Any]:
-    """The hashes the build remembers for a record it wrote."""
-    data = paper.to_dict()
-    fields = {k: value_hash(data.get(k)) for k in Paper.model_fields if k not in UNPINNABLE}
-    return {"file": value_hash(text), "fields": fields}
