@@ -159,6 +159,10 @@ def parse_record(text: str, name: str) -> Paper:
         raise RecordError(f"{name}:{line}: not valid YAML: {problem}; fix the file or delete it to rebuild") from exc
     if not isinstance(data, dict):
         raise RecordError(f"{name}:1: a record must be a mapping of fields; fix the file or delete it to rebuild")
+    twice = duplicate_key(text)
+    if twice is not None:
+        line, key, first = twice
+        raise RecordError(f"{name}:{line}: '{key}' is given twice (first on line {first}); keep one of them")
     if any(not isinstance(data.get(key), (str, type(None))) for key in _TEXT_FIELDS):
         data.update(_as_written(text, data))
     if isinstance(data.get("arxiv_id"), str):
@@ -169,6 +173,45 @@ def parse_record(text: str, name: str) -> Paper:
         return Paper.model_validate(data)
     except ValidationError as exc:
         raise RecordError(_validation_message(exc, text, name)) from exc
+
+
+_KEY = re.compile(r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s#'"{\[\-][^:]*?|-[^\s:][^:]*?))\s*:(?:\s|$)""")
+_BLOCK = re.compile(r":\s*[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def duplicate_key(text: str) -> tuple[int, str, int] | None:
+    """The first mapping key given twice in a record's YAML, as (line, key, line of the first), or None.
+
+    YAML loaders keep the last of two equal keys without a word; a hand edit that adds `name:` above the old
+    one would silently lose a value. Reads block-style YAML line by line (records are written that way)."""
+    seen: dict[int, dict[str, int]] = {}  # indent → key → line, for the mappings open at each indent
+    block = -1  # indent of the key whose block scalar is being read, or -1
+    for number, line in enumerate(text.split("\n"), 1):
+        body = line.lstrip(" ")
+        indent = len(line) - len(body)
+        if block >= 0:
+            if not body or indent > block:
+                continue
+            block = -1
+        if not body or body.startswith("#"):
+            continue
+        for level in [k for k in seen if k > indent]:
+            del seen[level]
+        while body.startswith("- "):  # a list item: its mapping starts afresh two columns in
+            indent += 2
+            body = body[2:].lstrip(" ")
+            seen.pop(indent, None)
+        match = _KEY.match(body)
+        if not match:
+            continue
+        key = next(g for g in match.groups() if g is not None)
+        keys = seen.setdefault(indent, {})
+        if key in keys:
+            return number, key, keys[key]
+        keys[key] = number
+        if _BLOCK.search(body):
+            block = indent
+    return None
 
 
 # Fields that are text however they look: an unquoted `arxiv_id: 2103.00020` is that id, not the float 2103.0002,
