@@ -3,7 +3,8 @@
 The fake API (`FakeArxiv`) composes an Atom feed for each request's `id_list` (or title search) from the
 `<entry>` elements of the synthetic feeds in tests/fixtures/arxiv/ (or of entries made up on the spot), and can
 instead answer 503/429 with Retry-After, a 400 error feed, an empty feed, a truncated body, an answer slower than the
-client's timeout, or stop listening altogether. It records every request, so a test can say how many were
+client's timeout, an answer trickled a byte at a time, a body shorter than its Content-Length, entries nobody asked
+for, or stop listening altogether. It records every request, so a test can say how many were
 made and what they asked for. When the recorded responses in /work/shared/fixtures/arxiv are there, an
 acceptance test replays them through the same server.
 """
@@ -131,15 +132,28 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(api.slow)
         if mode == "die":
             api.die()  # this answer still goes out; every later request finds nothing listening
+        head = f"HTTP/1.0 {status} {self.responses[status][0]}\r\n"
+        head += "".join(f"{key}: {value}\r\n" for key, value in headers.items())
+        head += f"Content-Length: {len(body)}\r\n\r\n"
+        if mode == "short":
+            body = body[: len(body) // 2]  # the connection drops half-way through what the header promised
         try:
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:  # the client gave up waiting (the slow case)
+            if mode == "trickle-headers":
+                self.trickle(head.encode() + body)
+            else:
+                self.wfile.write(head.encode())
+                if mode == "trickle":
+                    self.trickle(body)
+                else:
+                    self.wfile.write(body)
+        except OSError:  # the client gave up waiting (the slow and trickle cases)
             pass
+
+    def trickle(self, data: bytes) -> None:
+        """Send data a byte at a time, `api.trickle` seconds apart: never silent long enough for a socket timeout."""
+        for n in range(len(data)):
+            self.wfile.write(data[n : n + 1])
+            time.sleep(self.server.api.trickle)
 
 
 class FakeArxiv:
@@ -148,7 +162,10 @@ class FakeArxiv:
     A mode list applies to every request whose id_list contains that id (or whose search_query is that
     text): its first mode is used up by one request, the last one stays.
     Modes: ok, empty, 400, 503, 503:SECONDS / 429:SECONDS (with Retry-After),
-    truncated, slow (answers after `slow` seconds), die (answers, then stops listening).
+    truncated, slow (answers after `slow` seconds), die (answers, then stops listening),
+    trickle (the body a byte every `trickle` seconds), trickle-headers (the whole answer so), short (half the
+    body, with the whole body's Content-Length), foreign:ID (the entry of ID instead of those asked for),
+    extra:ID (the entry of ID besides those asked for).
     """
 
     def __init__(self, entries: Mapping[str, str]) -> None:
@@ -156,6 +173,7 @@ class FakeArxiv:
         self.modes: dict[str, list[str]] = {}
         self.requests: list[Request] = []
         self.slow = 0.6
+        self.trickle = 0.02
         self.alive = True
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
@@ -201,15 +219,17 @@ class FakeArxiv:
 
     def answer(self, mode: str, ids: list[str], start: int, max_results: int) -> tuple[int, dict[str, str], bytes]:
         atom = {"Content-Type": "application/atom+xml; charset=utf-8"}
-        kind, _, retry_after = mode.partition(":")
+        kind, _, arg = mode.partition(":")
         if kind in ("503", "429"):
-            headers = {"Content-Type": "text/plain"} | ({"Retry-After": retry_after} if retry_after else {})
+            headers = {"Content-Type": "text/plain"} | ({"Retry-After": arg} if arg else {})
             return int(kind), headers, b"Service Unavailable\n"
         if kind == "400":
             return 400, atom, (FIXTURES / "synthetic_error400.xml").read_bytes()
         if kind == "empty":
             return 200, atom, (FIXTURES / "synthetic_empty.xml").read_bytes()
-        body = feed([self.entries[i] for i in ids if i in self.entries], ids, start, max_results)
+        held = [i for i in ids if i in self.entries]
+        held = {"foreign": [arg], "extra": [*held, arg]}.get(kind, held)
+        body = feed([self.entries[i] for i in held], ids, start, max_results + (kind == "extra"))
         if kind == "truncated":
             body = body[: body.index(b"<entry>") + 60]  # the connection dropped inside the first entry
         return 200, atom, body
@@ -314,6 +334,12 @@ def fetched(kb: Path) -> dict[str, dict[str, object]]:
     """kb/arxiv.jsonl as id → record."""
     lines = (kb / "arxiv.jsonl").read_text("utf-8").splitlines()
     return {r["id"]: r for r in map(json.loads, lines)}
+
+
+def down(url: str, asked: str, why: str, tries: int) -> str:
+    """The error line of an API that gave no usable answer to any try."""
+    after = f"{tries} tries" if tries > 1 else "1 try"
+    return f"error: arXiv API at {url} failed for {asked} ({why}) after {after}; retry later, or use --offline"
 
 
 def summary(enriched: int, unchanged: int, not_found: list[str], failed: int) -> str:
@@ -471,7 +497,7 @@ def test_503_every_time_is_retried_then_one_error_line(
     point_at(monkeypatch, api.url, retries=2)
     api.modes["2201.00042"] = ["503"]
     code, err, _ = enrich_run(run, "2201.00042")
-    assert (code, err) == (1, [f"error: arXiv API at {api.url} failed (HTTP 503) after 3 tries"])
+    assert (code, err) == (1, [down(api.url, "2201.00042", "HTTP 503", 3)])
     assert api.asked == [["2201.00042"]] * 3
 
 
@@ -491,7 +517,8 @@ def test_a_truncated_body_fails_its_batch_only(bulk: list[str], run: Run, api: F
     code, err, _ = enrich_run(run, "--all")
     assert code == 1
     assert len(err) == 2
-    assert err[0].startswith("error: arXiv answered with something that is not a feed (")
+    assert err[0].startswith("error: arXiv's answer for 2101.00101, 2101.00102, 2101.00103… is not a complete feed (")
+    assert err[0].endswith("); retry later, or use --offline")
     assert err[1] == summary(100, 0, [], 50)
     assert len(api.requests) == 2  # a truncated body is not retried
     assert sorted(fetched(Path("kb"))) == bulk[:100]
@@ -507,7 +534,7 @@ def test_an_answer_slower_than_the_timeout_is_retried_then_one_error_line(
     api.modes["2201.00042"] = ["slow"]
     started = time.monotonic()
     code, err, _ = enrich_run(run, "2201.00042")
-    assert (code, err) == (1, [f"error: arXiv API at {api.url} failed (no answer) after 2 tries"])
+    assert (code, err) == (1, [down(api.url, "2201.00042", "no complete answer within 0.2 s", 2)])
     assert len(api.requests) == 2
     assert time.monotonic() - started < 2.0  # the client gave up; it did not wait for the answers
 
@@ -524,12 +551,13 @@ def test_no_server_at_all_is_one_error_line_and_kb_is_unchanged(
     jsonl = (kb / "arxiv.jsonl").read_bytes() if fetched_before else None
     url = closed_port_url()
     point_at(monkeypatch, url, retries=1)
-    error = f"error: arXiv API at {url} failed (cannot connect) after 2 tries"
+    error = down(url, "2103.00020, 2112.99999, 2201.00042…", "cannot connect", 2)
     code, err, out = enrich_run(run, "--all", "--refresh")
     assert (code, err, out) == (1, [error], "")
     code, err, out = enrich_run(run, "--all")
     assert code == 1
-    assert [line for line in err if line.startswith("error:")] == [error]
+    unfetched = "2112.99999, 2201.00042, astro-ph/0601001" if fetched_before else "2103.00020, 2112.99999, 2201.00042…"
+    assert [line for line in err if line.startswith("error:")] == [down(url, unfetched, "cannot connect", 2)]
     assert record_bytes(kb) == papers
     assert ((kb / "arxiv.jsonl").read_bytes() if (kb / "arxiv.jsonl").exists() else None) == jsonl
 
@@ -589,7 +617,7 @@ def test_an_interrupted_run_keeps_the_first_batch_and_resumes(
     code, err, _ = enrich_run(run, "--all")
     assert (code, err) == (
         1,
-        [f"error: arXiv API at {api.url} failed (cannot connect) after 2 tries", summary(100, 0, [], 50)],
+        [down(api.url, "2101.00101, 2101.00102, 2101.00103…", "cannot connect", 2), summary(100, 0, [], 50)],
     )
     assert sorted(fetched(Path("kb"))) == bulk[:100]
     again = FakeArxiv(api.entries)
@@ -848,7 +876,7 @@ SEARCH = {
     "chromatok": 'ti:"Sharper Vision Language Models with Color Token"',
     "loomvl": 'ti:"LoomVL"',
 }
-NOT_WRITTEN = "; nothing written (--offline shows the searches stored before)"
+NOT_WRITTEN = "; nothing written; retry later, or use --offline to see the searches stored before"
 
 
 @pytest.fixture
@@ -1043,7 +1071,7 @@ def test_no_server_is_one_error_line_naming_offline_and_nothing_is_written(
     code, err, out = enrich_run(run, "--resolve", "--all")
     assert (code, err, out) == (
         1,
-        [f"error: arXiv API at {url} failed (cannot connect) after 2 tries{NOT_WRITTEN}"],
+        [f"error: arXiv API at {url} failed for {SEARCH['chromatok']} (cannot connect) after 2 tries{NOT_WRITTEN}"],
         "",
     )
     assert record_bytes(kb) == papers

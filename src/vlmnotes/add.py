@@ -1,9 +1,16 @@
-"""`vlmnotes add`: append an entry for an arXiv paper to a note file, in that file's own style."""
+"""`vlmnotes add`: append an entry for an arXiv paper to a note file, in that file's own style.
+
+Also the one way a note is rewritten (here and by `vlmnotes lint --fix`): write_note.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import re
+import stat
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +34,36 @@ class Added:
     line: int
     text: str
     style: str
+
+
+def write_note(path: Path, data: bytes) -> None:
+    """Replace a note's bytes atomically (a temporary file beside it, flushed to disk, then renamed over it),
+    keeping what the file is: its permission bits, its owner and group where allowed, and a symlink stays a
+    link (its target is rewritten). A new note gets the umask's mode."""
+    target = Path(os.path.realpath(path))
+    try:
+        was: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        was = None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if was is None:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.fchmod(fd, 0o666 & ~umask)
+            else:
+                with contextlib.suppress(PermissionError):  # only root may give a file away
+                    os.fchown(fd, was.st_uid, was.st_gid)
+                os.fchmod(fd, stat.S_IMODE(was.st_mode))
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def parse_ident(ident: str) -> str:
@@ -125,7 +162,6 @@ def add_paper(
     from vlmnotes.enrich import EnrichError, Politeness, _client, fetch_batch, load_fetched, save_fetched
     from vlmnotes.index import Index
     from vlmnotes.parse import NoteText, read_note_text
-    from vlmnotes.store import atomic_write_bytes
 
     arxiv_id = parse_ident(ident)
     index = Index(config.kb)
@@ -146,10 +182,12 @@ def add_paper(
         polite = polite or Politeness()
         client, session = _client(polite)
         result = fetch_batch([arxiv_id], client, session, polite)
+        if result.doubt and arxiv_id in result.missing:
+            raise EnrichError(result.doubt, "nothing added; retry later, or add it with --offline")
         if arxiv_id in result.missing:
             raise EnrichError(f"arXiv has no paper {arxiv_id}; check the id (or add it with --offline)")
         meta = result.found[arxiv_id]
-        fetched[arxiv_id] = meta
+        fetched[arxiv_id] = meta  # only the paper asked for: an answer's other entries are not stored
         save_fetched(config.kb, fetched)
     folder = next((p for p in config.notes if p.is_dir()), None)
     path = note or ((folder / INBOX) if folder else None)
@@ -164,7 +202,7 @@ def add_paper(
     entry = render_entry(style, meta, arxiv_id, count)
     new_text, line = insert_entry(text, entry, tag, style)
     try:
-        atomic_write_bytes(path, current.encode(new_text))
+        write_note(path, current.encode(new_text))
     except OSError as exc:
         raise VlmnotesError(f"{path}: cannot write ({exc.strerror})") from exc
     return Added(path, line, entry, style)

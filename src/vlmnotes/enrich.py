@@ -10,6 +10,11 @@ same door.
     from_result(result)   a pure conversion of an arxiv.Result
     fetch_batch(...)      one request for up to 100 ids, with retries
     search_titles(...)    one title search, through the same door
+
+Every request has a wall-clock limit, from connecting to the last byte (a server that trickles a byte a
+second never trips a socket timeout), and a 200 answer counts only when its whole body arrived and is a
+well-formed feed. What an answer says is stored only as far as it can be trusted: an entry nobody asked for
+is ignored, and a paper is marked not found only by a sound answer that leaves it out.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vlmnotes.errors import VlmnotesError
 
@@ -31,13 +37,22 @@ if TYPE_CHECKING:
 ARXIV_FILE = "arxiv.jsonl"
 DEFAULT_API = "https://export.arxiv.org/api/query"
 BATCH = 100
-TIMEOUT = 30.0
+TIMEOUT = 30.0  # seconds a request may take, from connecting to the last byte of the answer
 RETRIES = 4
 SEARCH_ANSWERS = 5  # answers asked of a title search
+RETRY = "retry later, or use --offline"
 
 
 class EnrichError(VlmnotesError):
     """The arXiv API could not be reached or answered with something unusable."""
+
+    def __init__(self, problem: str, fix: str = "") -> None:
+        super().__init__(f"{problem}; {fix}" if fix else problem)
+        self.problem, self.fix = problem, fix
+
+
+class ArxivDown(EnrichError):
+    """The arXiv API gave no usable answer after every retry."""
 
 
 # --- the store of fetched metadata ------------------------------------------------------------------------
@@ -97,7 +112,8 @@ def from_result(result: arxiv.Result) -> dict[str, Any]:
 
 @dataclass
 class Politeness:
-    """How to treat the API: seconds between requests, timeout, retries and the backoff base."""
+    """How to treat the API: seconds between requests, the time limit of one request (connecting, waiting
+    and reading the whole answer), retries and the backoff base."""
 
     delay: float = 3.0
     # The environment can shorten waits (tests, mirrors on a LAN); arXiv itself wants the defaults.
@@ -111,17 +127,107 @@ def api_url() -> str:
     return os.environ.get("VLMNOTES_ARXIV_API", DEFAULT_API).rstrip("?")
 
 
+class _Late(Exception):
+    """The answer did not arrive whole within the time limit."""
+
+
+class _Unusable(Exception):
+    """A 200 answer that cannot be used: cut off, or not a well-formed feed (never retried)."""
+
+
+_T = TypeVar("_T")
+
+
+def _in_time(deadline: float, work: Callable[[], _T]) -> _T:
+    """work()'s result, waited for until the deadline (time.monotonic()) and no longer. Socket timeouts bound
+    each wait for a byte, not the request: a trickle would hold it for ever. A worker left behind stops at its
+    next byte."""
+    box: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            box.append((True, work()))
+        except BaseException as exc:  # handed over to the waiting thread
+            box.append((False, exc))
+
+    worker = threading.Thread(target=run, name="vlmnotes-arxiv", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if not box:
+        raise _Late
+    ok, value = box[0]
+    if not ok:
+        raise value
+    result: _T = value
+    return result
+
+
+def _read_whole(response: Any, deadline: float) -> Any:
+    """The response with its body read before the deadline (an error answer's too), checked when it is a
+    200: every byte Content-Length promised, and a well-formed Atom feed."""
+    import urllib3
+
+    chunks: list[bytes] = []
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                response.close()
+                raise _Late
+            chunk = response.raw.read1(65536, decode_content=True)  # one recv at most: the deadline is checked
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise _Late from exc
+    except urllib3.exceptions.HTTPError as exc:  # the connection broke (or lied about the length)
+        if response.status_code == 200:
+            promised = response.headers.get("Content-Length", "")
+            of = f" of {promised}" if promised.isdigit() else ""
+            raise _Unusable(f"was cut off ({response.raw.tell()}{of} bytes arrived)") from exc
+        # an error answer's status says what is needed; its body need not be whole
+    response._content, response._content_consumed = b"".join(chunks), True
+    response.raw.release_conn()  # read to the end: the connection can serve the next request
+    if response.status_code == 200:
+        response.held = _entry_ids(response._content)
+    return response
+
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _entry_ids(body: bytes) -> list[str]:
+    """The arXiv id (without version) of every entry of a feed, read strictly: a body cut short, or anything
+    but a feed, is _Unusable (the arxiv package's lenient parser would quietly drop the broken entry)."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise _Unusable(f"is not a complete feed ({exc})") from exc
+    if root.tag != f"{_ATOM}feed":
+        raise _Unusable(f"is a <{root.tag.rpartition('}')[2]}> document, not a feed")
+    ids = (
+        re.search(r"/abs/(.+?)(?:v\d+)?$", (e.findtext(f"{_ATOM}id") or "").strip()) for e in root.iter(f"{_ATOM}entry")
+    )
+    return [found[1] for found in ids if found]
+
+
 def _client(polite: Politeness) -> tuple[Any, Any]:
-    """An arxiv.Client on our own session (timeouts, the last response kept for Retry-After)."""
+    """An arxiv.Client on our own session: each request within the time limit, its body checked, the ids its
+    feed held kept (`held`, over the pages of a query), the last response kept for Retry-After."""
     import arxiv
     import requests
 
     class Session(requests.Session):
         last: requests.Response | None = None
+        held: tuple[str, ...] = ()
 
         def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-            kwargs.setdefault("timeout", polite.timeout)
-            self.last = super().request(*args, **kwargs)
+            kwargs.update(timeout=polite.timeout, stream=True)
+            send, deadline = super().request, time.monotonic() + polite.timeout
+            self.last = None  # a late answer leaves no stale Retry-After behind
+            self.last = _in_time(deadline, lambda: _read_whole(send(*args, **kwargs), deadline))
+            self.held += tuple(getattr(self.last, "held", ()))
             return self.last
 
     client = arxiv.Client(page_size=BATCH, delay_seconds=polite.delay, num_retries=0)
@@ -133,10 +239,13 @@ def _client(polite: Politeness) -> tuple[Any, Any]:
 
 @dataclass
 class BatchResult:
-    """What one batch brought: metadata by id, and the ids arXiv does not know."""
+    """What one batch brought: metadata by id, the ids its answer left out, and why that answer cannot say
+    they are unknown (`doubt`, empty when it can)."""
 
     found: dict[str, dict[str, Any]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    empty: bool = False  # the answer held no entry at all
+    doubt: str = ""
 
 
 def _retry_after(session: Any) -> float | None:
@@ -151,18 +260,34 @@ def _retry_after(session: Any) -> float | None:
 def fetch_batch(
     ids: list[str], client: Any, session: Any, polite: Politeness, sleep: Callable[[float], None] = time.sleep
 ) -> BatchResult:
-    """Fetch up to 100 ids in one request, retrying 429, 5xx and connection failures with backoff."""
+    """Fetch up to 100 ids in one request, retrying 429, 5xx and connection failures with backoff. Only the
+    ids asked for are kept; an answer holding others, or an entry that cannot be read, puts its doubt on
+    the ids it left out."""
     import arxiv
 
     search = arxiv.Search(id_list=ids, max_results=len(ids))
     client.page_size = len(ids)  # the request's max_results: the package's default of 100 would cut longer lists
-    shown = ", ".join(ids[:3]) + ("…" if len(ids) > 3 else "")
+    shown = _shown(ids)
     out = BatchResult()
     for result in _query(search, shown, client, session, polite, sleep):
         record = from_result(result)
-        out.found[record["id"]] = record
+        if record["id"] in ids:
+            out.found[record["id"]] = record
+    held = set(session.held)
     out.missing = [i for i in ids if i not in out.found]
+    out.empty = not held
+    foreign = sorted(held - set(ids))
+    unread = [i for i in out.missing if i in held]
+    if foreign:
+        out.doubt = f"arXiv's answer for {shown} held {_shown(foreign)}, which was not asked for; ignored it"
+    elif unread:
+        out.doubt = f"arXiv's entry for {_shown(unread)} could not be read"
     return out
+
+
+def _shown(ids: list[str]) -> str:
+    """A few ids for a message: `2103.00020, 2201.00042, 2301.12597…`."""
+    return ", ".join(ids[:3]) + ("…" if len(ids) > 3 else "")
 
 
 def search_titles(
@@ -181,41 +306,33 @@ def _query(
     search: arxiv.Search, shown: str, client: Any, session: Any, polite: Politeness, sleep: Callable[[float], None]
 ) -> list[arxiv.Result]:
     """The one door to the API: a query's results, retrying 429, 5xx and lost connections with backoff
-    (the server's Retry-After first); `shown` names the query in errors."""
+    (the server's Retry-After first), each try within the time limit; `shown` names the query in errors.
+    The ids the answer's feed held are left in `session.held`."""
     import arxiv
     import requests
 
     last_error = ""
     for attempt in range(polite.retries + 1):
+        session.held = ()
         try:
-            results = list(client.results(search))
-            _check_feed(session)
-            return results
+            return list(client.results(search))
         except arxiv.HTTPError as exc:
             if exc.status != 429 and exc.status < 500:
                 raise EnrichError(f"arXiv answered HTTP {exc.status} for {shown}; not retried") from exc
             last_error = f"HTTP {exc.status}"
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            last_error = "no answer" if isinstance(exc, requests.Timeout) else "cannot connect"
+        except _Unusable as exc:
+            raise EnrichError(f"arXiv's answer for {shown} {exc}", RETRY) from exc
+        except (_Late, requests.Timeout):  # before ConnectionError: a ConnectTimeout is both
+            last_error = f"no complete answer within {polite.timeout:g} s"
+        except requests.ConnectionError:
+            last_error = "cannot connect"
+        except (requests.RequestException, arxiv.ArxivError, ValueError) as exc:  # ValueError: a garbled date
+            raise EnrichError(f"arXiv's answer for {shown} could not be read ({exc})", RETRY) from exc
         if attempt < polite.retries:
             wait = _retry_after(session) or polite.backoff * 2**attempt
             sleep(min(wait, 120.0))
-    raise EnrichError(f"arXiv API at {api_url()} failed ({last_error}) after {polite.retries + 1} tries")
-
-
-def _check_feed(session: Any) -> None:
-    """A 200 answer must be an Atom feed; a truncated or foreign body is an error for its batch."""
-    from xml.etree import ElementTree
-
-    response = getattr(session, "last", None)
-    if response is None:
-        return
-    try:
-        root = ElementTree.fromstring(response.content)
-    except ElementTree.ParseError as exc:
-        raise EnrichError(f"arXiv answered with something that is not a feed ({exc})") from exc
-    if not root.tag.endswith("feed"):
-        raise EnrichError(f"arXiv answered with a <{root.tag}> document, not a feed")
+    tries = f"{polite.retries + 1} tries" if polite.retries else "1 try"
+    raise ArxivDown(f"arXiv API at {api_url()} failed for {shown} ({last_error}) after {tries}", RETRY)
 
 
 def batches(ids: list[str], size: int = BATCH) -> Iterator[list[str]]:
@@ -252,7 +369,11 @@ def enrich(
     progress: Callable[[int, int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> EnrichReport:
-    """Fetch arXiv metadata for ids not fetched before (all of them with refresh), saving after each batch."""
+    """Fetch arXiv metadata for ids not fetched before (all of them with refresh), saving after each batch.
+
+    A paper is marked not found only when a sound answer leaves it out: a well-formed feed that holds nothing
+    that was not asked for and leaves out no paper arXiv had before (an empty answer to a refresh is a
+    hiccup, not news). Otherwise what was stored stays, and the ids count as failed."""
     from vlmnotes.parse.fields import valid_arxiv_id
 
     polite = polite or Politeness()
@@ -278,21 +399,43 @@ def enrich(
         except EnrichError as exc:
             report.failed += batch
             report.errors.append(str(exc))
-            if "after" in str(exc) and not report.enriched:
+            if isinstance(exc, ArxivDown) and not report.enriched:
                 break  # the API is down: stop rather than hammer it once per batch
             continue
         for arxiv_id, record in result.found.items():
             changed = fetched.get(arxiv_id) != record
             fetched[arxiv_id] = record
             (report.enriched if changed else report.unchanged).append(arxiv_id)
-        for arxiv_id in result.missing:
-            fetched[arxiv_id] = {"id": arxiv_id, "status": "not-found"}
-            report.not_found.append(arxiv_id)
+        doubt = _doubt(batch, result, fetched)
+        if doubt:
+            report.failed += result.missing
+            report.errors.append(doubt)
+        else:
+            for arxiv_id in result.missing:
+                fetched[arxiv_id] = {"id": arxiv_id, "status": "not-found"}
+                report.not_found.append(arxiv_id)
         save_fetched(kb, fetched)  # progress survives an interrupted run
         done += len(batch)
         if progress:
             progress(done, len(wanted))
     return report
+
+
+def _doubt(batch: list[str], result: BatchResult, fetched: dict[str, dict[str, Any]]) -> str:
+    """Why a batch's answer cannot mark the ids it left out not found (one line naming them and the fix),
+    or "" when it can."""
+    if not result.missing:
+        return ""
+    if result.doubt:
+        return f"{result.doubt}; {_shown(result.missing)} not marked not found ({RETRY})"
+    had = _shown([i for i in result.missing if fetched.get(i, {}).get("status") == "found"])
+    if not had:
+        return ""
+    answer = f"was empty, though arXiv had {had} before" if result.empty else f"left out {had}, found before"
+    return (
+        f"arXiv's answer for {_shown(batch)} {answer}; kept what was fetched, nothing marked not found "
+        "(retry later with --refresh)"
+    )
 
 
 # --- merging into records (used by the build) ---------------------------------------------------------------

@@ -17,7 +17,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 RESOLVED_FILE = "resolved.json"
 SEARCHED = "arxiv-search"  # the provenance of an arXiv id a title search found
 CLOSE = 0.9  # how alike two normalised titles must be to count as one
+NOT_WRITTEN = "nothing written; retry later, or use --offline to see the searches stored before"
 
 
 def title_key(text: str) -> str:
@@ -256,6 +257,7 @@ class Outcome:
     subject: Subject
     resolution: Resolution | None = None
     taken_by: str | None = None  # the record whose notes give the id found
+    kept: str = ""  # why a search that found nothing this time left the stored answer as it was
 
     @property
     def kind(self) -> str:
@@ -278,7 +280,7 @@ class Outcome:
             why = "has no title, and no name of 4 characters or more to search for; not searched"
         else:
             why = "not searched yet (offline)"
-        return f"{s.file}: {s.label} {why}"
+        return f"{s.file}: {s.label} {why}" + (f"; {self.kept}" if self.kept else "")
 
 
 @dataclass
@@ -316,7 +318,9 @@ def resolve(
 ) -> ResolveReport:
     """Search arXiv by title for the subjects with no id from the notes (a stored search is reused unless
     refresh; offline uses only stored ones), then store what was found: the searches in kb/resolved.json,
-    a linked paper's metadata in kb/arxiv.jsonl. A failed search stops the run with nothing written."""
+    a linked paper's metadata in kb/arxiv.jsonl unless it holds that paper already (a search answer never
+    overwrites what was fetched by id). A search that finds nothing never undoes one that found something
+    before: arXiv's search has hiccups. A failed search stops the run with nothing written."""
     from vlmnotes.store import Store
 
     polite = polite or Politeness()
@@ -327,7 +331,7 @@ def resolve(
     total, done = sum(s.wanted for s in subjects), 0
     session: Any = None
     for subject in subjects:
-        found = None
+        found, kept = None, ""
         if not subject.wanted:
             pass
         elif subject.key in new:
@@ -341,26 +345,31 @@ def resolve(
             try:
                 answers = search_titles(subject.text, client, session, polite, sleep)
             except EnrichError as exc:
-                raise EnrichError(f"{exc}; nothing written (--offline shows the searches stored before)") from exc
+                raise EnrichError(exc.problem, NOT_WRITTEN) from exc
             report.searched += 1
-            found = new[subject.key] = judge(
-                subject.by or "title", subject.text, [(a["id"], a["title"]) for a in answers]
-            )
+            found = judge(subject.by or "title", subject.text, [(a["id"], a["title"]) for a in answers])
+            before = stored.get(subject.key)
+            if found.status == "no-match" and before is not None and before.status != "no-match":
+                answer = "was empty" if not answers else "left it out"
+                kept, found = f"arXiv's answer {answer} this time; kept what was found before (retry later)", before
+            new[subject.key] = found
             fetched |= {a["id"]: a for a in answers if a["id"] == found.arxiv_id}
-        report.outcomes.append(Outcome(subject, found))
+        report.outcomes.append(Outcome(subject, found, kept=kept))
         done += subject.wanted
         if progress and subject.wanted:
             progress(done, total)
     if any(o.resolution and o.resolution.arxiv_id for o in report.outcomes):
         noted = _noted_ids(kb)  # an id the notes give one paper is never linked to another
         report.outcomes = [
-            Outcome(o.subject, o.resolution, noted.get(o.resolution.arxiv_id or ""))
+            replace(o, taken_by=noted.get(o.resolution.arxiv_id or ""))
             if o.resolution is not None and o.resolution.arxiv_id in noted else o
             for o in report.outcomes
         ]  # fmt: skip
     if new and not (dry_run or offline):
         report.changed = bool(fetched) or any(k in stored and stored[k].arxiv_id != r.arxiv_id for k, r in new.items())
         save_resolved(kb, stored | new)
-        if fetched:
-            save_fetched(kb, load_fetched(kb) | fetched)
+        have = load_fetched(kb)
+        fresh = {k: v for k, v in fetched.items() if have.get(k, {}).get("status") != "found"}
+        if fresh:
+            save_fetched(kb, have | fresh)
     return report

@@ -216,11 +216,12 @@ def _apply(result: LintResult, docs: dict[str, LintDocument], *, unsafe: bool, w
                 )
             )
         if write:
-            from vlmnotes.store import atomic_write_bytes
+            from vlmnotes.add import write_note
 
             try:
-                # Written back in the file's own encoding and line ends: untouched lines keep their bytes.
-                atomic_write_bytes(Path(path), doc.note.encode(new_text) if doc.note else new_text.encode("utf-8"))
+                # Written back in the file's own encoding and line ends (untouched lines keep their bytes), mode
+                # and symlink kept.
+                write_note(Path(path), doc.note.encode(new_text) if doc.note else new_text.encode("utf-8"))
             except OSError as exc:
                 result.errors.append(f"{path}: cannot write fixes ({exc.strerror})")
                 continue
