@@ -299,3 +299,14 @@ def test_a_read_only_knowledge_base_answers_every_reading_command(built: Path, r
     finally:
         for path in paths:
             path.chmod(0o755)
+
+
+def test_lint_fix_waits_for_a_build_holding_the_knowledge_base(built: Path, run: Run) -> None:
+    with kb_lock(built / "kb"):
+        result = run("lint", "--fix", "notes", env={"VLMNOTES_LOCK_TIMEOUT": "0.2"})
+
+    assert result.exit_code == 1
+    assert stderr_lines(result) == [
+        "error: kb: another vlmnotes command (a build, `lint --fix` or `add`) is still writing it; "
+        "the lint --fix waited 0 s; try again when it ends"
+    ]

@@ -6,7 +6,8 @@ stderr, `error: <message>`, with exit code 1, or 2 for usage errors.
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from functools import partial
 from pathlib import Path
@@ -103,6 +104,33 @@ def _config() -> "Config":
         first = notes[0]
         kb = (first if first.is_dir() else first.parent).resolve().parent / "kb"
     return Config(notes=notes, kb=kb, extensions=state.extensions or DEFAULT_EXTENSIONS)
+
+
+@contextmanager
+def _writing_notes(writes: bool, what: str) -> Iterator[None]:
+    """Hold the knowledge base's lock while a command rewrites notes, so that no build reads them half done
+    (nothing to hold when there is no notes folder to find the knowledge base by)."""
+    if not writes:
+        yield
+        return
+    try:
+        kb = _config().kb
+    except VlmnotesError:
+        kb = None
+    if kb is None or not kb.is_dir():  # no knowledge base yet: no build to keep apart
+        yield
+        return
+    from vlmnotes.state import kb_lock
+
+    try:
+        lock = kb_lock(kb, what)
+        lock.__enter__()
+    except VlmnotesError as exc:
+        raise _fail(str(exc), exc.exit_code) from None
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _version(value: bool) -> None:
@@ -596,7 +624,8 @@ def lint(
         selection.ignore = [i for i in selection.ignore if not any(c.startswith(i) for c in cli_codes[0])]
     selection.ignore += cli_codes[1]
     selection.extend_select += cli_codes[2]
-    result = _guard(lambda: run(targets, selection, fix=fix, unsafe=unsafe_fixes, diff=diff))
+    with _writing_notes(fix and not diff, "lint --fix"):
+        result = _guard(lambda: run(targets, selection, fix=fix, unsafe=unsafe_fixes, diff=diff))
     for line in result.errors:
         _say(f"error: {line}")
     if diff:
@@ -839,7 +868,8 @@ def add(
 
     config = _guard(_config)
     _fresh_kb()
-    added = _guard(lambda: add_paper(config, paper, note=note, tag=tag, offline=offline))
+    with _writing_notes(True, "add"):
+        added = _guard(lambda: add_paper(config, paper, note=note, tag=tag, offline=offline))
     report = _guard(lambda: run_build(config))
     _print_report_problems(report.skipped, report.errors)
     _say(f"added to {added.path}:{added.line} ({added.style})")
