@@ -10,6 +10,7 @@ one; TERM=dumb keeps colour codes out and COLUMNS/LINES keep rows on one line.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -27,12 +28,25 @@ import yaml
 from typer.testing import Result
 
 from conftest import Run, assert_no_traceback
-from vlmnotes.export import parse_bibtex, to_bibtex
-from vlmnotes.formats import records_csv
-from vlmnotes.timeline import build_timeline, timeline_html, timeline_svg, web_link
+from vlmnotes.export import parse_bibtex, to_bibtex, to_csl_json, to_ris
+from vlmnotes.formats import paper_link, records_csv, records_md, records_tsv, web_link
+from vlmnotes.render import stats_plain, timeline_plain
+from vlmnotes.timeline import (
+    build_timeline,
+    compare_md,
+    stats,
+    stats_md,
+    timeline_html,
+    timeline_mermaid,
+    timeline_svg,
+)
 
-TITLE = '=HYPERLINK("x")[INST] {oops } \x01 <script>alert(1)</script>'
-SHOWN = TITLE.replace("\x01", "")  # control characters are dropped from the terminal, HTML and SVG
+# C0 and C1 controls (ESC [2J clears a screen, U+009B is CSI on its own, BEL ends an OSC sequence) and a
+# right-to-left override, which shows what follows reversed.
+CONTROLS = "\x01\x1b[2J\x9b6n\x07\u202e"
+TITLE = f'=HYPERLINK("x")[INST] {{oops }} {CONTROLS} <script>alert(1)</script>'
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+SHOWN = INVISIBLE.sub("", TITLE)  # what every output but JSON and YAML shows: the controls left out
 COMPONENTS = "[bold red]x + :smile: + =cmd|' /C calc'!A0"
 
 HOSTILE: dict[str, Any] = {
@@ -128,8 +142,9 @@ def test_every_command_and_format_prints_the_hostile_record(
     out = ok(run(*args, env=TERMINAL))
 
     assert ("@Evil Corp" if args[0] == "stats" else "oops") in out
-    if on_terminal:
-        assert "\x1b" not in out
+    # No control character reaches the terminal from any output; JSON and YAML keep them as escapes. YAML is
+    # the store's own format (store.dump_record), which writes a bidirectional override as it is.
+    assert INVISIBLE.findall(out) == ([] if "yaml" not in args else ["\u202e"])
 
 
 # --- the terminal: rich shows note text as written ----------------------------------------------------------------
@@ -303,7 +318,7 @@ def test_csv_cells_a_spreadsheet_would_run_start_with_an_apostrophe(
 ) -> None:
     rows = list(csv.reader(io.StringIO(ok(run(*command, "-f", "csv")))))
 
-    assert rows[-1] == ["hostile", "", "2022", "2022-03-04", "'@Evil Corp, [/]", "'+CVPR [/] 2022", "", "'" + TITLE]
+    assert rows[-1] == ["hostile", "", "2022", "2022-03-04", "'@Evil Corp, [/]", "'+CVPR [/] 2022", "", "'" + SHOWN]
 
 
 @pytest.mark.parametrize(
@@ -405,3 +420,258 @@ def test_csl_json_and_ris_keep_the_title_as_data(hostile: Path, run: Run) -> Non
     assert items[-1]["title"] == TITLE
     entries = rispy.loads(ok(run("export", "-f", "ris")))
     assert entries[-1]["authors"] == ["Mallory {", "Eve } O'Hara"]
+
+
+# --- Markdown: shown as written, only web addresses linked, the table keeps its columns ---------------------------
+
+
+def markdown_html(text: str) -> str:
+    """Markdown as a CommonMark viewer with GitHub's tables shows it (raw HTML passes through, as CommonMark says)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(text)
+
+
+class _Table(_Page):
+    """A rendered page's table rows, each a list of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.in_cell = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        super().handle_starttag(tag, attrs)
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.rows[-1].append("")
+            self.in_cell = True
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_cell = self.in_cell and tag not in ("td", "th")
+
+    def handle_data(self, data: str) -> None:
+        super().handle_data(data)
+        if self.in_cell:
+            self.rows[-1][-1] += data
+
+
+def markdown_page(text: str) -> _Table:
+    page = _Table()
+    page.feed(markdown_html(text))
+    page.close()
+    return page
+
+
+@pytest.mark.parametrize("command", [("list",), ("search", "oops")])
+def test_markdown_table_shows_the_hostile_title_as_written_and_unlinked(
+    hostile: Path, run: Run, command: tuple[str, ...]
+) -> None:
+    page = markdown_page(ok(run(*command, "-f", "md")))
+
+    assert page.links == (["https://arxiv.org/abs/2103.00020"] if command == ("list",) else [])
+    assert "script" not in page.tags
+    assert page.rows[-1] == ["", "2022", "@Evil Corp, [/]", "+CVPR [/] 2022", SHOWN]
+    assert {len(row) for row in page.rows} == {5}
+
+
+# A title that tries every way out of its cell or into a link: closing the link text, a link of its own, an
+# autolink, raw HTML, a code span, a cell border, an escape of our escapes, and a new line.
+BREAKOUT = "a](javascript:alert(1)) [b](javascript:alert(2)) <javascript:alert(3)> <img src=x> `c|d` \\| e\nf"
+
+
+def test_markdown_title_cannot_leave_its_cell_or_make_a_link() -> None:
+    records = [
+        {
+            "id": "x",
+            "name": "[n](javascript:alert(4))",
+            "title": BREAKOUT,
+            "links": {"paper": "https://a.example/(x)|y"},
+        },
+        {"id": "y", "name": "# heading", "title": "t", "links": {"paper": "javascript:alert(5)"}},
+    ]
+    page = markdown_page(records_md(records))
+
+    assert page.links == ["https://a.example/(x)%7Cy"]  # the web address, whole, and no other
+    assert page.tags.count("img") == 0
+    assert page.rows[1:] == [
+        ["[n](javascript:alert(4))", "", "", "", BREAKOUT.replace("\n", " ")],
+        ["# heading", "", "", "", "t"],
+    ]
+
+
+def test_markdown_views_show_note_text_as_written(hostile: Path, run: Run) -> None:
+    for args in (("timeline", "-f", "md"), ("compare", "CLIP", "hostile", "-f", "md"), ("stats", "-f", "md")):
+        page = markdown_page(ok(run(*args)))
+        assert page.links == [] and "script" not in page.tags, args
+
+    timeline = "".join(markdown_page(ok(run("timeline", "-f", "md"))).text)
+    assert f"2022-03-04 {SHOWN} (@Evil Corp, [/], [bold red]x · :smile: · =cmd|' /C calc'!A0)" in timeline
+    stats = markdown_page(ok(run("stats", "-f", "md"))).text
+    assert "[/]: 1" in stats and "[bold red]x: 1" in stats
+
+
+def test_markdown_compare_escapes_every_cell_alike() -> None:
+    records = [
+        {"id": "a", "name": "A|B", "title": "one\ntwo | three", "orgs": ["[x](javascript:alert(1))"]},
+        {"id": "c", "name": "<b>C</b>", "venue": "X | Y"},
+    ]
+    page = markdown_page(compare_md(records))
+
+    assert page.links == [] and "b" not in page.tags
+    assert {len(row) for row in page.rows} == {3}
+    assert page.rows[0] == ["", "A|B", "<b>C</b>"]
+    rows = {row[0]: row[1:] for row in page.rows}
+    assert rows["org"] == ["[x](javascript:alert(1))", "—"]
+    assert rows["venue"] == ["—", "X | Y"]
+    assert rows["title"] == ["one two | three", "—"]
+
+
+def test_markdown_stats_values_stay_list_items() -> None:
+    text = stats_md({"orgs": [("# Big", 2), ("- dash", 1), ("1. one", 1), ("a\nb", 1)]})
+
+    assert markdown_html(text) == (
+        "<h2>orgs</h2>\n<ul>\n<li># Big: 2</li>\n<li>- dash: 1</li>\n<li>1. one: 1</li>\n<li>a b: 1</li>\n</ul>\n"
+    )
+
+
+# --- Mermaid: note text in entity codes, one event a paper ------------------------------------------------------
+
+
+def mermaid_shown(event: str) -> str:
+    """An event as Mermaid shows it: `#name;` and `#number;` read as the characters they stand for."""
+    return html.unescape(re.sub(r"#(\d+|[a-z]+);", lambda m: "&" + ("#" if m[1].isdigit() else "") + m[1] + ";", event))
+
+
+def test_mermaid_writes_note_text_as_entity_codes(hostile: Path, run: Run) -> None:
+    text = ok(run("timeline", "-f", "mermaid"))
+    line = text.splitlines()[-1]
+
+    assert not re.search(r"[<>\"'`%]", text)
+    assert line.startswith("        2022 : ") and line.count(" : ") == 1
+    assert mermaid_shown(line.removeprefix("        2022 : ")) == SHOWN
+    assert "#lt;script#gt;" in line
+
+
+def test_mermaid_note_text_cannot_end_an_event_or_start_a_comment() -> None:
+    names = ["a : b", 'c %%{init: {"securityLevel": "loose"}}%%', "d\n    section 1999\n    1999 : e", "#lt;f#35;"]
+    records = [{"id": f"p{i}", "name": n, "year": 2021} for i, n in enumerate(names)]
+    lines = timeline_mermaid(build_timeline(records)).splitlines()
+
+    assert lines[:3] == ["timeline", "    title Vision-language papers", "    section 2021"]
+    [events] = lines[3:]
+    assert events.count(":") == events.count(" : ") == 4  # only in the ` : ` before each of the four events
+    assert [mermaid_shown(e) for e in events.split(" : ")[1:]] == [  # in name order
+        "#lt;f#35;",
+        "a : b",
+        'c %%{init: {"securityLevel": "loose"}}%%',
+        "d     section 1999     1999 : e",
+    ]
+
+
+# --- the pipe: a line a record, a column a field, nothing a terminal acts on ---------------------------------------
+
+NASTY = "a\tb\nc\rd\x1b[2Je\x9bf\u2028g\u202eh"
+NASTY_LINE = "a b c d[2Jef gh"  # tab and line breaks a space, controls and overrides left out
+
+
+def test_piped_list_and_timeline_keep_their_columns(hostile: Path, run: Run) -> None:
+    [*_, row] = [line.split("\t") for line in ok(run("list")).splitlines()]
+    assert row == ["hostile", "", "2022-03-04", "@Evil Corp, [/]", "+CVPR [/] 2022", SHOWN]
+    [*_, row] = [line.split("\t") for line in ok(run("timeline")).splitlines()]
+    assert row == ["2022-03-04", SHOWN, "@Evil Corp, [/]", "[bold red]x · :smile: · =cmd|' /C calc'!A0"]
+
+
+def test_plain_formats_put_a_record_on_a_line() -> None:
+    record = {"id": "x", "name": NASTY, "date": "2021-01-02", "year": 2021, "orgs": [NASTY], "title": NASTY}
+    record["components"] = {"llm": [NASTY]}
+
+    assert records_tsv([record]).splitlines()[1].split("\t") == [
+        "x",
+        NASTY_LINE,
+        "2021-01-02",
+        NASTY_LINE,
+        "",
+        NASTY_LINE,
+    ]
+    assert timeline_plain(build_timeline([record])).split("\t") == [
+        "2021-01-02",
+        NASTY_LINE,
+        NASTY_LINE,
+        NASTY_LINE + "\n",
+    ]
+    lines = stats_plain(stats([record])).splitlines()
+    assert lines == [
+        "year\t2021\t1",
+        f"orgs\t{NASTY_LINE}\t1",
+        "vision_encoder\t(none)\t1",
+        f"llm\t{NASTY_LINE}\t1",
+        "connector\t(none)\t1",
+    ]
+
+
+def test_json_keeps_the_text_and_escapes_what_a_terminal_acts_on(hostile: Path, run: Run) -> None:
+    for args in (("list", "-f", "json"), ("export", "-f", "csl-json")):
+        text = ok(run(*args))
+        assert INVISIBLE.findall(text) == []
+        assert json.loads(text)[-1]["title"] == TITLE
+
+
+def test_a_message_quoting_text_carries_no_control_character(hostile: Path, run: Run) -> None:
+    result = run("show", "x\x1b]0;owned\x07y")
+
+    assert result.exit_code == 1
+    assert result.stderr == "error: no paper matches 'x]0;ownedy'; `vlmnotes list` shows every paper\n"
+
+
+# --- bibliographies: a link only to the web, a field on a line -----------------------------------------------------
+
+
+def test_bibliographies_leave_a_link_that_is_not_a_web_address_out(hostile: Path, run: Run) -> None:
+    [*_, item] = json.loads(ok(run("export", "-f", "csl-json")))
+    [*_, entry] = rispy.loads(ok(run("export", "-f", "ris")))
+    [*_, fields] = parse_bibtex(ok(run("export", "-f", "bibtex")))
+
+    assert "URL" not in item
+    assert "urls" not in entry
+    assert "url" not in fields
+    assert entry["title"] == SHOWN
+
+
+# (paper link, pdf link) -> the one address every output links: the first of them that is a web address.
+LINKS = [
+    (("https://a.example/p", "https://a.example/p.pdf"), "https://a.example/p"),
+    (("javascript:alert(1)", "https://a.example/p.pdf"), "https://a.example/p.pdf"),
+    ((None, "https://a.example/p.pdf"), "https://a.example/p.pdf"),
+    (("https://a.example/p", "data:text/html,x"), "https://a.example/p"),
+    (("javascript:alert(1)", "data:text/html,x"), None),
+]
+
+
+@pytest.mark.parametrize(("links", "expected"), LINKS)
+def test_every_output_links_the_same_address(links: tuple[str | None, str | None], expected: str | None) -> None:
+    record = {"id": "x", "name": "X", "title": "T", "year": 2021, "links": {"paper": links[0], "pdf": links[1]}}
+    csl = json.loads(to_csl_json([record]))[0]
+    [ris] = rispy.loads(to_ris([record]))
+    [bib] = parse_bibtex(to_bibtex([record]))
+
+    assert paper_link(record) == expected
+    assert _page(timeline_html(build_timeline([record]))).links == [expected] * bool(expected)
+    assert markdown_page(records_md([record])).links == [expected] * bool(expected)
+    assert (csl.get("URL"), ris.get("urls"), bib.get("url")) == (expected, [expected] if expected else None, expected)
+
+
+def test_ris_values_stay_on_their_line() -> None:
+    record = {
+        "id": "x",
+        "title": "a\nER  - \nTY  - JOUR\nTI  - forged",
+        "authors": ["Ann\r\nAU  - Forged"],
+        "abstract": "one\n\ntwo\x1b[2J",
+        "year": 2021,
+    }
+    [entry] = rispy.loads(to_ris([record]))
+
+    assert entry["title"] == "a ER  -  TY  - JOUR TI  - forged"
+    assert entry["authors"] == ["Ann  AU  - Forged"]
+    assert entry["abstract"] == "one  two[2J"

@@ -69,8 +69,11 @@ def _err() -> "Console":
 
 
 def _say(message: str) -> None:
-    """One plain line on stderr (no rich: messages must not cost start-up time)."""
-    sys.stderr.write(message + "\n")
+    """One plain line on stderr (no rich: messages must not cost start-up time); a name or note text quoted in
+    it reaches the terminal without control characters."""
+    from vlmnotes.formats import clean
+
+    sys.stderr.write(clean(message) + "\n")
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -535,17 +538,18 @@ def stats(
     import json
 
     from vlmnotes import render
+    from vlmnotes.formats import json_safe
     from vlmnotes.query import Filters
     from vlmnotes.timeline import stats as count
+    from vlmnotes.timeline import stats_md
 
     hits = _run_search(query, Filters(), None, SortKey.date)
     counts = count([h.record for h in hits])
     if fmt is CompareFormat.json:
-        sys.stdout.write(json.dumps({k: dict(v) for k, v in counts.items()}, ensure_ascii=False, indent=2) + "\n")
+        text = json.dumps({k: dict(v) for k, v in counts.items()}, ensure_ascii=False, indent=2)
+        sys.stdout.write(json_safe(text) + "\n")
     elif fmt is CompareFormat.md:
-        sys.stdout.write(
-            "".join(f"## {k}\n\n" + "".join(f"- {v}: {n}\n" for v, n in items) + "\n" for k, items in counts.items())
-        )
+        sys.stdout.write(stats_md(counts))
     elif not sys.stdout.isatty():
         sys.stdout.write(render.stats_plain(counts))
     else:

@@ -5,6 +5,8 @@ BibTeX and RIS are written by libraries rather than string templates: they know 
 as it is: BibTeX engines with UTF-8 input (biber, modern bibtex) read it, and LaTeX has no macro for it.
 One thing they leave to us: BibTeX counts an escaped brace as a brace, so a lone brace in a title would end
 the field early or swallow the rest of the file; `_balanced` rewrites such a brace.
+Note text goes in as `formats.one_line` makes it (a newline would start a new RIS tag, a control character
+would reach the terminal of whoever prints the file), and a link only when `formats.paper_link` accepts it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import logging
 import re
 import unicodedata
 from typing import Any
+
+from vlmnotes.formats import json_safe, one_line, paper_link
 
 Record = dict[str, Any]
 
@@ -122,7 +126,7 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
         kind = "inproceedings" if venue and venue != "arXiv" else ("article" if r.get("journal_ref") else "misc")
         text_fields: list[tuple[str, Any]] = [
             ("title", r.get("title") or r.get("name")),
-            ("author", " and ".join(r.get("authors") or [])),
+            ("author", " and ".join(one_line(a) for a in r.get("authors") or [])),
             ("year", str(r["year"]) if r.get("year") else None),
             ("booktitle", venue if kind == "inproceedings" else None),
             ("journal", r.get("journal_ref") if kind == "article" else None),
@@ -130,16 +134,16 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
         ]
         # Identifiers are written as they are: `_` or `%` in a URL or DOI must not become `\_`.
         raw[key] = [
-            Field(k, _balanced(v, _IDENTIFIER_BRACE, _LONE_IN_IDENTIFIER))
+            Field(k, _balanced(one_line(v), _IDENTIFIER_BRACE, _LONE_IN_IDENTIFIER))
             for k, v in (
                 ("eprint", r.get("arxiv_id")),
                 ("archiveprefix", "arXiv" if r.get("arxiv_id") else None),
                 ("doi", r.get("doi")),
-                ("url", (r.get("links") or {}).get("paper")),
+                ("url", paper_link(r)),
             )
             if v
         ]
-        entries.append(Entry(kind, key, [Field(k, v) for k, v in text_fields if v]))
+        entries.append(Entry(kind, key, [Field(k, one_line(v)) for k, v in text_fields if v]))
     encoded = middlewares.LatexEncodingMiddleware(enclose_urls=False).transform(Library(entries))
     for entry in encoded.entries:
         for field in list(entry.fields):
@@ -195,16 +199,15 @@ def to_csl_json(records: list[Record], keys: dict[str, str] | None = None) -> st
             item["container-title"] = venue
         if r.get("arxiv_id"):
             item.update({"number": f"arXiv:{r['arxiv_id']}", "publisher": "arXiv", "genre": "Preprint"})
-        for key, value in (("DOI", r.get("doi")), ("URL", (r.get("links") or {}).get("paper")),
-                           ("abstract", r.get("abstract"))):  # fmt: skip
+        for key, value in (("DOI", r.get("doi")), ("URL", paper_link(r)), ("abstract", r.get("abstract"))):
             if value:
                 item[key] = value
         items.append(item)
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    return json_safe(json.dumps(items, ensure_ascii=False, indent=2)) + "\n"
 
 
 def to_ris(records: list[Record], keys: dict[str, str] | None = None) -> str:
-    """RIS records (Zotero, EndNote, Mendeley)."""
+    """RIS records (Zotero, EndNote, Mendeley): a tag a line, so every value is on one line."""
     import rispy
 
     entries = []
@@ -212,18 +215,19 @@ def to_ris(records: list[Record], keys: dict[str, str] | None = None) -> str:
         venue = _venue_name(r)
         entry: dict[str, Any] = {
             "type_of_reference": "CPAPER" if venue and venue != "arXiv" else "JOUR",
-            "title": r.get("title") or r.get("name") or r.get("id"),
-            "authors": list(r.get("authors") or []),
+            "title": one_line(r.get("title") or r.get("name") or r.get("id")),
+            "authors": [one_line(a) for a in r.get("authors") or []],
         }
         if r.get("year"):
             entry["year"] = str(r["year"])
         if venue and venue != "arXiv":
-            entry["secondary_title"] = venue
+            entry["secondary_title"] = one_line(venue)
         elif r.get("arxiv_id"):
-            entry["journal_name"] = f"arXiv:{r['arxiv_id']}"
-        for key, value in (("doi", r.get("doi")), ("urls", [(r.get("links") or {}).get("paper")]),
-                           ("abstract", r.get("abstract"))):  # fmt: skip
-            if value and value != [None]:
+            entry["journal_name"] = one_line(f"arXiv:{r['arxiv_id']}")
+        url = paper_link(r)
+        for key, value in (("doi", one_line(r.get("doi"))), ("urls", [url] if url else None),
+                           ("abstract", one_line(r.get("abstract")))):  # fmt: skip
+            if value:
                 entry[key] = value
         entries.append(entry)
     text: str = rispy.dumps(entries)

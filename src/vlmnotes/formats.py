@@ -1,9 +1,86 @@
-"""Plain-text record formats for pipes and files: TSV, CSV, Markdown, JSON and YAML. No rich, no pydantic."""
+"""Plain-text record formats for pipes and files: TSV, CSV, Markdown, JSON and YAML. No rich, no pydantic.
+
+It also holds the one rule every output follows for text that comes from a note or a record (`clean`,
+`one_line`, `md_text`, `json_safe`) and for links (`web_link`, `paper_link`): the other views import them.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+# --- note text and links, the same way in every output ----------------------------------------------------------
+
+# Characters no output carries from a note: C0 controls but tab and newline (ESC starts a terminal escape
+# sequence, BEL ends one, CR moves back over what was written), DEL, the C1 controls (U+009B is a one-character
+# CSI), the bidirectional embeddings, overrides and isolates that make a terminal or an editor show text in
+# another order than it is stored, and what XML forbids or UTF-8 cannot write (U+FFFE, U+FFFF, lone surrogates).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
+# Whatever some reader takes for the end of a line (str.splitlines does for all of them), and tab.
+_BREAK = re.compile("[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# A web address, with nothing in it a terminal or a page would act on.
+_WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+", re.IGNORECASE)
+
+
+def clean(value: object) -> str:
+    """Note text ('' for None) without the characters no output should carry; tab and newline kept."""
+    return _UNSAFE.sub("", "" if value is None else str(value))
+
+
+def one_line(value: object) -> str:
+    """Note text for a cell or a line: `clean`, with every tab and line break a space."""
+    return clean(_BREAK.sub(" ", "" if value is None else str(value)))
+
+
+def web_link(url: str | None) -> str | None:
+    """The URL if an output may carry it as a link: http(s) only, never javascript:, data:, vbscript: or the like."""
+    return url if url and _WEB_LINK.fullmatch(url) else None
+
+
+def paper_link(record: dict[str, Any]) -> str | None:
+    """Where a record's paper is on the web: the first of its paper and PDF links that `web_link` accepts."""
+    links = record.get("links") or {}
+    return next((url for url in (links.get("paper"), links.get("pdf")) if web_link(url)), None)
+
+
+# Backslash-escaped (CommonMark escapes any ASCII punctuation), these can start no link, image, autolink, raw
+# HTML, emphasis or code span and end no table cell; `\` first, so an escape in the note stays text.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<|])")
+# At the start of a line item these would make a heading, a list or a quote of the text.
+_MD_BLOCK = re.compile(r"(#{1,6}|[-+>]|\d{1,9}[.)])(?=\s|$)")
+_MD_URL = re.compile(r"([\\()|])")
+
+
+def md_text(value: object) -> str:
+    """Note text for a Markdown table cell or list item: on one line, shown as written, never markup."""
+    text = _MD_INLINE.sub(r"\\\1", one_line(value))
+    block = _MD_BLOCK.match(text)
+    if block:
+        at = block.end() - 1 if text[0].isdigit() else 0
+        text = text[:at] + "\\" + text[at:]
+    return text
+
+
+def md_link(text: str, url: str | None) -> str:
+    """`text` (already Markdown) as a link to `url` when that is a web address, else `text` alone."""
+    url = web_link(url)
+    if not (url and text):
+        return text
+    return f"[{text}](" + _MD_URL.sub(r"\\\1", url) + ")"
+
+
+# JSON escapes C0 controls itself; these it writes as they are, and a terminal acts on them or hides them.
+_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from json.dumps) with the characters `_JSON_INVISIBLE` names written as \\u escapes: the
+    same data, nothing a terminal acts on (outside strings json.dumps writes only ASCII)."""
+    return _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+# --- the formats ------------------------------------------------------------------------------------------------
 
 _PLAIN_COLUMNS = ("id", "name", "date", "orgs", "venue", "title")
 
@@ -12,7 +89,7 @@ def _plain(record: dict[str, Any], key: str) -> str:
     value = record.get(key)
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
-    return str(value or "").replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return one_line(value or "")
 
 
 def records_tsv(records: list[dict[str, Any]]) -> str:
@@ -48,15 +125,12 @@ def records_csv(records: list[dict[str, Any]]) -> str:
 
 
 def records_md(records: list[dict[str, Any]]) -> str:
-    """A Markdown table: name, year, orgs, venue, title linked to the paper."""
+    """A Markdown table: name, year, orgs, venue, title linked to the paper (web addresses only)."""
     lines = ["| name | year | org | venue | title |", "| --- | --- | --- | --- | --- |"]
     for r in records:
-        link = (r.get("links") or {}).get("paper") or (r.get("links") or {}).get("pdf")
-        title = _plain(r, "title").replace("|", "\\|")
-        cell = f"[{title}]({link})" if link and title else title
-        lines.append(
-            f"| {_plain(r, 'name')} | {_plain(r, 'year')} | {_plain(r, 'orgs')} | {_plain(r, 'venue')} | {cell} |"
-        )
+        name, year, orgs, venue = (md_text(_plain(r, k)) for k in ("name", "year", "orgs", "venue"))
+        title = md_link(md_text(_plain(r, "title")), paper_link(r))
+        lines.append(f"| {name} | {year} | {orgs} | {venue} | {title} |")
     return "\n".join(lines) + "\n"
 
 
@@ -65,7 +139,7 @@ def records_json(records: list[dict[str, Any]]) -> str:
     encoder, which an indented dump cannot use, keeps search fast)."""
     if not records:
         return "[]\n"
-    return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]\n"
+    return json_safe("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]\n")
 
 
 def records_yaml(records: list[dict[str, Any]]) -> str:

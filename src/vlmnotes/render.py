@@ -2,7 +2,7 @@
 
 Text from a note or a record reaches rich only as `Text` made by `as_text`, never as a `str`: rich reads
 a `str` as markup (`[/]` in a title would raise MarkupError, `[bold red]x` would turn red) and `:smile:`
-as an emoji.
+as an emoji. The plain views for pipes put note text on one line with `formats.one_line`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
+
+from vlmnotes.formats import clean, one_line
 
 if TYPE_CHECKING:
     from vlmnotes.model import Paper
@@ -30,15 +32,11 @@ SLOT_LABELS = {
 }
 
 
-# C0 and C1 control characters other than tab and newline: in a terminal they move the cursor, retitle the
-# window or open hyperlinks (OSC 8), so note text must not carry them there.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def as_text(value: object, style: str = "") -> Text:
     """Note or record text as rich Text: shown as written, never read as markup or emoji; control characters
-    left out."""
-    return Text(_CONTROL.sub("", "" if value is None else str(value)), style=style)
+    (which in a terminal move the cursor, retitle the window or open OSC 8 hyperlinks) left out by
+    `formats.clean`."""
+    return Text(clean(value), style=style)
 
 
 def paper_label(paper: Paper) -> str:
@@ -210,8 +208,8 @@ def timeline_plain(tl: Timeline) -> str:
 
     lines = []
     for r in tl.records():
-        cells = [str(r.get("date") or ""), label(r), ", ".join(r.get("orgs") or []), key_components(r)]
-        lines.append("\t".join(cells))
+        cells = [r.get("date"), label(r), ", ".join(r.get("orgs") or []), key_components(r)]
+        lines.append("\t".join(one_line(c) for c in cells))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -250,4 +248,4 @@ def stats_view(counts: dict[str, list[tuple[str, int]]], top: int = 12) -> Group
 
 def stats_plain(counts: dict[str, list[tuple[str, int]]]) -> str:
     """Tab-separated field, value, count lines; for pipes."""
-    return "".join(f"{key}\t{value}\t{n}\n" for key, items in counts.items() for value, n in items)
+    return "".join(f"{key}\t{one_line(value)}\t{n}\n" for key, items in counts.items() for value, n in items)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import html
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from vlmnotes.formats import clean, md_text, one_line, paper_link
 
 Record = dict[str, Any]
 
@@ -83,17 +84,24 @@ def timeline_md(tl: Timeline) -> str:
         if period.month is not None:
             lines += [f"### {period.label}", ""]
         for r in period.records:
-            extra = ", ".join(x for x in [", ".join(r.get("orgs") or []), key_components(r)] if x)
-            lines.append(f"- {r.get('date') or r.get('year')} **{label(r)}**" + (f" ({extra})" if extra else ""))
+            extra = md_text(", ".join(x for x in [", ".join(r.get("orgs") or []), key_components(r)] if x))
+            when = md_text(r.get("date") or r.get("year"))
+            lines.append(f"- {when} **{md_text(label(r))}**" + (f" ({extra})" if extra else ""))
         lines.append("")
     if tl.undated:
-        lines += [f"## Undated ({len(tl.undated)})", ""] + [f"- **{label(r)}**" for r in tl.undated] + [""]
+        lines += [f"## Undated ({len(tl.undated)})", ""] + [f"- **{md_text(label(r))}**" for r in tl.undated] + [""]
     return "\n".join(lines)
 
 
-def _mermaid_text(text: str) -> str:
-    # ':' separates events and '#' starts an entity in Mermaid's timeline syntax.
-    return text.replace(":", " -").replace("#", "").replace(";", ",").strip()
+# Mermaid's own escape is an entity code, `#lt;` or `#58;`, which it shows as the character. Written so: what
+# separates events (`: `), starts a comment, a directive or an entity code (`%%`, `#`), or would be HTML or a
+# string in the diagram (`<`, `>`, `&`, quotes, backtick).
+_MERMAID = str.maketrans({"<": "#lt;", ">": "#gt;", "&": "#amp;", '"': "#quot;"} | {c: f"#{ord(c)};" for c in "'`#:%"})
+
+
+def mermaid_text(value: object) -> str:
+    """Note text for a Mermaid diagram: on one line, Mermaid's syntax and HTML written as entity codes."""
+    return one_line(value).translate(_MERMAID).strip()
 
 
 def timeline_mermaid(tl: Timeline) -> str:
@@ -105,28 +113,18 @@ def timeline_mermaid(tl: Timeline) -> str:
             year = period.year
             lines.append(f"    section {year}")
         when = period.label if period.month is not None else str(period.year)
-        events = " : ".join(_mermaid_text(label(r)) for r in period.records)
+        events = " : ".join(mermaid_text(label(r)) for r in period.records)
         lines.append(f"        {when} : {events}")
     if tl.undated:
         lines.append("    section undated")
-        lines.append("        ? : " + " : ".join(_mermaid_text(label(r)) for r in tl.undated))
+        lines.append("        ? : " + " : ".join(mermaid_text(label(r)) for r in tl.undated))
     return "\n".join(lines) + "\n"
 
 
-# Characters XML 1.0 does not allow, even escaped: C0 controls other than tab, newline and carriage return,
-# U+FFFE, U+FFFF and lone surrogates. One of them in a note would make the whole SVG unreadable.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
-
-
 def xml_text(value: object) -> str:
-    """Note text for HTML or SVG, in a text node or a quoted attribute: escaped, characters XML forbids left out."""
-    return html.escape(_NOT_XML.sub("", str(value)), quote=True)
-
-
-def web_link(url: str | None) -> str | None:
-    """The URL if a page may make it clickable: http(s) only, never javascript:, data:, vbscript: or the like."""
-    return url if url and _WEB_LINK.fullmatch(url) else None
+    """Note text for HTML or SVG, in a text node or a quoted attribute: escaped, and without the characters
+    `formats.clean` leaves out (among them every one XML forbids, which would make the whole SVG unreadable)."""
+    return html.escape(clean(value), quote=True)
 
 
 def timeline_svg(tl: Timeline) -> str:
@@ -195,8 +193,7 @@ def timeline_html(tl: Timeline) -> str:
 
 
 def _html_item(r: Record) -> str:
-    links = r.get("links") or {}
-    url = web_link(links.get("paper") or links.get("pdf"))
+    url = paper_link(r)
     name = xml_text(label(r))
     title = xml_text(r.get("title") or "")
     head = f'<a href="{xml_text(url)}">{name}</a>' if url else name
@@ -233,11 +230,11 @@ def compare_rows(records: list[Record]) -> list[tuple[str, list[str]]]:
 
 
 def compare_md(records: list[Record]) -> str:
-    """The comparison as a Markdown table, a column per paper."""
-    head = "| | " + " | ".join(label(r) for r in records) + " |"
+    """The comparison as a Markdown table, a column per paper; every cell of note text escaped alike."""
+    head = "| | " + " | ".join(md_text(label(r)) for r in records) + " |"
     lines = [head, "|---" * (len(records) + 1) + "|"]
     for name, values in compare_rows(records):
-        lines.append(f"| {name} | " + " | ".join(v.replace("|", "\\|") or "—" for v in values) + " |")
+        lines.append(f"| {name} | " + " | ".join(md_text(v) or "—" for v in values) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -262,3 +259,11 @@ def stats(records: list[Record]) -> dict[str, list[tuple[str, int]]]:
         else:
             out[key] = sorted(counter.items(), key=lambda kv: (kv[0] == "(none)", -kv[1], kv[0]))
     return out
+
+
+def stats_md(counts: dict[str, list[tuple[str, int]]]) -> str:
+    """The counts as Markdown: a heading per field, a `value: count` bullet per value."""
+    return "".join(
+        f"## {key}\n\n" + "".join(f"- {md_text(value)}: {n}\n" for value, n in items) + "\n"
+        for key, items in counts.items()
+    )
