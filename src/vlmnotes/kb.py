@@ -148,11 +148,6 @@ def list_notes(config: Config) -> NoteList:
     return NoteList(out, warnings)
 
 
-def note_files(config: Config) -> list[tuple[Path, str]]:
-    """Every note file as (path, name shown in sources): names are relative to their notes folder."""
-    return [(n.path, n.name) for n in list_notes(config).notes]
-
-
 def note_key(kb: Path, path: Path) -> bytes:
     """How the state database names a note: its path relative to kb/ (so that moving the project together
     with its kb/ keeps the names), as file-system bytes."""
