@@ -4,6 +4,12 @@
 
 Papers get made-up names (VLM-00042) and unique, valid arXiv ids; components, organisations and
 venues are drawn from real vocabulary so that the parser does real work. Files hold 200 papers each.
+
+Review cards carry no arXiv id and write, on bold lines of their own, what hundreds of them share: an
+organisation (a third of them one the vocabulary does not know, such as 'Hooli'), a venue, a date; every
+other card has a line of link texts that name no paper ('论文', '项目主页'), and every fourth card has no name
+line, its organisation right under the heading. None of these is a paper's name: a build makes one record
+per paper written (tests/test_merge_evidence.py checks it).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ CONNECTORS = ["Q-Former", "linear projection", "MLP projector", "Perceiver Resam
 LOSSES_EN = ["ITC", "ITM", "LM", "MLM"]
 LOSSES_ZH = ["对比学习", "图文匹配", "语言建模", "掩码语言建模"]
 ORGS = ["OpenAI", "Google", "Salesforce", "Microsoft", "Meta", "Alibaba", "Tsinghua University", "ByteDance"]
+# Organisations no vocabulary knows, written by cards on a bold line of their own like the real ones.
+MADE_UP_ORGS = ["Hooli", "Initech Research", "Globex AI Lab", "Umbrella Vision"]
 VENUES = ["ICML", "NeurIPS", "CVPR", "ICCV", "ICLR", "ECCV"]
 WORDS = "visual language alignment tokens frozen scalable grounded instruction multimodal efficient dense".split()
 ZH = "本文提出了一种新的视觉语言模型，通过冻结的图像编码器和大语言模型进行对齐，并在多个基准上取得了更好的结果。"
@@ -66,10 +74,22 @@ def checklist(p: dict[str, object]) -> str:
 def card(p: dict[str, object], n: int) -> str:
     d = p["date"]
     assert isinstance(d, dt.date)
+    name = str(p["name"])
+    org = p["org"] if n % 3 else MADE_UP_ORGS[n % len(MADE_UP_ORGS)]
+    # The name line, the authors, the organisation; every fourth card has no name line and its organisation
+    # right under the heading.
+    head = (
+        f"- **{name}**\n\n- **作者: 张三、李四**\n\n- **{org}**\n\n"
+        if n % 4
+        else f"- **{org}**\n\n- **作者: 张三、李四**\n\n"
+    )
+    slug = name.lower()
+    links = f"- [论文](https://openreview.net/forum?id={slug}) · [项目主页](https://example.github.io/{slug})\n\n"
+    links = links if n % 2 else ""  # link texts that name no paper, on every other card
     return (
-        f"### {n}. {p['title']}\n\n- **{p['name']}**\n\n- **作者: 张三、李四**\n\n- **{p['org']}**\n\n"
+        f"### {n}. {p['title']}\n\n{head}"
         f"- **{p['venue']}:{d.year}**\n\n- **终版提交: {d.year}.{d.month:02d}**\n\n- **Cite: {n * 7}**\n\n"
-        f"- **背景:** {ZH}\n\n- **创新点:**\n  - 使用 {p['encoder']} 和 {p['llm']}，{LOSSES_ZH[n % 4]}\n\n"
+        f"{links}- **背景:** {ZH}\n\n- **创新点:**\n  - 使用 {p['encoder']} 和 {p['llm']}，{LOSSES_ZH[n % 4]}\n\n"
     )
 
 
@@ -89,21 +109,21 @@ def essay(p: dict[str, object], n: int) -> str:
     )
 
 
-def write_corpus(n: int, folder: Path, seed: int = 7) -> list[Path]:
-    """Write n papers into folder, 200 a file, cycling through the five styles; return the files."""
+def write_corpus(n: int, folder: Path, seed: int = 7, per_file: int = PER_FILE) -> list[Path]:
+    """Write n papers into folder, `per_file` a file, cycling through the five styles; return the files."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     files = []
-    for start in range(0, n, PER_FILE):
-        style = (start // PER_FILE) % 5
-        papers = [paper(i, rng) for i in range(start, min(n, start + PER_FILE))]
+    for start in range(0, n, per_file):
+        style = (start // per_file) % 5
+        papers = [paper(i, rng) for i in range(start, min(n, start + per_file))]
         name = ["inbox", "checklist", "cards", "bracket", "essays"][style]
         parts = [f"# Notes {start}\n\n" if style in (0, 1, 3) else ""]
         for k, p in enumerate(papers, 1):
             parts.append(
                 [dated_bullet(p), checklist(p), card(p, k), bracket(p), essay(p, k)][style]  # type: ignore[list-item]
             )
-        path = folder / f"{name}-{start // PER_FILE:04d}.md"
+        path = folder / f"{name}-{start // per_file:04d}.md"
         path.write_text("".join(parts), "utf-8")
         files.append(path)
     return files

@@ -36,6 +36,7 @@ from vlmnotes.parse.names import (
     Decorated,
     coined,
     decorations,
+    not_a_name,
     read_meta,
     strip_emoji,
     strip_numbering,
@@ -439,7 +440,7 @@ def _item_lead(ctx: Context, item: Block, first: str) -> Lead | None:
     lead = read_lead(ctx, first, bold=bold)
     if lead is None or not lead.names:
         return None
-    if any(ctx.vocab.org(n) for n in lead.names) or lead.name in {"Figure", "Fig", "Table"}:
+    if any(not_a_name(n, ctx.vocab, ctx.known) for n in lead.names) or lead.name in {"Figure", "Fig", "Table"}:
         return None
     if _names_a_part(ctx, lead.name or "") or _names_a_part(ctx, _lead_phrase(first)) or _bare_acronym(ctx, lead):
         return None  # 'ITC: …', 'Q-Former: …' describe a part, not a paper; 'AUC: …' a term
@@ -476,7 +477,7 @@ def row_name(ctx: Context, row: Block, column_kind: Callable[[str], str]) -> tup
             continue
         if column_kind(header) == "name" or (i == 0 and not header) or (i == 0 and column_kind(header) == "title"):
             lead = read_lead(ctx, text, bold=cell.strong[0] if cell.strong and cell.strong_at[:1] == [0] else None)
-            if lead is not None and lead.names and not any(ctx.vocab.org(n) for n in lead.names):
+            if lead is not None and lead.names and not any(not_a_name(n, ctx.vocab, ctx.known) for n in lead.names):
                 return lead, i
     for i, cell in enumerate(row.cells):
         if cell.strong and cell.strong_at[:1] == [0]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from vlmnotes.parse.fields import RelationClaim, find_relations, link_kind, norm_key
 from vlmnotes.parse.markdown import Block, Inline
+from vlmnotes.parse.names import not_a_name
 from vlmnotes.parse.negation import excluded_spans
 from vlmnotes.vocab import Vocabulary
 
@@ -121,8 +122,9 @@ class Candidate:
         return f"{self.file}:{self.line}"
 
     def set_name(self, name: str | None, rank: int) -> None:
-        """Keep the best-ranked name; the others become aliases."""
-        if not name:
+        """Keep the best-ranked name; the others become aliases. A link's text, a date or a venue is neither
+        ('[[paper](…)]', '- **2023.05**'): it would join every entry that writes it into one record."""
+        if not name or not_a_name(name):
             return
         name = name.strip()
         if self.name is None or rank > self.name_rank:

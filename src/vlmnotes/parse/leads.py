@@ -22,6 +22,7 @@ from vlmnotes.parse.names import (
     model_from_checkpoint,
     name_ok,
     name_ok_word,
+    not_a_name,
     split_names,
     strip_emoji,
     strip_numbering,
@@ -30,9 +31,6 @@ from vlmnotes.parse.names import (
 
 if TYPE_CHECKING:
     from vlmnotes.parse.context import Context
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -65,7 +63,8 @@ def read_lead(ctx: Context, text: str, *, bold: str | None = None) -> Lead | Non
         if not (ctx.known(lead.name or "") or deco.orgs or deco.year or deco.date or deco.arxiv or deco.venue):
             return None
     if lead is not None and lead.names:
-        lead.names = [n for n in lead.names if not ctx.vocab.org(n)]  # '- DeepMind, 2022.': an organisation
+        # '- DeepMind, 2022.', '- **CVPR 2023**', '- [ ] 项目主页': an organisation, a venue, a link's text
+        lead.names = [n for n in lead.names if not not_a_name(n, ctx.vocab, ctx.known)]
         if not lead.names and not lead.title:
             return None
     return lead

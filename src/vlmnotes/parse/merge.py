@@ -1,7 +1,11 @@
 """One record per paper: group candidates by arXiv id, then by normalised name, alias or title.
 
-Two candidates with different arXiv ids are never put together, however alike their names; a
-value on which the notes disagree is kept in `conflicts`, never silently dropped.
+Merging goes on evidence only. Two candidates with different arXiv ids are never put together, however alike
+their names; entries without one join on a name, alias or title they really share, never on an organisation,
+a venue, a date or a link's text ('paper', '论文'), and not when what else they say tells two papers apart (two
+titles, two OpenReview ids, two names of which the shared word is only an alias). A value on which the notes
+disagree is kept in `conflicts`, never silently dropped; `suspicious_merges` names the records that took in
+many entries of one note, for the user to check.
 """
 
 from __future__ import annotations
@@ -10,19 +14,23 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import NamedTuple
+from urllib.parse import parse_qs, urlsplit
 
 from vlmnotes.model import SLOTS, Components, Conflict, ConflictValue, Links, Paper, Relation, Source
 from vlmnotes.parse.entry import EXPLICIT, Candidate
-from vlmnotes.parse.fields import date_from_arxiv_id, norm_key, slugify
-from vlmnotes.parse.names import base_name
+from vlmnotes.parse.fields import date_from_arxiv_id, name_from_title, norm_key, slugify
+from vlmnotes.parse.names import base_name, not_a_name
 
 
 class _Groups:
-    """Union-find over candidates that refuses to join two different arXiv ids."""
+    """Union-find over candidates that refuses to join what the notes tell apart: two arXiv ids, and for groups
+    without one, the titles of two papers or two different paper pages (OpenReview ids, DOIs, …)."""
 
-    def __init__(self, n: int, ids: list[str | None]) -> None:
-        self.parent = list(range(n))
-        self.arxiv: list[str | None] = list(ids)
+    def __init__(self, cands: list[Candidate]) -> None:
+        self.parent = list(range(len(cands)))
+        self.arxiv: list[str | None] = [c.arxiv_id for c in cands]
+        self.title: list[str | None] = [c.title for c in cands]
+        self.pages: list[dict[str, str]] = [_paper_pages(c) if c.links and not c.arxiv_id else {} for c in cands]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -30,20 +38,82 @@ class _Groups:
             i = self.parent[i]
         return i
 
-    def union(self, a: int, b: int) -> None:
+    def apart(self, a: int, b: int) -> bool:
+        """True when the groups of `a` and `b` are surely two papers."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
-            return
+            return False
         xa, xb = self.arxiv[ra], self.arxiv[rb]
-        if xa and xb and xa != xb:
+        if xa or xb:
+            return bool(xa and xb and xa != xb)
+        ta, tb = self.title[ra], self.title[rb]
+        if ta and tb and not _same_title(ta, tb):
+            return True  # two titles of two papers, each card with a bold line 'Hooli' under it
+        pa, pb = self.pages[ra], self.pages[rb]
+        return any(pb.get(site, page) != page for site, page in pa.items())
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb or self.apart(ra, rb):
             return
         lo, hi = min(ra, rb), max(ra, rb)
         self.parent[hi] = lo
-        self.arxiv[lo] = xa or xb
+        self.arxiv[lo] = self.arxiv[lo] or self.arxiv[hi]
+        self.title[lo] = self.title[lo] or self.title[hi]
+        self.pages[lo] = {**self.pages[hi], **self.pages[lo]}
+
+
+def _same_title(a: str, b: str) -> bool:
+    """Two titles of one paper: alike once a leading 'Name:' is set aside, and not led by two different names
+    ('AlphaNet: Learning …' and 'BetaNet: Learning …' are two papers however alike the rest)."""
+    from vlmnotes.parse import same_title
+
+    name_a, name_b = name_from_title(a), name_from_title(b)
+    if name_a and name_b and norm_key(base_name(name_a)) != norm_key(base_name(name_b)):
+        return False
+    return same_title(a, b)
+
+
+def _paper_pages(cand: Candidate) -> dict[str, str]:
+    """The pages an entry's paper links identify it by, site → id: an OpenReview forum id, a DOI, an ACL
+    Anthology id, a NeurIPS proceedings hash, a PMLR or CVF paper's file stem."""
+    out: dict[str, str] = {}
+    for kind in ("paper", "pdf"):
+        url = cand.links.get(kind)
+        found = _paper_page(url) if url else None
+        if found is not None:
+            out.setdefault(found[0], found[1])
+    return out
+
+
+_NEURIPS_HASH = re.compile(r"/([0-9a-f]{32})-(?:Abstract|Paper)", re.I)
+_STEM_SUFFIX = re.compile(r"\.(?:pdf|html?)$|[_\-](?:paper|supplemental|abstract)$", re.I)
+
+
+def _paper_page(url: str) -> tuple[str, str] | None:
+    """('openreview.net', 'abc') for 'https://openreview.net/pdf?id=abc', and so on for the sites above."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = parts.path.rstrip("/")
+    if host == "openreview.net":
+        ids = parse_qs(parts.query).get("id")
+        return (host, ids[0]) if ids else None
+    if host in ("doi.org", "dx.doi.org"):
+        return ("doi.org", path.lstrip("/").lower()) if path else None
+    if host in ("proceedings.neurips.cc", "papers.nips.cc"):
+        m = _NEURIPS_HASH.search(path)
+        return ("neurips", m[1].lower()) if m else None
+    if host in ("aclanthology.org", "proceedings.mlr.press", "openaccess.thecvf.com"):
+        stem = path.rsplit("/", 1)[-1]
+        while (shorter := _STEM_SUFFIX.sub("", stem)) != stem:
+            stem = shorter
+        return (host, stem.lower()) if stem else None
+    return None
 
 
 def merge_keys(cand: Candidate) -> list[str]:
-    """The normalised names, aliases and title a candidate is joined to others by."""
+    """The normalised names, aliases and title a candidate is joined to others by; never a link's text, a date,
+    a venue or one of the entry's own organisations, whatever place the note gave them."""
     names = [cand.name, *cand.aliases, cand.title]
     # 'Qwen2-VL 2B', 'Qwen2-VL-72B Model': a size or checkpoint of the paper's model is the same paper.
     names += [base_name(n) for n in [cand.name, *cand.aliases] if n]
@@ -51,10 +121,11 @@ def merge_keys(cand: Candidate) -> list[str]:
         # A nameless 'Semantic Pyramid …' may be 'SPAE: Semantic Pyramid …'; a named one joins by its name,
         # so that 'X: Foo' and 'Y: Foo' (two papers, one subtitle) never meet.
         names.append(re.sub(r"^[^:：]{1,40}[:：]\s*", "", cand.title))
+    orgs = {norm_key(o) for o in cand.orgs}
     keys = []
     for name in names:
         key = norm_key(name or "")
-        if len(key) >= 2 and key not in keys:
+        if len(key) >= 2 and key not in keys and key not in orgs and not not_a_name(name or ""):
             keys.append(key)
     return keys
 
@@ -84,13 +155,30 @@ def _distrust_catalogue(cands: list[Candidate], keys: list[list[str]]) -> list[C
     return out
 
 
+def _own_names(cand: Candidate) -> set[str]:
+    """The keys of the name an entry gives its paper itself, with and without a size ('Qwen2-VL 2B')."""
+    return {norm_key(n) for n in (cand.name, base_name(cand.name)) if n} - {""} if cand.name else set()
+
+
+def _through_alias(a: Candidate, b: Candidate, key: str, keys_a: list[str], keys_b: list[str]) -> bool:
+    """True when two named entries share `key` only as an alias and neither writes the other's name: 'AlphaNet'
+    and 'BetaNet', each with an alias 'Hooli' read from a table's organisation column, are two papers."""
+    own_a, own_b = _own_names(a), _own_names(b)
+    if not (own_a and own_b) or (key in own_a and key in own_b):
+        return False
+    return not (own_a & set(keys_b)) and not (own_b & set(keys_a))
+
+
+_ANCHORS = 8  # papers one key is tried against; a word that many papers share joins nothing more
+
+
 def group_candidates(cands: list[Candidate]) -> list[list[Candidate]]:
     """Candidates grouped into papers, groups and members in note order."""
     keys = [c.keys or merge_keys(c) for c in cands]
     trusted = _distrust_catalogue(cands, keys)
     keys = [k if new is old else merge_keys(new) for k, new, old in zip(keys, trusted, cands, strict=True)]
     cands = trusted
-    groups = _Groups(len(cands), [c.arxiv_id for c in cands])
+    groups = _Groups(cands)
     by_arxiv: dict[str, int] = {}
     for i, cand in enumerate(cands):
         if cand.arxiv_id:
@@ -101,16 +189,61 @@ def group_candidates(cands: list[Candidate]) -> list[list[Candidate]]:
     for i, cand_keys in enumerate(keys):
         for key in cand_keys:
             by_key.setdefault(key, []).append(i)
-    for members in by_key.values():
+    for key, members in by_key.items():
+        if len(members) < 2:
+            continue
         ids = {cands[i].arxiv_id for i in members if cands[i].arxiv_id}
         if len(ids) > 1:
             continue
+        anchors = [members[0]]  # an entry of each paper the key has been found to name so far
         for i in members[1:]:
-            groups.union(members[0], i)
+            for a in anchors:
+                if not _through_alias(cands[a], cands[i], key, keys[a], keys[i]) and not groups.apart(a, i):
+                    groups.union(a, i)
+                    break
+            else:
+                if len(anchors) < _ANCHORS:
+                    anchors.append(i)
     out: dict[int, list[Candidate]] = {}
     for i, cand in enumerate(cands):
         out.setdefault(groups.find(i), []).append(cand)
     return [out[k] for k in sorted(out)]
+
+
+def _record_label(members: list[Candidate]) -> str:
+    """What a group's record is called: its best-ranked name, else its title or arXiv id."""
+    named = sorted((c for c in members if c.name), key=lambda c: -c.name_rank)
+    if named and named[0].name:
+        return named[0].name
+    return next((c.title or c.arxiv_id or "" for c in members if c.title or c.arxiv_id), members[0].where)
+
+
+SUSPICIOUS_ENTRIES = 3  # more entries of one note than this in one record, joined by name alone, are reported
+
+
+def suspicious_merges(groups: list[list[Candidate]], limit: int = SUSPICIOUS_ENTRIES) -> list[str]:
+    """A line for each record that took in more than `limit` entries of one note by name alone: "notes/x.md:
+    7 entries merged into one record 'Foo' (lines 3, 9, 14, …); check that they are one paper".
+
+    An entry that writes the record's arXiv id itself, or only mentions the paper in passing, is not counted:
+    a note may well list one paper in a table, a reading log and its references.
+    """
+    out: list[str] = []
+    for members in groups:
+        if len(members) <= limit:
+            continue
+        lines: dict[str, list[int]] = {}
+        for cand in members:
+            if not cand.passing and not (cand.arxiv_id and "arxiv_id" not in cand.catalogued):
+                lines.setdefault(cand.file, []).append(cand.line)
+        for file, found in lines.items():
+            if len(found) > limit:
+                shown = ", ".join(str(n) for n in sorted(found)[:limit]) + ", …"
+                out.append(
+                    f"{file}: {len(found)} entries merged into one record '{_record_label(members)}' "
+                    f"(lines {shown}); check that they are one paper"
+                )
+    return sorted(out)
 
 
 def _date_priority(iso: str, rank: int) -> tuple[int, int]:

@@ -9,10 +9,12 @@ decorate them (venue, date, organisation). They look at one short piece of text,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from vlmnotes.parse.fields import clean_title, find_date, find_venue, is_name_like
+from vlmnotes.parse.orgs import org_phrases
 from vlmnotes.vocab import Vocabulary
 
 # Link texts that say where a link goes, not which paper it is.
@@ -22,6 +24,11 @@ GENERIC_LINK_TEXT = re.compile(
     r"|code|github|project|project page"
     r"|homepage|home page|page|website|demo|blog|blog\s*post|note|notes|详细信息|model|models|weights|hf|huggingface"
     r"|hugging\s*face|openreview|proceedings|doi|pdf link|slides|video|talk|poster|dataset|data|\d+"
+    r"|code\s*link|github\s*(?:repo|link|page)|repo|repository|source\s*code|project\s*website|twitter|tweet"
+    r"|youtube|zhihu|bilibili|colab|notebook|spaces?|checkpoints?|model\s*card|leaderboard|bibtex|citation|cite"
+    r"|supp|supplementary|(?:tech(?:nical)?\s*)?report|papers\s*with\s*code|(?:google|semantic)\s*scholar"
+    r"|项目主页|主页|项目|项目地址|项目链接|官网|代码|代码链接|代码地址|源码|仓库|博客|视频|演示|知乎|公众号|模型|权重"
+    r"|数据集|数据|幻灯片|技术报告|报告|全文|下载|arxiv\s*链接"
     r"|(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?|https?://\S+)\s*\]?\s*)$",
     re.I,
 )
@@ -273,6 +280,61 @@ def name_ok(name: str, known: object = None) -> bool:
     if bool(known_fn(name)):
         return True
     return coined(name)
+
+
+_VENUE_TAG = re.compile(
+    r"([A-Za-z][A-Za-z\- ]{0,14}?)\s*[:：'’_\-]?\s*(?:(?:19|20)\d{2}|\d{2})"
+    r"(?:\s+(?:oral|spotlight|highlight|poster|workshops?|findings|main|best\s+paper))?",
+    re.I,
+)
+
+
+def not_a_name(text: str, vocab: Vocabulary | None = None, known: Callable[[str], bool] | None = None) -> bool:
+    """True for text that names no paper wherever a note puts it: a link's generic text ('paper', '论文',
+    '项目主页', 'GitHub'), a date ('2023.05', 'May 2023'), a venue ('CVPR 2023', 'NeurIPS:2023') and, given the
+    vocabulary, an organisation ('Allen AI', 'Initech Research') that no known paper (`known`) is named after.
+
+    A bold line under a card, a bracketed link text or a table cell can hold any of these; taken for a name,
+    it would join every entry that shares it into one record.
+    """
+    bare = _bare(text)
+    if _never_a_name(bare):
+        return True
+    if vocab is None or (known is not None and known(bare)):
+        return False
+    venue = _VENUE_TAG.fullmatch(bare)
+    if vocab.venue(bare) or (venue and vocab.venue(venue[1].strip())) or vocab.org(bare):
+        return True
+    if len(bare) > 60 or ":" in bare or len(bare.split()) > 6 or not (" " in bare or _CJK_CHAR.search(bare)):
+        return False  # an organisation written as open text is short and has a cue word ('Initech Research')
+    phrases = org_phrases(bare)
+    return bool(phrases) and phrases[0][0].strip() == bare
+
+
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_DATE_WORDS = re.compile(
+    r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+)
+
+
+def _bare(text: str) -> str:
+    return text.strip().strip("*_`[]【】()（）<>《》\"“”' ").strip()
+
+
+@lru_cache(maxsize=65536)
+def _never_a_name(bare: str) -> bool:
+    """The part of `not_a_name` that needs no vocabulary: a link's text, a date, a well-known venue."""
+    if not bare or GENERIC_LINK_TEXT.match(bare):
+        return True
+    # A date is short and has no letters but month and weekday names ('VLM-00042' is no date).
+    if len(bare) <= 32 and any(c.isdigit() for c in bare) and not re.search(r"[A-Za-z]", _DATE_WORDS.sub("", bare)):
+        if re.fullmatch(r"(?:19|20)\d{2}\s*年?", bare):
+            return True
+        found = find_date(bare)
+        if found is not None and found.start == 0 and found.end >= len(bare) - 1:
+            return True
+    venue = _VENUE_TAG.fullmatch(bare)
+    return bool(_VENUE_NAME.fullmatch(bare) or (venue and _VENUE_NAME.fullmatch(venue[1].strip())))
 
 
 def name_ok_word(word: str) -> bool:

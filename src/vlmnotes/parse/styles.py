@@ -41,6 +41,7 @@ from vlmnotes.parse.fields import (
 )
 from vlmnotes.parse.generic import context_title, generic, named_link
 from vlmnotes.parse.markdown import Block, Document
+from vlmnotes.parse.names import not_a_name
 from vlmnotes.parse.orgs import org_phrases
 from vlmnotes.vocab import Vocabulary
 
@@ -137,8 +138,9 @@ def review_card(ctx: Context) -> list[Candidate]:
         _name_and_title(cand, heading_text)
         if lead and cand.name is None and 1 < len(lead) <= 12 and any(_bold_text(i) == lead for i in items):
             cand.set_name(lead, EXPLICIT)  # '### 1. 视界：…' with a bold '视界' line: a name no pattern knows
+        named = False  # the card's name line has been read (its first unlabelled bold line, or one equal to it)
         for item in items:
-            _card_field(ctx, cand, item)
+            named = _card_field(ctx, cand, item, named) or named
         read_section(ctx, cand, region)
         link = paper_link(block.inline.links) or next(
             (lk for b in items for lk in [paper_link(b.inline.links)] if lk), None
@@ -172,21 +174,28 @@ def _is_card_field(ctx: Context, item: Block, lead: str) -> bool:
     return bool(text == lead or any(ctx.vocab.org(p) for p in _org_parts(text)) or org_phrases(text))
 
 
-def _card_field(ctx: Context, cand: Candidate, item: Block) -> None:
+def _card_field(ctx: Context, cand: Candidate, item: Block, named: bool) -> bool:
+    """Read one bold bullet of a review card into `cand`; True when it was the card's name line.
+
+    A card writes its name first (`- **CLIP**`), then its authors, organisation, venue and dates: an unlabelled
+    bold line after the name line, or under a heading that names the paper itself, is an organisation
+    ('- **Allen AI**', '- **Hooli**'), never a second name that would join every card it appears in.
+    """
     text = re.sub(r"\s+", " ", item.inline.text).strip()
     if not text or not _bold_led(item):
-        return
+        return False
     bare = text.strip("*").strip()
     if (found := find_date(bare)) is not None and found.start == 0 and len(bare) <= 12:
         cand.set_date(found.iso, EXPLICIT)  # '- **2024.09**'
-        return
+        return False
     if cand.name and bare == cand.name:
-        return
-    if cand.name_rank == EXPLICIT and (phrases := org_phrases(bare)) and len(phrases[0][0]) >= len(bare) - 2:
+        cand.set_name(bare, EXPLICIT)  # the heading's 'CLIP: …' and the line '- **CLIP**' agree
+        return True
+    after_name = named or cand.name_rank == EXPLICIT
+    if after_name and (phrases := org_phrases(bare)) and len(phrases[0][0]) >= len(bare) - 2:
         if bare not in cand.orgs:  # '- **Allen AI**' after the name line: an organisation, never an alias
-            cand.orgs.append(ctx.vocab.org(bare) or bare)
-            cand.org_lines[cand.orgs[-1]] = item.line
-        return
+            _add_card_org(cand, ctx.vocab.org(bare) or bare, item.line)
+        return False
     m = re.match(r"^([^:：]{1,12}?)\s*[:：]\s*(.*)$", text)
     label, rest = (m[1].strip(), m[2].strip()) if m else ("", text)
     low = label.lower()
@@ -205,26 +214,35 @@ def _card_field(ctx: Context, cand: Candidate, item: Block) -> None:
         cand.venue = f"{ctx.vocab.venue(label)} {rest}"
         cand.set_date(rest, DERIVED)
     elif label or text.rstrip(":：").strip().lower() in SECTION_LABELS:
-        return  # a summary section: read_body files it under its label
+        return False  # a summary section: read_body files it under its label
     elif any(ctx.vocab.org(part) for part in _org_parts(text)) or (
-        cand.name_rank == EXPLICIT and re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)*", text)
+        after_name and re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)*", text)
     ):
         # A known organisation, or a plain capitalised word after the card's name ('Salesfroce').
         for part in _org_parts(text):
-            org = ctx.vocab.org(part) or part
-            if org not in cand.orgs:
-                cand.orgs.append(org)
-                cand.org_lines[org] = item.line
+            _add_card_org(cand, ctx.vocab.org(part) or part, item.line)
     elif (venue := find_venue(text, ctx.vocab)) and len(text) <= 24:
         cand.venue = venue[0]
         cand.set_date(str(venue[1]), DERIVED)
-    elif is_name_like(text):
-        cand.set_name(text, EXPLICIT if cand.name_rank < EXPLICIT else GUESSED)
+    elif is_name_like(text) and not after_name and not not_a_name(text, ctx.vocab, ctx.known):
+        if cand.name and not ctx.known(text):
+            # '### 1. AlphaNet: …' then '- **DeepCorp**': a card's name line repeats the name its heading starts
+            # with; another word in its place is the organisation line
+            _add_card_org(cand, text, item.line)
+            return False
+        cand.set_name(text, EXPLICIT)
+        return True
     elif len(text) <= 60 and not re.search(r"[。.!?！？]", text) and not item.children:
-        for part in _org_parts(text):
-            if part not in cand.orgs:
-                cand.orgs.append(part)
-                cand.org_lines[part] = item.line
+        for part in _org_parts(text):  # 'DeepCorp' after the name line, '韩国Kakao公司': who made it
+            if ctx.vocab.org(part) or not not_a_name(part):
+                _add_card_org(cand, ctx.vocab.org(part) or part, item.line)
+    return False
+
+
+def _add_card_org(cand: Candidate, org: str, line: int) -> None:
+    if org not in cand.orgs:
+        cand.orgs.append(org)
+        cand.org_lines[org] = line
 
 
 def _org_parts(text: str) -> list[str]:
@@ -444,6 +462,17 @@ def _one_paper_note(ctx: Context, out: list[Candidate]) -> None:
     cand.end_line = max([cand.end_line, *(b.end_line for b in rest)])
 
 
+def _only_names(ctx: Context, cand: Candidate) -> None:
+    """Drop an organisation, venue, date or link text that a style read as the entry's name, alias or title
+    ('[[Allen AI](…)]', '[项目主页](…)', '| Hugging Face |'): it names no paper, and merging by it would join
+    every entry that writes it into one record."""
+    if cand.name and not_a_name(cand.name, ctx.vocab, ctx.known):
+        cand.name = None
+    cand.aliases = [a for a in cand.aliases if not not_a_name(a, ctx.vocab, ctx.known)]
+    if cand.title and not_a_name(cand.title, ctx.vocab, ctx.known):
+        cand.title = None
+
+
 def extract(
     doc: Document, vocab: Vocabulary, *, light: bool = False, catalogue: Catalogue | None = None
 ) -> list[Candidate]:
@@ -458,6 +487,8 @@ def extract(
     for _, extractor in STYLES:
         out += extractor(ctx)
     _one_paper_note(ctx, out)
+    for cand in out:
+        _only_names(ctx, cand)
     # A record always has a name, a title or an arXiv id: a bare link to slides or a blog names no paper.
     out = [c for c in out if c.name or c.title or c.arxiv_id or c.aliases]
     papers = {c.text.split("\n")[0].lstrip("#").strip() for c in out if c.style == "heading"}
