@@ -310,3 +310,16 @@ def test_lint_fix_waits_for_a_build_holding_the_knowledge_base(built: Path, run:
         "error: kb: another vlmnotes command (a build, `lint --fix` or `add`) is still writing it; "
         "the lint --fix waited 0 s; try again when it ends"
     ]
+
+
+def test_a_record_that_takes_in_many_entries_of_one_note_is_reported(good_project: Path, run: Run) -> None:
+    line = "- [FooNet](https://openreview.net/forum?id=a1) {}\n"
+    remarks = ["contrastive pre-training", "zero-shot transfer", "noisy pairs", "scales with data"]
+    write_notes(good_project / "notes", {"log.md": "".join(line.format(r) for r in remarks)})
+
+    result = run("build")
+
+    assert result.exit_code == 0
+    assert stderr_lines(result)[0] == (
+        "warning: log.md: 4 entries merged into one record 'FooNet' (lines 1, 2, 3, …); check that they are one paper"
+    )

@@ -159,6 +159,7 @@ def _run(config: Config, listed: NoteList, con: sqlite3.Connection, *, check: bo
         reparsed=collected.reparsed,
         notes=collected.considered,
     )
+    report.warnings += grouped.suspicious
     plan = reconcile(store, generated, rows, report)
     if check:
         return report
@@ -267,11 +268,12 @@ class Grouped:
     group_ids: list[str]
     searched: list[str | None]
     fetched: dict[str, Any]
+    suspicious: list[str]  # one line per group that took in more entries of one note than one paper has
 
 
 def group(candidates: list[Any], kb: Path) -> Grouped:
     """One group of candidates per paper; an id found by a title search goes to one group at most."""
-    from vlmnotes.parse.merge import group_candidates
+    from vlmnotes.parse.merge import group_candidates, suspicious_merges
 
     groups = group_candidates(candidates)
     fetched = load_fetched(kb)
@@ -281,7 +283,7 @@ def group(candidates: list[Any], kb: Path) -> Grouped:
     claimed = Counter(searched)  # an id a search found for two papers is linked to neither
     searched = [a if a and claimed[a] == 1 else None for a in searched]
     group_ids = [_group_id(members, fetched, searched[i]) for i, members in enumerate(groups)]
-    return Grouped(groups, group_ids, searched, fetched)
+    return Grouped(groups, group_ids, searched, fetched, suspicious_merges(groups))
 
 
 def _group_arxiv(members: list[Any]) -> str | None:
