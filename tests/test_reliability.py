@@ -323,3 +323,30 @@ def test_a_record_that_takes_in_many_entries_of_one_note_is_reported(good_projec
     assert stderr_lines(result)[0] == (
         "warning: log.md: 4 entries merged into one record 'FooNet' (lines 1, 2, 3, …); check that they are one paper"
     )
+
+
+def test_a_search_during_a_build_answers_from_the_records_as_they_are(built: Path, run: Run) -> None:
+    edit(built / "notes" / "reading.md", "CLIP (OpenAI)", "CLIP (OpenAI, Stanford)")  # the kb is out of date
+    with kb_lock(built / "kb"):
+        result = run("search", "--format", "json", "CLIP", env={"VLMNOTES_LOCK_TIMEOUT": "0.2"})
+
+    assert result.exit_code == 0
+    assert '"name": "CLIP"' in result.stdout
+    assert stderr_lines(result) == [
+        "warning: kb: another vlmnotes command (a build, `lint --fix` or `add`) is still writing it; the build "
+        "waited 0 s; try again when it ends; answering from the records as they are"
+    ]
+
+
+def test_a_note_given_alone_keeps_the_name_it_has_in_its_notes_folder(project: Path, run: Run, cli: Run) -> None:
+    (project / "notes" / "2021").mkdir()
+    (project / "notes" / "reading.md").rename(project / "notes" / "2021" / "reading.md")
+    assert run("build").exit_code == 0
+    before = record_bytes(project / "kb")
+    edit(project / "notes" / "2021" / "reading.md", "CLIP (OpenAI)", "CLIP (OpenAI, Stanford)")
+
+    assert cli("--notes", "notes/2021/reading.md", "--kb", "kb", "build").exit_code == 0
+
+    record = load_record(project / "kb", CLIP)
+    assert record["sources"][0]["file"] == "2021/reading.md"  # type: ignore[index]
+    assert record_bytes(project / "kb")["2102.05918.yaml"] == before["2102.05918.yaml"]

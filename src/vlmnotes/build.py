@@ -85,11 +85,11 @@ class BuildReport:
         return len(self.created) + len(self.changed) + len(self.deleted)
 
 
-def run_build(config: Config, *, check: bool = False, prune: bool = False) -> BuildReport:
+def run_build(config: Config, *, check: bool = False, prune: bool = False, wait: float | None = None) -> BuildReport:
     """Bring kb/ up to date with the notes; with check, change nothing and report what would change.
 
     Raises UsageError when no note is found (nothing is changed), VlmnotesError when kb/ cannot be written
-    or another vlmnotes command holds it for longer than the lock timeout."""
+    or another vlmnotes command holds it for longer than `wait` seconds (default: the lock timeout)."""
     # A build makes hundreds of thousands of small objects and frees few of them before it returns:
     # the cyclic garbage collector's passes over them cost a tenth of a one-note rebuild, for nothing.
     listed = list_notes(config)
@@ -105,7 +105,7 @@ def run_build(config: Config, *, check: bool = False, prune: bool = False) -> Bu
         if check:
             with _state(config, check=True) as con:
                 return _run(config, listed, con, check=True, prune=prune)
-        with kb_lock(config.kb):
+        with kb_lock(config.kb, wait=wait):
             try:
                 with _state(config, check=False) as con:
                     return _run(config, listed, con, check=False, prune=prune)
@@ -207,7 +207,13 @@ def collect(config: Config, asked: list[NoteFile], con: sqlite3.Connection, *, p
         bytes(key): (name, mtime, size, cands if cache_ok else None)
         for key, name, mtime, size, cands in con.execute("SELECT path, name, mtime_ns, size, candidates FROM notes")
     }
-    todo: dict[bytes, NoteFile] = {note_key(config.kb, n.path): n for n in asked}
+    todo: dict[bytes, NoteFile] = {}
+    for note in asked:
+        key = note_key(config.kb, note.path)
+        known_name = known[key][0] if key in known else ""
+        if known_name.endswith("/" + note.name):  # given alone: keep the name it has in its notes folder
+            note = note._replace(name=known_name)
+        todo[key] = note
     for key, (name, _, _, _) in known.items():
         if key in todo:
             continue

@@ -263,6 +263,11 @@ def _report_broken(kb: Path) -> None:
         _say(f"error: {line}")
 
 
+# Seconds a reading command waits for a build another process is running before it answers from the records
+# as they are (a build of its own would wait for the lock).
+READ_WAIT = 5.0
+
+
 def _fresh_kb() -> Path:
     """The knowledge-base folder, rebuilt first if a note changed since the last build."""
     from vlmnotes.kb import build as run_build
@@ -271,7 +276,7 @@ def _fresh_kb() -> Path:
     config = _guard(_config)
     if not _guard(lambda: is_current(config)):
         try:
-            report = run_build(config)
+            report = run_build(config, wait=READ_WAIT)
         except UsageError as exc:
             raise _fail(str(exc), 2) from exc
         except VlmnotesError as exc:  # a read-only kb/, another build holding it: answer from what is there

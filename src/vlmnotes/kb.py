@@ -202,8 +202,9 @@ def is_current(config: Config) -> bool:
     return all(key_path(config.kb, key).is_file() for key in known)
 
 
-def build(config: Config, *, check: bool = False, prune: bool = False) -> BuildReport:
-    """Bring kb/ up to date with the notes (see vlmnotes.build); with check, only report."""
+def build(config: Config, *, check: bool = False, prune: bool = False, wait: float | None = None) -> BuildReport:
+    """Bring kb/ up to date with the notes (see vlmnotes.build); with check, only report; `wait` bounds the
+    seconds spent waiting for another command writing kb/."""
     from vlmnotes.build import run_build
 
-    return run_build(config, check=check, prune=prune)
+    return run_build(config, check=check, prune=prune, wait=wait)

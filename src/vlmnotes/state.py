@@ -134,22 +134,23 @@ def lock_timeout() -> float:
 
 
 @contextmanager
-def kb_lock(kb: Path, what: str = "build") -> Iterator[None]:
+def kb_lock(kb: Path, what: str = "build", wait: float | None = None) -> Iterator[None]:
     """Hold kb/.lock for the duration: one writer at a time on a knowledge base and its notes.
 
-    Waits up to lock_timeout() seconds for another vlmnotes command; raises VlmnotesError when it is still
-    running then, or when kb/ cannot be written. The OS releases the lock when a process dies, so a killed
-    build never leaves a stale lock behind."""
+    Waits up to `wait` seconds (default lock_timeout()) for another vlmnotes command; raises VlmnotesError
+    when it is still running then, or when kb/ cannot be written. The OS releases the lock when a process
+    dies, so a killed build never leaves a stale lock behind."""
     from filelock import FileLock, Timeout
 
+    seconds = lock_timeout() if wait is None else min(wait, lock_timeout())
     try:
         kb.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(kb / LOCK_FILE), timeout=lock_timeout())
+        lock = FileLock(str(kb / LOCK_FILE), timeout=seconds)
         lock.acquire()
     except Timeout as exc:
         raise VlmnotesError(
             f"{kb}: another vlmnotes command (a build, `lint --fix` or `add`) is still writing it; "
-            f"the {what} waited {lock_timeout():.0f} s; try again when it ends"
+            f"the {what} waited {seconds:.0f} s; try again when it ends"
         ) from exc
     except OSError as exc:
         raise VlmnotesError(f"{kb}: cannot write the knowledge base ({_reason(exc)}); check its permissions") from exc
