@@ -34,7 +34,7 @@ import vlmnotes.build
 from vlmnotes.cli import app
 from vlmnotes.model import Paper
 from vlmnotes.query import FIELDS, And, Compare, Filters, Not, Or, QueryError, Term, combine, parse_query
-from vlmnotes.store import dump_record, parse_record
+from vlmnotes.store import dump_record, parse_record, stored_form
 
 # --- budgets ----------------------------------------------------------------------------------------------------
 
@@ -55,26 +55,8 @@ def budget(share: float = 1.0) -> settings:
 
 QUERY_SECONDS = 5.0  # the wall-clock limit of one query, asserted here rather than by hypothesis' deadline
 
-# --- faults in files these tests do not own ------------------------------------------------------------------
-# Each was reported (issue 9) and is pinned by a strict xfail test at the end of this file. The fuzz tolerates
-# exactly these, so that it keeps finding new faults meanwhile; when a pinning test starts to pass, delete it
-# with its tolerance here.
-
-
-def known_record_loss(value: Any) -> Any:
-    """store.py: spaces (any whitespace) at the ends of the lines of multi-line text are dropped on writing."""
-    if isinstance(value, dict):
-        return {k: known_record_loss(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [known_record_loss(v) for v in value]
-    if isinstance(value, str) and "\n" in value:
-        return "\n".join(line.rstrip() for line in value.split("\n"))
-    return value
-
-
-def known_message_fault(stderr: str) -> bool:
-    """index.py: 'nothing to search for in '…'' shows a phrase as typed, line breaks and all."""
-    return stderr.startswith("error: query: nothing to search for in '")
+# A record file holds multi-line text without spaces at line ends (store.stored_form): the build hashes and
+# compares that form, so what it made and what it wrote are compared in it too.
 
 
 # --- a small knowledge base, built once --------------------------------------------------------------------------
@@ -149,7 +131,7 @@ def assert_answered(result: Result, what: str) -> None:
     if result.exit_code == 2:
         lines = result.stderr.splitlines()
         assert lines and lines[0].startswith("error: "), (what, result.stderr)
-        assert len(lines) == 1 or known_message_fault(result.stderr), (what, result.stderr)
+        assert len(lines) == 1, (what, result.stderr)
     else:
         assert result.stderr == "", (what, result.stderr)
         records = json.loads(result.stdout)
@@ -480,7 +462,7 @@ def test_any_note_builds_lints_and_round_trips(tmp_path_factory: pytest.TempPath
     assert_clean(built, "build")
     for made, text in dumped:
         loaded = parse_record(text, "record").to_dict()
-        assert known_record_loss(loaded) == known_record_loss(made), text
+        assert stored_form(loaded) == stored_form(made), text
     written = {p.read_text("utf-8") for p in (root / "kb" / "papers").glob("*.yaml")}
     assert written <= {text for _, text in dumped}
     if built.exit_code == 0:
@@ -528,7 +510,7 @@ _records = st.fixed_dictionaries(
 def test_a_record_loads_back_as_it_was_dumped(data: dict[str, Any]) -> None:
     made = Paper.model_validate(data).to_dict()
     loaded = parse_record(dump_record(made), "record").to_dict()
-    assert known_record_loss(loaded) == known_record_loss(made)
+    assert stored_form(loaded) == stored_form(made)
 
 
 # --- what the fuzz found in query.py, pinned ---------------------------------------------------------------
@@ -590,22 +572,21 @@ def test_a_filter_the_index_cannot_run_is_refused(filters: Filters, message: str
     assert str(caught.value) == message
 
 
-# --- the known faults, pinned: each of these fails (xfail) until its file is fixed ------------------------------
+# --- what the fuzz found elsewhere, pinned ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="store.py drops spaces at line ends of multi-line text (issue 9 probe 4)")
-def test_a_space_at_a_line_end_survives_the_record_file(tmp_path: Path) -> None:
+def test_a_space_at_a_line_end_is_not_taken_for_a_hand_edit(tmp_path: Path) -> None:
     with dumped_records() as dumped:
         _write_notes(tmp_path, {"note.md": PROBE_4})
         assert_clean(_runner(tmp_path)("build"), "build")
     [(made, text)] = dumped
     assert made["sections"]["contribution"] == "对比学习 \nzero-shot transfer"
-    assert parse_record(text, "record").to_dict() == made
+    assert parse_record(text, "record").to_dict() == stored_form(made)
+    assert _runner(tmp_path)("build", "--check").exit_code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="index.py shows a phrase with its line breaks in 'nothing to search for'")
 def test_a_phrase_with_a_line_break_is_refused_on_one_line(kb_root: Path) -> None:
     result = _runner(kb_root)("search", "--", '"\n"')
 
     assert result.exit_code == 2
-    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr == "error: query: nothing to search for in ' '; use letters or digits\n"

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from vlmnotes.query import TEXT_FIELDS, And, Compare, Filters, Node, Not, Or, QueryError, Term, combine
+from vlmnotes.query import TEXT_FIELDS, And, Compare, Filters, Node, Not, Or, QueryError, Term, combine, shown
 
 _SCHEMA_VERSION = "5"
 # FTS columns in order, with their BM25 weights: names and titles well above components and
@@ -382,7 +382,7 @@ def _match_string(text: str, prefix: bool) -> str:
     """A safe FTS5 string: the normalised text in double quotes (quotes doubled), optionally a prefix."""
     normalised = fts_text(text).strip()
     if not _WORD.search(normalised):
-        raise QueryError(f"query: nothing to search for in '{text}'; use letters or digits")
+        raise QueryError(f"query: nothing to search for in '{shown(text)}'; use letters or digits")
     quoted = '"' + normalised.replace('"', '""') + '"'
     last = normalised.split()[-1] if normalised.split() else ""
     # A prefix on a CJK character would widen `对比` to `对比*`; prefixes are for Latin words only.

@@ -106,7 +106,8 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else " " if c.isspace() else "\ufffd" for c in text)
 
 
-def _shown(query: str) -> str:
+def shown(query: str) -> str:
+    """Query text as an error message quotes it: on one line, cut at 80 characters."""
     return _printable(query if len(query) <= 80 else query[:77] + "...")
 
 
@@ -127,7 +128,7 @@ def _check_text(text: str, where: str) -> None:
         what = f"lone surrogate U+{code:04X}, not a character"
     else:
         what = f"control character U+{code:04X}"
-    raise QueryError(f"{where}: {what} at column {m.start() + 1}: {_shown(text)}; remove it")
+    raise QueryError(f"{where}: {what} at column {m.start() + 1}: {shown(text)}; remove it")
 
 
 def _lex(query: str) -> list[_Tok]:
@@ -140,7 +141,7 @@ def _lex(query: str) -> list[_Tok]:
             raise QueryError(f"query: cannot read column {pos + 1}: {query!r}")
         text = m.group(0)
         if text == '"' or (text.count('"') % 2 == 1):
-            raise QueryError(f'query: unclosed quote at column {pos + 1}: {_shown(query)}; add the closing "')
+            raise QueryError(f'query: unclosed quote at column {pos + 1}: {shown(query)}; add the closing "')
         if not text.isspace():
             out.append(_Tok(text, pos + 1))
         pos = m.end()
@@ -165,7 +166,7 @@ class _Parser:
 
     def error(self, tok: _Tok | None, message: str) -> QueryError:
         where = f"column {tok.col}" if tok else "the end"
-        return QueryError(f"query: {_printable(message)} at {where}: {_shown(self.query)}")
+        return QueryError(f"query: {_printable(message)} at {where}: {shown(self.query)}")
 
     def nested(self, node: Not | And | Or, tok: _Tok | None) -> Node:
         """The node, once it is known to nest no deeper than the index can answer."""
