@@ -20,9 +20,46 @@ from vlmnotes.vocab import Vocabulary
 _SUPPRESS = re.compile(r"<!--\s*vlmnotes-(disable-next-line|disable-file|disable|enable)\b([^>]*?)-->")
 
 
+_TICKS = re.compile(r"`+")
+
+
 def _strip_code_spans(raw: str) -> str:
-    """A line with `code spans` blanked out (same length), so nothing inside them is taken for markup."""
-    return re.sub(r"(`+)(.+?)\1", lambda m: " " * len(m[0]), raw)
+    """A line with `code spans` blanked out (same length), so nothing inside them is taken for markup.
+
+    A span closes at the next run of as many backticks; a run that nothing closes is literal. One pass: a regex
+    that looks ahead for the closing run from every opening one takes the square of the line's length."""
+    if "`" not in raw:
+        return raw
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(raw)]
+    closer: list[int | None] = [None] * len(runs)
+    seen: dict[int, int] = {}  # run length → index of the next run of that length
+    for i in range(len(runs) - 1, -1, -1):
+        size = runs[i][1] - runs[i][0]
+        closer[i] = seen.get(size)
+        seen[size] = i
+    out: list[str] = []
+    done = 0
+    i = 0
+    while i < len(runs):
+        j = closer[i]
+        if j is None:
+            i += 1
+            continue
+        start, end = runs[i][0], runs[j][1]
+        out += [raw[done:start], " " * (end - start)]
+        done = end
+        i = j + 1
+    return "".join(out) + raw[done:]
+
+
+def _strip_comments(raw: str) -> str:
+    """A line with its <!-- HTML comments --> blanked out (same length), found in one pass."""
+    out: list[str] = []
+    done = 0
+    while (start := raw.find("<!--", done)) >= 0 and (end := raw.find("-->", start + 4)) >= 0:
+        out += [raw[done:start], " " * (end + 3 - start)]
+        done = end + 3
+    return "".join(out) + raw[done:]
 
 
 @dataclass
@@ -91,8 +128,8 @@ class LintDocument:
     def runs(self) -> Iterator[TextRun]:
         """Inline text, inline HTML and code spans, each with the line it sits on."""
         for tok in self.tokens:
-            if tok.type != "inline" or not tok.map:
-                continue
+            if tok.type != "inline" or not tok.map or tok.meta.get("plain"):
+                continue  # a paragraph read as plain text has no markup to check (VN504 says so)
             line = tok.map[0] + 1
             for child in tok.children or []:
                 if child.type in ("softbreak", "hardbreak"):
@@ -101,15 +138,19 @@ class LintDocument:
                     yield TextRun(line, child.content, child.type)
                     line += child.content.count("\n")
 
+    def prose_lines(self) -> Iterator[tuple[int, str, str]]:
+        """(line, raw line, the line with its code spans and HTML comments blanked out) for every line outside
+        code blocks: offsets in the masked line are those of the raw line, so a fix can edit it directly."""
+        for number, raw in enumerate(self.lines, 1):
+            if number not in self.code_lines:
+                yield number, raw, _strip_comments(_strip_code_spans(raw))
+
     def text_matches(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, str, re.Match[str]]]:
         """Matches of a pattern in prose only (not code, not HTML), as (line, raw line, match on the raw line).
 
-        Each raw line outside code blocks is searched with its code spans and inline HTML blanked out, so
-        offsets are those of the raw line and a fix can edit it directly."""
-        for number, raw in enumerate(self.lines, 1):
-            if number in self.code_lines:
-                continue
-            masked = re.sub(r"<!--.*?-->", lambda m: " " * len(m[0]), _strip_code_spans(raw))
+        The pattern must not look far ahead from where it starts (a regex that can scan to the end of the line
+        from every start takes the square of the line's length; see prose_lines for those)."""
+        for number, raw, masked in self.prose_lines():
             for m in pattern.finditer(masked):
                 yield number, raw, m
 
@@ -133,9 +174,14 @@ class LintDocument:
         for i, raw in enumerate(self.lines, 1):
             if i not in comment_lines:
                 continue
-            for m in _SUPPRESS.finditer(_strip_code_spans(raw)):
-                codes = tuple(c for c in re.split(r"[\s,]+", m[2].strip()) if c)
-                out.append(Suppression(m[1], codes, i, m.start() + 1, m.end()))
+            line = _strip_code_spans(raw)
+            done = 0  # each comment is matched on its own: a search from every '<!--' to a far '-->' is quadratic
+            while (start := line.find("<!--", done)) >= 0 and (end := line.find("-->", start + 4)) >= 0:
+                done = end + 3
+                m = _SUPPRESS.match(line, start, done)
+                if m:
+                    codes = tuple(c for c in re.split(r"[\s,]+", m[2].strip()) if c)
+                    out.append(Suppression(m[1], codes, i, m.start() + 1, m.end()))
         return out
 
     def suppressed(self, code: str, line: int) -> bool:

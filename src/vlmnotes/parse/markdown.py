@@ -3,6 +3,10 @@
 The tree keeps what the extractors need and nothing else: headings, list items (with their nested
 blocks and checkbox), paragraphs, table rows and footnote definitions, each with 1-based line numbers
 taken from `token.map`. Code fences, code blocks and HTML blocks (comments included) never enter it.
+
+What markdown-it cannot read in bounded time is read in a degraded way and said so in `Document.degraded`:
+lists nested past MAX_LIST_DEPTH are flattened into plain paragraphs (markdown-it's own guard would drop the
+rest of the file), and a paragraph too long or with too many unclosed brackets is read as plain text.
 """
 
 from __future__ import annotations
@@ -14,13 +18,31 @@ from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-# Deeper nesting than this is flattened: no real note nests 40 levels, and markdown-it's own
-# recursion guard would otherwise turn a hostile file into a long, useless tree.
-MAX_NESTING = 40
+# Lists nested deeper than this (block quotes, twice as deep) are read flattened: the rest of the deepest
+# container becomes one plain paragraph. No real note nests 20 lists, and nesting on would turn a hostile
+# file into a long, useless tree (and deep recursion).
+MAX_LIST_DEPTH = 20
+# The same as markdown-it counts block nesting: a list two levels (the list and its item), a block quote one.
+FLATTEN_LEVEL = 2 * (MAX_LIST_DEPTH + 1)
+# markdown-it's own guard is kept above FLATTEN_LEVEL so that it never fires on blocks: when it does, it
+# silently drops everything to the end of the file, the paper entries after the deep part included.
+MAX_NESTING = FLATTEN_LEVEL + 8
+# A paragraph (or table cell) longer than this is read as plain text: markdown-it's inline parser slows
+# down on a long run (0.65 s for 200 KB of prose and links, 3.4 s for 800 KB; about 1 s for 50 KB of dense
+# markup such as `**a*` repeated) and no note writes a paragraph this long on purpose. Bare URLs and arXiv
+# ids in it are still found.
+MAX_INLINE_CHARS = 50_000
+# markdown-it looks for the `]` closing each `[` by scanning ahead, so unclosed brackets cost the square of
+# their number (`[` x 20,000: 4.5 s; `![` and `[^` are worse). A paragraph that would make it scan further
+# than this (about 0.1 s) is read as plain text too.
+MAX_BRACKET_SCAN = 200_000
+_BRACKETS = re.compile(r"[\[\]]")
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +51,76 @@ def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
     md.use(front_matter_plugin).use(footnote_plugin)
+    first = md.block.ruler.get_all_rules()[0]
+    md.block.ruler.before(first, "flatten_deep", _flatten_deep)
+    md.core.ruler.at("inline", _inline_or_plain)
     return md
+
+
+def _flatten_deep(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """At FLATTEN_LEVEL, the lines up to the next blank line or the container's end as one plain paragraph."""
+    if state.level < FLATTEN_LEVEL:
+        return False
+    if silent:
+        return True
+    line = start + 1
+    # A line less indented than this container belongs to an outer one; sCount < 0 marks a lazy line
+    # inside a block quote, which is still part of this paragraph.
+    while line < end and not state.isEmpty(line) and not 0 <= state.sCount[line] < state.blkIndent:
+        line += 1
+    state.line = line
+    token = state.push("paragraph_open", "p", 1)
+    token.map = [start, line]
+    token.meta = {"flattened": True}
+    token = state.push("inline", "", 0)
+    token.content = state.getLines(start, line, state.blkIndent, False).strip()
+    token.map = [start, line]
+    token.children = []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
+def _inline_or_plain(state: StateCore) -> None:
+    """markdown-it's inline stage, except that a run too long or with too many unclosed brackets becomes plain
+    text and line breaks (its token's meta says why, under "plain")."""
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        if token.children is None:
+            token.children = []
+        why = _too_costly(token.content)
+        if why is None:
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+            continue
+        token.meta = {**(token.meta or {}), "plain": why}
+        for i, piece in enumerate(token.content.split("\n")):
+            if i:
+                token.children.append(Token("softbreak", "br", 0))
+            if piece:
+                token.children.append(Token("text", "", 0, content=piece))
+
+
+def _too_costly(text: str) -> tuple[str, str, str] | None:
+    """What a warning says when markdown-it's inline parser would take too long over a run (what was done, why
+    or what it costs, and the fix), or None."""
+    if len(text) > MAX_INLINE_CHARS:
+        limit = f"Markdown is read in paragraphs up to {MAX_INLINE_CHARS:,} characters; bare URLs still count"
+        return f"a paragraph of {len(text):,} characters was read as plain text", limit, "split it with blank lines"
+    if text.count("[") * len(text) <= MAX_BRACKET_SCAN:
+        return None  # the scan below could not reach the limit
+    opened: list[int] = []
+    scan = 0  # for every `[`, the distance to the `]` that closes it, or to the end when none does
+    for m in _BRACKETS.finditer(text):
+        if m[0] == "[":
+            opened.append(m.start())
+        elif opened:
+            scan += m.start() - opened.pop()
+    scan += sum(len(text) - at for at in opened)
+    if scan <= MAX_BRACKET_SCAN:
+        return None
+    what = f"with {len(opened):,} '[' that never close" if opened else "with brackets nested too deep"
+    cost = "its links and bold are not read; bare URLs still count"
+    return f"a paragraph {what} was read as plain text", cost, "write a literal bracket as \\["
 
 
 @dataclass
@@ -106,6 +197,14 @@ class Document:
     front_matter_error: str | None = None
     # BibTeX code blocks as (first line, last line, text): never entries, but they state the entry's fields.
     bibtex: list[tuple[int, int, str]] = field(default_factory=list)
+    # What was read in a degraded way: (line, what), e.g. (12, 'lists nested deeper than 20 levels were read
+    # flattened'); each kind once, at its first place, counting the others.
+    degraded: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What was read in a degraded way, one line each naming the place: 'x.md:12: … were read flattened'."""
+        return [f"{self.path}:{line}: {what}" for line, what in self.degraded]
 
     def source(self, line: int, end_line: int) -> str:
         """The raw Markdown of lines line..end_line (1-based, inclusive)."""
@@ -159,8 +258,10 @@ def _inline(token: Token) -> Inline:
     out = Inline(line=line)
     text: list[str] = []
     pos = 0
-    link_stack: list[tuple[str, int]] = []
-    strong_stack: list[int] = []
+    # Open links and bold runs: (url,) offset in the text, and index of the next piece in `text`, so that a
+    # label is joined from its own pieces, never from the whole run so far (that made long paragraphs quadratic).
+    link_stack: list[tuple[str, int, int]] = []
+    strong_stack: list[tuple[int, int]] = []
     for child in token.children or []:
         kind = child.type
         if kind in ("text", "code_inline"):
@@ -184,20 +285,20 @@ def _inline(token: Token) -> Inline:
             pos += 1
             out.line_starts.append(pos)
         elif kind == "link_open":
-            link_stack.append((str(child.attrs.get("href", "")), pos))
+            link_stack.append((str(child.attrs.get("href", "")), pos, len(text)))
         elif kind == "link_close" and link_stack:
-            url, start = link_stack.pop()
-            label = "".join(text)[start:pos]
+            url, start, piece = link_stack.pop()
+            label = "".join(text[piece:])
             out.links.append(Link(label, url, out.line + len(out.line_starts) - 1, False, start, pos))
         elif kind == "image":
             alt = child.content
             url = str(child.attrs.get("src", ""))
             out.links.append(Link(alt, url, out.line + len(out.line_starts) - 1, True, pos, pos))
         elif kind == "strong_open":
-            strong_stack.append(pos)
+            strong_stack.append((pos, len(text)))
         elif kind == "strong_close" and strong_stack:
-            start = strong_stack.pop()
-            out.strong.append("".join(text)[start:pos])
+            start, piece = strong_stack.pop()
+            out.strong.append("".join(text[piece:]))
             out.strong_at.append(start)
         elif kind == "footnote_ref":
             out.footnote_refs.append((str((child.meta or {}).get("label", "")), pos))
@@ -210,16 +311,16 @@ def _inline(token: Token) -> Inline:
             if src:
                 out.links.append(Link("", src[1], out.line + len(out.line_starts) - 1, True, pos, pos))
             elif href:
-                link_stack.append((href[1], pos))
+                link_stack.append((href[1], pos, len(text)))
             elif tag == "</a>" and link_stack:
-                url, start = link_stack.pop()
-                label = "".join(text)[start:pos]
+                url, start, piece = link_stack.pop()
+                label = "".join(text[piece:])
                 out.links.append(Link(label, url, out.line + len(out.line_starts) - 1, False, start, pos))
             elif tag in ("<b>", "<strong>"):
-                strong_stack.append(pos)
+                strong_stack.append((pos, len(text)))
             elif tag in ("</b>", "</strong>") and strong_stack:
-                start = strong_stack.pop()
-                out.strong.append("".join(text)[start:pos])
+                start, piece = strong_stack.pop()
+                out.strong.append("".join(text[piece:]))
                 out.strong_at.append(start)
     out.text = "".join(text)
     out.links.sort(key=lambda link: link.start)
@@ -271,6 +372,8 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
     lists = 0
     list_stack: list[int] = []
     quotes: list[tuple[tuple[int, int], int]] = []  # open blockquotes: (first, last line), blocks before
+    # What was read flattened or as plain text (the first paragraph's reason stands for the rest) → where.
+    degraded: dict[str, tuple[tuple[str, str, str], list[int]]] = {}
 
     def add(block: Block) -> None:
         if stack:
@@ -285,6 +388,11 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
                 bibtex.append((tok.map[0] + 1, tok.map[1], tok.content))
         elif t == "front_matter":
             front, front_error = _read_front_matter(tok.content)
+        elif t == "paragraph_open" and tok.meta.get("flattened"):
+            what = _flattened_what(depth, len(quotes))
+            degraded.setdefault(what, ((what, "", "nest them less deeply"), []))[1].append(
+                tok.map[0] + 1 if tok.map else 0
+            )
         elif t == "blockquote_open":
             quotes.append(((tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0), len(blocks)))
         elif t == "blockquote_close":
@@ -334,6 +442,8 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
         elif t == "tr_close":
             table_row = None
         elif t == "inline":
+            if tok.meta.get("plain"):
+                degraded.setdefault("plain", (tok.meta["plain"], []))[1].append(tok.map[0] + 1 if tok.map else 0)
             inline = _inline(tok)
             if table_row is not None:
                 table_row.cells.append(inline)
@@ -368,4 +478,18 @@ def parse_document(path: str, text: str, tokens: list[Token] | None = None) -> D
                 start = inline.line
                 end = (tok.map[1]) if tok.map else start
                 add(Block("paragraph", start, end, inline=inline))
-    return Document(path, lines, blocks, front, front_error, bibtex)
+    notices = []
+    for (what, why, fix), where in degraded.values():
+        more = f" here and in {len(where) - 1} more place{'s' if len(where) > 2 else ''}" if len(where) > 1 else ""
+        notices.append((where[0], f"{what}{more}" + (f" ({why})" if why else "") + f"; {fix}"))
+    return Document(path, lines, blocks, front, front_error, bibtex, notices)
+
+
+def _flattened_what(lists: int, quotes: int) -> str:
+    """What a flattened paragraph was nested in, for its warning."""
+    if not quotes:
+        return f"lists nested deeper than {MAX_LIST_DEPTH} levels were read flattened"
+    if not lists:
+        return f"block quotes nested deeper than {FLATTEN_LEVEL - 1} levels were read flattened"
+    deep = f"{lists + quotes} levels deep ({lists} lists, {quotes} quotes)"
+    return f"lists and block quotes nested {deep} were read flattened"
