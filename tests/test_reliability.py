@@ -350,3 +350,17 @@ def test_a_note_given_alone_keeps_the_name_it_has_in_its_notes_folder(project: P
     record = load_record(project / "kb", CLIP)
     assert record["sources"][0]["file"] == "2021/reading.md"  # type: ignore[index]
     assert record_bytes(project / "kb")["2102.05918.yaml"] == before["2102.05918.yaml"]
+
+
+def test_an_entry_after_lists_nested_too_deep_is_built_and_the_build_says_so(good_project: Path, run: Run) -> None:
+    write_notes(
+        good_project / "notes", {"deep.md": "- " * 25 + "item\n\n- [BLIP-2](https://arxiv.org/abs/2301.12597)\n"}
+    )
+
+    result = run("build")
+
+    assert result.exit_code == 0
+    assert stderr_lines(result)[0] == (
+        "warning: deep.md:1: lists nested deeper than 20 levels were read flattened; nest them less deeply"
+    )
+    assert (good_project / "kb" / "papers" / f"{BLIP2}.yaml").exists()

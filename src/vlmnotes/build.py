@@ -238,7 +238,7 @@ def collect(config: Config, asked: list[NoteFile], con: sqlite3.Connection, *, p
             cands = _decode(cached)
         if cands is None:
             try:
-                cands = parse_file(note.path, note.name, vocab, catalogue)
+                cands = parse_file(note.path, note.name, vocab, catalogue, warnings=out.warnings)
             except (NoteReadError, RecursionError) as exc:
                 message = str(exc) if isinstance(exc, NoteReadError) else f"{note.name}: nested too deeply to read"
                 old = _decode(cached) if cached is not None else None
