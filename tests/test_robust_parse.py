@@ -227,10 +227,6 @@ def test_comments_are_blanked_and_an_unclosed_one_is_left() -> None:
 # --- size ------------------------------------------------------------------------------------------------------
 
 
-def test_the_size_cap_is_half_a_mebibyte() -> None:
-    assert MAX_NOTE_BYTES == 512 * 1024
-
-
 def test_a_note_over_the_cap_is_read_up_to_it_with_a_warning(
     tmp_path: Path, vocab: Vocabulary, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -260,7 +256,7 @@ def test_a_note_over_the_cap_is_refused_to_a_caller_that_may_write_it_back(tmp_p
     with pytest.raises(NoteReadError) as err:
         read_note_text(note, "dump.md")
 
-    assert str(err.value) == "dump.md: 3.0 MiB is larger than a note can be (512 KiB); split the file"
+    assert str(err.value) == "dump.md: 3.0 MiB is larger than a note can be (1.0 MiB); split the file"
 
 
 def test_a_large_note_warning_names_its_size_and_the_lines_read(tmp_path: Path) -> None:
@@ -273,7 +269,7 @@ def test_a_large_note_warning_names_its_size_and_the_lines_read(tmp_path: Path) 
     lines = MAX_NOTE_BYTES // 43
     assert text.count("\n") == lines
     assert warnings == [
-        f"dump.md: 3.0 MiB is larger than a note is read whole (512 KiB); only its first {lines} lines were read; "
+        f"dump.md: 3.0 MiB is larger than a note is read whole (1.0 MiB); only its first {lines} lines were read; "
         "split the file"
     ]
 

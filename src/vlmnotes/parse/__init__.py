@@ -19,10 +19,10 @@ from vlmnotes.parse.styles import extract
 from vlmnotes.vocab import Vocabulary
 
 # The largest note read whole. Reading a note of real notes text (markdown-it, the block tree, the style
-# extractors) takes about 1.7 s for 512 KiB, 5.8 s for 1 MiB and 21 s for 2 MiB on 2 cores: the extractors
-# take more than linear time as headings and entries add up (benchmarks/hostile.py measures it). A larger
-# note is read up to here, cut before a heading, with a warning. The largest real notes seen are 40 KB.
-MAX_NOTE_BYTES = 512 * 1024
+# extractors) takes about 3 s a MiB on 2 cores, close to linear now that section look-ups are indexed
+# (parse/context.py); benchmarks/hostile.py measures it. A larger note is read up to here, cut before a
+# heading, with a warning. The largest real notes seen are 40 KB.
+MAX_NOTE_BYTES = 1024 * 1024
 
 
 class NoteText(NamedTuple):

@@ -48,6 +48,10 @@ class Context:
     light: bool = False
     catalogue: Catalogue | None = None
     parents: dict[int, Block] = field(default_factory=dict)  # nested block → the block that holds it
+    # Computed once: a note has as many headings as blocks, and a look-up per heading must not walk the note.
+    _blocks: list[Block] = field(default_factory=list)
+    _position: dict[int, int] = field(default_factory=dict)  # block → its index among its siblings
+    _ends: dict[int, int] = field(default_factory=dict)  # heading → the last line of its section
 
     def known(self, name: str) -> bool:
         """True when the catalogue of well-known papers has this exact name or alias (a plain word must match
@@ -59,9 +63,8 @@ class Context:
         heading) up to the next heading of the same or a higher level."""
         parent = self.parents.get(id(heading))
         siblings = parent.children if parent is not None else self.doc.blocks
-        try:
-            i = next(k for k, b in enumerate(siblings) if b is heading)
-        except StopIteration:
+        i = self._position.get(id(heading), -1)
+        if i < 0 or i >= len(siblings) or siblings[i] is not heading:
             return []
         out = []
         callout = heading.level >= CALLOUT_LEVEL  # a callout's section is its quote
@@ -77,20 +80,29 @@ class Context:
         """The last line before the next heading of the same or a higher level (code blocks included)."""
         if heading.level >= CALLOUT_LEVEL:
             return heading.end_line
-        for block in self.all_blocks():
-            if block.kind == "heading" and block.line > heading.line and block.level <= heading.level:
-                return block.line - 1
-        return len(self.doc.lines)
+        return self._ends.get(id(heading), len(self.doc.lines))
 
     def paper_link_of(self, block: Block) -> Link | None:
         """The paper link a block carries itself."""
         return paper_link(block.inline.links)
 
     def __post_init__(self) -> None:
-        for top in self.doc.blocks:
+        for k, top in enumerate(self.doc.blocks):
+            self._position[id(top)] = k
             for block in top.walk():
-                for child in block.children:
+                self._blocks.append(block)
+                for n, child in enumerate(block.children):
                     self.parents[id(child)] = block
+                    self._position[id(child)] = n
+        open_headings: list[Block] = []  # headings whose section has not ended yet, levels increasing
+        for block in self._blocks:
+            if block.kind != "heading" or block.level >= CALLOUT_LEVEL:
+                continue
+            while open_headings and open_headings[-1].level >= block.level:
+                heading = open_headings.pop()
+                if block.line > heading.line:
+                    self._ends[id(heading)] = block.line - 1
+            open_headings.append(block)
         stack: list[tuple[int, str, tuple[str, int] | None]] = []
         for block in self.all_blocks():
             if block.kind == "heading" and block.level >= CALLOUT_LEVEL:
@@ -109,11 +121,8 @@ class Context:
                     break
 
     def all_blocks(self) -> list[Block]:
-        """Every block in document order, nested ones included."""
-        out: list[Block] = []
-        for block in self.doc.blocks:
-            out += block.walk()
-        return out
+        """Every block in document order, nested ones included (the same list each time: do not change it)."""
+        return self._blocks
 
     def unclaimed_items(self) -> list[Block]:
         """List items no earlier extractor has read, in document order."""
@@ -141,9 +150,8 @@ class Context:
         """The top-level blocks after a heading up to the next heading of the same or a higher level
         (of any level, with `any_heading`)."""
         blocks = self.doc.blocks
-        try:
-            i = next(k for k, b in enumerate(blocks) if b is heading)
-        except StopIteration:
+        i = self._position.get(id(heading), -1)
+        if i < 0 or i >= len(blocks) or blocks[i] is not heading:
             return []
         out = []
         for block in blocks[i + 1 :]:
