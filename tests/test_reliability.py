@@ -75,8 +75,13 @@ def test_without_a_build_state_a_hand_edit_is_kept(built: Path, run: Run, damage
     else:
         state.write_bytes(b'{"broken' * 500)
 
-    assert run("build").exit_code == 0
+    result = run("build")
 
+    assert result.exit_code == 0
+    assert stderr_lines(result)[0] == (
+        f"warning: kb/papers/{CLIP}.yaml: orgs differ from the notes and no build state says who wrote them: kept "
+        "as hand edits (pinned); remove them from `pinned` to take the notes' values"
+    )
     record = load_record(built / "kb", CLIP)
     assert record["orgs"] == ["OpenAI Research"]
     assert record["pinned"] == ["orgs"]
@@ -364,3 +369,57 @@ def test_an_entry_after_lists_nested_too_deep_is_built_and_the_build_says_so(goo
         "warning: deep.md:1: lists nested deeper than 20 levels were read flattened; nest them less deeply"
     )
     assert (good_project / "kb" / "papers" / f"{BLIP2}.yaml").exists()
+
+
+def test_a_record_edited_while_the_build_runs_is_left_as_the_user_saved_it(
+    built: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vlmnotes.build
+
+    edit(built / "notes" / "reading.md", "CLIP (OpenAI)", "CLIP (OpenAI, Stanford)")
+    path = built / "kb" / "papers" / f"{CLIP}.yaml"
+    real_write = vlmnotes.build.write
+
+    def saved_meanwhile(*args: object) -> None:  # the user saves the record after the build read it
+        path.write_text(path.read_text("utf-8").replace("name: CLIP", "name: CLIP-hand"), "utf-8")
+        real_write(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vlmnotes.build, "write", saved_meanwhile)
+    result = run("build")
+    monkeypatch.setattr(vlmnotes.build, "write", real_write)
+
+    assert result.exit_code == 0
+    assert stderr_lines(result) == [
+        f"warning: kb/papers/{CLIP}.yaml: changed while the build ran; left as it is (the next build keeps your edit)",
+        "3 papers from 2 notes (1 parsed): 0 created, 0 changed, 0 deleted",
+    ]
+    assert load_record(built / "kb", CLIP)["name"] == "CLIP-hand"
+    assert run("build").exit_code == 0
+    record = load_record(built / "kb", CLIP)
+    assert (record["name"], record["orgs"], record["pinned"]) == (
+        "CLIP-hand",
+        ["OpenAI", "Stanford University"],
+        ["name"],
+    )
+
+
+def test_an_impossible_date_in_a_record_is_named_and_the_rest_still_loads(built: Path, run: Run) -> None:
+    path = built / "kb" / "papers" / f"{CLIP}.yaml"
+    path.write_text(path.read_text("utf-8").replace("date: '2021-02-26'", "date: 2023-02-30"), "utf-8")
+
+    result = run("list", "--format", "json")
+
+    assert result.exit_code == 1
+    assert stderr_lines(result) == [
+        f"error: kb/papers/{CLIP}.yaml:5: date: '2023-02-30' is not a date; write YYYY-MM-DD, YYYY-MM or YYYY"
+    ]
+    assert '"name": "BLIP-2"' in result.stdout
+
+
+def test_the_temporary_files_of_a_killed_build_are_cleared_by_the_next(built: Path, run: Run) -> None:
+    leftover = built / "kb" / "papers" / f".{CLIP}.yaml.k3x9q1.tmp"
+    leftover.write_text("half a record", "utf-8")
+
+    assert run("build").exit_code == 0
+
+    assert not leftover.exists()

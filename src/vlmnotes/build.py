@@ -163,7 +163,7 @@ def _run(config: Config, listed: NoteList, con: sqlite3.Connection, *, check: bo
     plan = reconcile(store, generated, rows, report)
     if check:
         return report
-    write(store, con, plan)
+    write(store, con, plan, report)
     commit(config, con, plan, generated, collected)
     _drop_legacy(config.kb)
     return report
@@ -406,9 +406,12 @@ class _OldRecords:
         self.store = store
         self.rows = rows
         self.files: dict[str, tuple[int, int]] = {}
+        self.leftovers: list[str] = []  # temporary files of killed builds
         try:
             for entry in os.scandir(store.papers_dir):
-                if entry.name.endswith(".yaml") and entry.is_file():
+                if _is_leftover(entry.name):
+                    self.leftovers.append(entry.name)
+                elif entry.name.endswith(".yaml") and entry.is_file():
                     st = entry.stat()
                     self.files[entry.name] = (st.st_mtime_ns, st.st_size)
         except OSError:
@@ -455,6 +458,8 @@ class Plan:
     records: dict[str, Paper] = field(default_factory=dict)  # file name → the record written there
     deletes: list[str] = field(default_factory=list)
     rows: dict[str, RecordRow] = field(default_factory=dict)  # file name → its row once written
+    stamps: dict[str, tuple[int, int] | None] = field(default_factory=dict)  # file → (mtime, size) as read
+    leftovers: list[str] = field(default_factory=list)  # temporary files of builds that were killed
     forget: list[str] = field(default_factory=list)  # rows of files that are gone
     groups: dict[str, tuple[Any, str, str]] = field(default_factory=dict)
 
@@ -496,6 +501,12 @@ def reconcile(store: Store, gen: Generated, rows: dict[str, RecordRow], report: 
         # it carries pinned fields, whose values must be kept.
         previous = old.read(name) if not old.untouched(name) or (row is not None and row.pinned) else None
         paper = _apply_hand_edits(paper, previous, row.fields if row is not None else None)
+        if row is None and previous is not None and set(paper.pinned) - set(previous.pinned):
+            fields = ", ".join(sorted(set(paper.pinned) - set(previous.pinned)))
+            report.warnings.append(
+                f"{store.display(store.papers_dir / name)}: {fields} differ from the notes and no build state says who"
+                " wrote them: kept as hand edits (pinned); remove them from `pinned` to take the notes' values"
+            )
         data = stored_form(paper.to_dict())
         text = dump_record(data)
         plan.rows[name] = _row_of(paper, data, text, generated)
@@ -532,6 +543,8 @@ def reconcile(store: Store, gen: Generated, rows: dict[str, RecordRow], report: 
                 " them: give it another id, or move it out of the papers folder"
             )
     plan.forget = [n for n in rows if n not in old.files or n in plan.deletes]
+    plan.stamps = {n: old.files.get(n) for n in [*plan.writes, *plan.deletes]}
+    plan.leftovers = old.leftovers
     report.errors = sorted(old.broken.values())
     for items in (report.created, report.changed, report.deleted, report.kept):
         items.sort()
@@ -571,27 +584,64 @@ def _row_of(paper: Paper, data: dict[str, Any], text: str, generated: str) -> Re
 # --- 5. write -----------------------------------------------------------------------------------------------
 
 
-def write(store: Store, con: sqlite3.Connection, plan: Plan) -> None:
+def write(store: Store, con: sqlite3.Connection, plan: Plan, report: BuildReport) -> None:
     """Journal the files about to be written, then write them (each atomically) and delete the dropped ones.
 
-    Raises VlmnotesError when kb/ cannot be written; the files written before the failure are in the
-    journal, so the next build takes them for its own output, not for hand edits."""
+    A file that changed since the build read it (a hand edit saved while the build ran) is left as it is and
+    named in the report: the next build takes it for the hand edit it is. Raises VlmnotesError when kb/
+    cannot be written; the files written before the failure are in the journal, so the next build takes them
+    for its own output, not for hand edits."""
     try:
         with con:
             con.execute("DELETE FROM pending")
             con.executemany(
                 "INSERT INTO pending VALUES (?, ?)", [(name, plan.rows[name].to_json()) for name in plan.writes]
             )
-        for name, text in plan.writes.items():
-            path = store.papers_dir / name
-            atomic_write(path, text)
-            st = path.stat()
-            plan.rows[name] = plan.rows[name]._replace(mtime_ns=st.st_mtime_ns, size=st.st_size)
-        for name in plan.deletes:
+        for name in plan.leftovers:
             (store.papers_dir / name).unlink(missing_ok=True)
+        for name in [*plan.writes, *plan.deletes]:
+            path = store.papers_dir / name
+            if _stamp(path) != plan.stamps.get(name):
+                report.warnings.append(
+                    f"{store.display(path)}: changed while the build ran; left as it is (the next build keeps "
+                    "your edit)"
+                )
+                _drop_from_plan(plan, name, report, store.display(path))
+            elif name in plan.writes:
+                atomic_write(path, plan.writes[name])
+                st = path.stat()
+                plan.rows[name] = plan.rows[name]._replace(mtime_ns=st.st_mtime_ns, size=st.st_size)
+            else:
+                path.unlink(missing_ok=True)
     except (OSError, sqlite3.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise VlmnotesError(f"{store.display(store.root)}: cannot write the knowledge base ({reason})") from exc
+
+
+def _drop_from_plan(plan: Plan, name: str, report: BuildReport, shown: str) -> None:
+    """Take a file out of the plan: not written, not deleted, its state row left as it was."""
+    plan.writes.pop(name, None)
+    plan.records.pop(name, None)
+    plan.rows.pop(name, None)
+    if name in plan.deletes:
+        plan.deletes.remove(name)
+        plan.forget.remove(name)
+    for items in (report.created, report.changed, report.deleted):
+        if shown in items:
+            items.remove(shown)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _is_leftover(name: str) -> bool:
+    """A temporary file store.atomic_write makes (`.NAME.yaml.XXXX.tmp`), left by a build that was killed."""
+    return name.startswith(".") and name.endswith(".tmp") and ".yaml." in name
 
 
 def _recover(con: sqlite3.Connection, store: Store) -> None:

@@ -310,7 +310,12 @@ class Index:
                     text = (self.kb / "papers" / name).read_text("utf-8")
                     record = parse_record(text, f"{self.kb.name}/papers/{name}").model_dump(mode="json")
                 except (OSError, UnicodeDecodeError, RecordError) as exc:
-                    message = str(exc) if isinstance(exc, RecordError) else f"{name}: cannot read ({exc})"
+                    shown = f"{self.kb.name}/papers/{name}"
+                    message = (
+                        str(exc)
+                        if isinstance(exc, RecordError)
+                        else f"{shown}: cannot read ({exc.__class__.__name__}); delete it to rebuild"
+                    )
                     errors.append(message)
                     con.execute("INSERT OR REPLACE INTO broken VALUES (?,?,?,?)", (name, mtime, size, message))
                     continue

@@ -37,6 +37,17 @@ PAPERS_DIR = "papers"
 UNPINNABLE = ("id", "sources", "pinned", "conflicts")
 
 
+class _RecordLoader(_Loader):
+    """The safe loader, except that a date stays the text it is: `date: 2021-02-26` is that date as written,
+    and `date: 2023-02-30` is text the record check names, not a constructor error."""
+
+
+_RecordLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+
+
 class _RecordDumper(_Dumper):
     """Block style for multi-line text, Chinese kept as Chinese."""
 
@@ -151,7 +162,9 @@ def _validation_message(exc: ValidationError, text: str, name: str) -> str:
 def parse_record(text: str, name: str) -> Paper:
     """A Paper from record YAML; RecordError names the file, line and problem."""
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_RecordLoader)
+    except (ValueError, RecursionError) as exc:  # a value the constructor cannot make (an int too long)
+        raise RecordError(f"{name}:1: not valid YAML: {exc}; fix the file or delete it to rebuild") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -170,9 +183,32 @@ def parse_record(text: str, name: str) -> Paper:
 
         data["arxiv_id"] = normalise_arxiv_id(data["arxiv_id"]) or data["arxiv_id"]
     try:
-        return Paper.model_validate(data)
+        paper = Paper.model_validate(data)
     except ValidationError as exc:
         raise RecordError(_validation_message(exc, text, name)) from exc
+    for key in ("date", "published", "updated"):
+        value = getattr(paper, key)
+        if value is not None and not _valid_date(value):
+            raise RecordError(
+                f"{name}:{_line_of_key(text, key)}: {key}: '{value}' is not a date; write YYYY-MM-DD, YYYY-MM or YYYY"
+            )
+    return paper
+
+
+def _valid_date(text: str) -> bool:
+    """True for an ISO 8601 date at year, month or day precision that exists (not 2023-13, not 2023-02-30)."""
+    import datetime as dt
+
+    parts = text.split("-")
+    if not (1 <= len(parts) <= 3 and len(parts[0]) == 4 and all(p.isascii() and p.isdigit() for p in parts)):
+        return False
+    if any(len(p) != 2 for p in parts[1:]):
+        return False
+    try:
+        dt.date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1)
+    except ValueError:
+        return False
+    return True
 
 
 _KEY = re.compile(r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s#'"{\[\-][^:]*?|-[^\s:][^:]*?))\s*:(?:\s|$)""")
@@ -221,7 +257,7 @@ _TEXT_FIELDS = ("id", "arxiv_id", "date", "published", "updated", "doi", "name",
 
 def _as_written(text: str, data: dict[str, Any]) -> dict[str, str]:
     """The text fields of a hand-edited record as written in the file, where YAML made numbers or dates of them."""
-    node = yaml.compose(text, Loader=_Loader)
+    node = yaml.compose(text, Loader=_RecordLoader)
     out: dict[str, str] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
