@@ -423,3 +423,15 @@ def test_the_temporary_files_of_a_killed_build_are_cleared_by_the_next(built: Pa
     assert run("build").exit_code == 0
 
     assert not leftover.exists()
+
+
+def test_show_names_the_record_files_it_could_not_read_instead_of_guessing(built: Path, run: Run) -> None:
+    path = built / "kb" / "papers" / f"{BLIP2}.yaml"
+    path.write_text(path.read_text("utf-8") + "name: [\n", "utf-8")
+
+    result = run("show", "BLIP-2")
+
+    assert result.exit_code == 1
+    assert stderr_lines(result)[-1] == (
+        f"error: no readable record matches 'BLIP-2'; 1 record file(s) cannot be read: kb/papers/{BLIP2}.yaml"
+    )

@@ -605,10 +605,16 @@ def lookup(kb: Path, query: str) -> dict[str, Any]:
         if row is not None:
             return dict(json.loads(row[0]))
         names = [n for (n,) in con.execute("SELECT DISTINCT name FROM papers WHERE name IS NOT NULL")]
+        broken = [f for (f,) in con.execute("SELECT file FROM broken ORDER BY file")]
     except QueryError:
-        names = []
+        names, broken = [], []
     finally:
         index.close()
+    if broken:  # the paper may be in a record file that cannot be read: say so rather than guess
+        files = ", ".join(f"{kb.name}/papers/{f}" for f in broken[:3]) + (", …" if len(broken) > 3 else "")
+        raise NotFoundError(
+            f"no readable record matches '{query}'; {len(broken)} record file(s) cannot be read: {files}"
+        )
     close = get_close_matches(wanted, names, n=3, cutoff=0.6)
     if not close:
         lowered = {n.lower(): n for n in names}
