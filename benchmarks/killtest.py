@@ -55,11 +55,14 @@ def _build(notes: Path, kb: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _finish(notes: Path, kb: Path) -> None:
+def _finish(notes: Path, kb: Path) -> float:
+    """Run a build to its end; return its wall time in seconds."""
+    started = time.perf_counter()
     proc = _build(notes, kb)
     _, err = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"build failed ({proc.returncode}): {err.decode(errors='replace').strip()}")
+    return time.perf_counter() - started
 
 
 def _records(kb: Path) -> dict[str, bytes]:
@@ -92,16 +95,12 @@ def run(n: int, kills: int, pairs: int, seed: int = 1, folder: Path | None = Non
     write_corpus(n, notes)
     originals = {p: p.read_text("utf-8") for p in sorted(notes.glob("*.md"))}
     # The reference: the same steps, never interrupted.
-    started = time.perf_counter()
-    _finish(notes, ref_kb)
-    full = time.perf_counter() - started
+    full = _finish(notes, ref_kb)
     edited = _hand_edit(ref_kb)
     _finish(notes, ref_kb)
     want = {"A": _records(ref_kb)}
     _set_version(notes, originals, "B")
-    started = time.perf_counter()
-    _finish(notes, ref_kb)
-    rebuild = time.perf_counter() - started
+    rebuild = _finish(notes, ref_kb)
     want["B"] = _records(ref_kb)
     _set_version(notes, originals, "A")
     _finish(notes, ref_kb)
@@ -117,7 +116,8 @@ def run(n: int, kills: int, pairs: int, seed: int = 1, folder: Path | None = Non
         version = "B" if version == "A" else "A"
         _set_version(notes, originals, version)
         if round_no < kills:
-            moment = rng.uniform(0.05, max(rebuild, 0.2) * 1.2)
+            # A moment while the build still runs: within the last rebuild's time (the machine's load varies).
+            moment = rng.uniform(0.05, max(rebuild, 0.2) * 0.95)
             proc = _build(notes, kb)
             time.sleep(moment)
             what = f"kill -9 at {moment:.2f} s"
@@ -133,7 +133,9 @@ def run(n: int, kills: int, pairs: int, seed: int = 1, folder: Path | None = Non
             second = _build(notes, kb)
             codes = (first.wait(), second.wait())
             what = f"two builds {gap:.2f} s apart, exit codes {codes}"
-        _finish(notes, kb)
+        # The killed build committed nothing, so this one parses and merges it all again: its time is the
+        # next round's window.
+        rebuild = _finish(notes, kb)
         problem = _diff(_records(kb), want[version])
         failures += problem is not None
         print(f"round {round_no + 1:2d} ({version}): {what}: {problem or 'records identical to the reference'}")
