@@ -500,7 +500,7 @@ def reconcile(store: Store, gen: Generated, rows: dict[str, RecordRow], report: 
         # A file untouched since the last build wrote it holds no new hand edit; it needs reading only when
         # it carries pinned fields, whose values must be kept.
         previous = old.read(name) if not old.untouched(name) or (row is not None and row.pinned) else None
-        paper = _apply_hand_edits(paper, previous, row.fields if row is not None else None)
+        paper = _apply_hand_edits(paper, previous, row.field_hashes() if row is not None else None)
         if row is None and previous is not None and set(paper.pinned) - set(previous.pinned):
             fields = ", ".join(sorted(set(paper.pinned) - set(previous.pinned)))
             report.warnings.append(
@@ -578,7 +578,9 @@ def _apply_hand_edits(paper: Paper, old: Paper | None, remembered: dict[str, str
 def _row_of(paper: Paper, data: dict[str, Any], text: str, generated: str) -> RecordRow:
     """The state row of a record about to be written, from its stored form (stamps filled in once it is)."""
     fields = {k: value_hash(data.get(k)) for k in Paper.model_fields if k not in UNPINNABLE}
-    return RecordRow(paper.id, 0, 0, value_hash(text), generated, fields, bool(paper.pinned))
+    return RecordRow(
+        paper.id, 0, 0, value_hash(text), generated, json.dumps(fields, sort_keys=True), bool(paper.pinned)
+    )
 
 
 # --- 5. write -----------------------------------------------------------------------------------------------
@@ -725,7 +727,8 @@ def _legacy_rows(store: Store) -> dict[str, RecordRow]:
     if isinstance(data, dict):
         for paper_id, entry in data.items():
             if isinstance(entry, dict) and isinstance(entry.get("fields"), dict):
-                row = RecordRow(paper_id, -1, -1, str(entry.get("file", "")), "", entry["fields"], True)
+                fields = json.dumps(entry["fields"], sort_keys=True)
+                row = RecordRow(paper_id, -1, -1, str(entry.get("file", "")), "", fields, True)
                 out[record_filename(paper_id)] = row
     return out
 

@@ -635,8 +635,8 @@ def broken_records(kb: Path) -> list[str]:
 def apply_build(
     con: sqlite3.Connection, kb: Path, written: list[tuple[str, dict[str, Any]]], removed: list[str]
 ) -> None:
-    """Within the build's transaction: put the records it has just written (file name, record) into the index,
-    drop the files it deleted, read any other changed file, and stamp the index current (call prepare first)."""
+    """Within the build's transaction: put the records it has just written (file name, record) into the index
+    and drop the files it deleted (call prepare first). Files changed by hand are read by the next query."""
     aliases = _vocab_aliases() if written else ({}, {})
     for name in removed + [n for n, _ in written]:
         for (rowid,) in con.execute("SELECT rowid FROM papers WHERE file = ?", (name,)).fetchall():
@@ -645,4 +645,3 @@ def apply_build(
     for name, record in written:
         st = (kb / "papers" / name).stat()
         _insert(con, name, st.st_mtime_ns, st.st_size, record, aliases)
-    Index(kb).sync(con)

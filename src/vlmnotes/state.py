@@ -171,8 +171,12 @@ class RecordRow(NamedTuple):
     size: int
     file_hash: str  # value_hash of the file's text
     generated: str  # hash of the record as generated from the notes, before hand edits
-    fields: dict[str, str]  # field name → value_hash of the value written
+    fields: str  # JSON: field name → value_hash of the value written (parsed only where needed: field_hashes)
     pinned: bool  # whether the record had pinned fields
+
+    def field_hashes(self) -> dict[str, str]:
+        """field name → value_hash of the value the build wrote (empty when the row is damaged)."""
+        return {k: v for k, v in _json_dict(self.fields).items() if isinstance(v, str)}
 
     def to_json(self) -> str:
         """The row as JSON, for the journal."""
@@ -190,7 +194,7 @@ def read_records(con: sqlite3.Connection) -> dict[str, RecordRow]:
     for file, id_, mtime, size, file_hash, generated, fields, pinned in con.execute(
         "SELECT file, id, mtime_ns, size, file_hash, generated, fields, pinned FROM records"
     ):
-        out[file] = RecordRow(id_, mtime, size, file_hash, generated, _json_dict(fields), bool(pinned))
+        out[file] = RecordRow(id_, mtime, size, file_hash, generated, fields, bool(pinned))
     return out
 
 
@@ -204,8 +208,7 @@ def _json_dict(text: str) -> dict[str, Any]:
 
 def record_params(file: str, row: RecordRow) -> tuple[Any, ...]:
     """The values of a records row, in column order."""
-    fields = json.dumps(row.fields, sort_keys=True)
-    return (file, row.id, row.mtime_ns, row.size, row.file_hash, row.generated, fields, int(row.pinned))
+    return (file, row.id, row.mtime_ns, row.size, row.file_hash, row.generated, row.fields, int(row.pinned))
 
 
 INSERT_RECORD = "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?)"
