@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import write_corpus  # noqa: E402
+from generate import write_corpus
 
 VLMNOTES = [sys.executable, "-m", "vlmnotes"]
 SWAPS = [("OpenAI", "Google"), ("Vicuna-13B", "Qwen-7B"), ("Q-Former", "MLP projector")]

@@ -435,3 +435,31 @@ def test_show_names_the_record_files_it_could_not_read_instead_of_guessing(built
     assert stderr_lines(result)[-1] == (
         f"error: no readable record matches 'BLIP-2'; 1 record file(s) cannot be read: kb/papers/{BLIP2}.yaml"
     )
+
+
+def test_the_state_file_of_an_earlier_version_carries_its_hand_edit_bookkeeping_over(built: Path, run: Run) -> None:
+    import json
+
+    import yaml
+
+    from vlmnotes.model import Paper
+    from vlmnotes.store import UNPINNABLE, value_hash
+
+    kb = built / "kb"
+    legacy = {}
+    for path in (kb / "papers").glob("*.yaml"):
+        text = path.read_text("utf-8")
+        data = yaml.safe_load(text)
+        fields = {k: value_hash(data.get(k)) for k in Paper.model_fields if k not in UNPINNABLE}
+        legacy[data["id"]] = {"file": value_hash(text), "fields": fields}
+    (kb / ".generated.json").write_text(json.dumps(legacy), "utf-8")
+    db_path(kb).unlink()
+    path = kb / "papers" / f"{CLIP}.yaml"
+    path.write_text(path.read_text("utf-8").replace("- OpenAI", "- OpenAI Research"), "utf-8")
+
+    result = run("build")
+
+    assert result.exit_code == 0
+    assert stderr_lines(result) == ["3 papers from 2 notes (2 parsed): 0 created, 1 changed, 0 deleted"]
+    assert load_record(kb, CLIP)["pinned"] == ["orgs"]
+    assert not (kb / ".generated.json").exists()
