@@ -463,3 +463,11 @@ def test_the_state_file_of_an_earlier_version_carries_its_hand_edit_bookkeeping_
     assert stderr_lines(result) == ["3 papers from 2 notes (2 parsed): 0 created, 1 changed, 0 deleted"]
     assert load_record(kb, CLIP)["pinned"] == ["orgs"]
     assert not (kb / ".generated.json").exists()
+
+
+@pytest.mark.parametrize("ext", ["", ",,", " . "])
+def test_an_empty_ext_is_a_usage_error_not_the_defaults(built: Path, cli: Run, ext: str) -> None:
+    result = cli("--notes", "notes", "--kb", "kb", "--ext", ext, "build")
+
+    assert result.exit_code == 2
+    assert stderr_lines(result) == [f"error: --ext: no file ending in '{ext}'; give endings such as md,markdown,txt"]

@@ -167,7 +167,9 @@ def main_options(
     """Global options shared by every command."""
     state.notes = tuple(notes or ())
     state.kb = kb
-    state.extensions = tuple(f".{e.strip().lstrip('.').lower()}" for e in ext.split(",") if e.strip()) if ext else ()
+    state.extensions = tuple(f".{e.strip().lstrip('.').lower()}" for e in (ext or "").split(",") if e.strip(" ."))
+    if ext is not None and not state.extensions:
+        raise _fail(f"--ext: no file ending in '{ext}'; give endings such as md,markdown,txt", 2)
 
 
 def _print_report_problems(skipped: list[str], errors: list[str]) -> None:
