@@ -18,7 +18,7 @@ import rispy
 import yaml
 
 from conftest import Run, write_notes
-from vlmnotes.export import bibtex_key, parse_bibtex
+from vlmnotes.export import bibtex_key, case_protected, parse_bibtex
 
 CLIP_TITLE = "Learning Transferable Visual Models From Natural Language Supervision"
 SPECIAL_TITLE = "Fast & Cheap: 100% Recall for snake_case {Braces} über alles"
@@ -344,3 +344,28 @@ def test_nothing_matched_exits_1(kb: Path, run: Run, fmt: str) -> None:
     assert "Traceback" not in result.output
     assert result.stderr == "error: nothing matched 'year:1990'; `vlmnotes list` shows every paper\n"
     assert result.stdout == ""
+
+
+# --- case protection ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "protected"),
+    [
+        ("PaLI-X: On Scaling up a Multilingual Vision and Language Model", "{PaLI-X}: On Scaling up a Multilingual"),
+        ("k-NN and VQA with CLIP (ViT-L/14) in 3D", "{k-NN} and {VQA} with {CLIP} ({ViT-L/14}) in {3D}"),
+        ("Flamingo: a Visual Language Model", "{Flamingo}: a Visual Language Model"),
+        ("Learning Vision-Language Models", "Learning Vision-Language Models"),
+    ],
+)
+def test_words_that_must_keep_their_case_are_braced(title: str, protected: str) -> None:
+    assert case_protected(title, {"Flamingo"}).startswith(protected)
+
+
+def test_bibtex_titles_keep_model_names_in_braces_and_other_formats_keep_the_plain_title(built: Path, run: Run) -> None:
+    bib = run("export", "--format", "bibtex", "BLIP-2").stdout
+    csl = json.loads(run("export", "--format", "csl-json", "BLIP-2").stdout)
+
+    assert "title = {{BLIP-2}: Bootstrapping Language-Image Pre-training with Frozen Image Encoders" in bib
+    assert csl[0]["title"].startswith("BLIP-2: Bootstrapping Language-Image Pre-training")
+    assert parse_bibtex(bib)[0]["title"] == csl[0]["title"]

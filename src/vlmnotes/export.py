@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import unicodedata
+from collections.abc import Collection
 from typing import Any
 
 from vlmnotes.formats import json_safe, one_line, paper_link
@@ -145,9 +146,13 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
         ]
         entries.append(Entry(kind, key, [Field(k, one_line(v)) for k, v in text_fields if v]))
     encoded = middlewares.LatexEncodingMiddleware(enclose_urls=False).transform(Library(entries))
+    by_key = dict(zip(_keys_for(records, keys), records, strict=True))
     for entry in encoded.entries:
         for field in list(entry.fields):
-            entry.set_field(Field(field.key, _balanced_text(field.key, str(field.value))))
+            value = _balanced_text(field.key, str(field.value))
+            if field.key == "title":
+                value = case_protected(value, _names_of(by_key[entry.key]))
+            entry.set_field(Field(field.key, value))
         for field in raw[entry.key]:
             entry.set_field(field)
     text: str = entrypoint.write_string(encoded)
@@ -155,6 +160,40 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
 
 
 _IDENTIFIERS = ("eprint", "archiveprefix", "doi", "url")
+_PART = re.compile(r"[A-Za-z0-9]+")
+
+
+def _names_of(record: Record) -> set[str]:
+    return {n for n in [record.get("name"), *(record.get("aliases") or [])] if isinstance(n, str) and n}
+
+
+def _keeps_case(word: str, names: Collection[str]) -> bool:
+    """True for a word a bibliography style must not lower-case: a capital after its first letter in any
+    part (BLIP-2, PaLI-X, VQA, k-NN, ViT-L/14), letters mixed with digits (GPT4V, 3D), or one of the paper's
+    names ("Flamingo"). A plain capitalised word (Learning, Vision-Language) is left to the style."""
+    bare = word.strip(".,:;!?()[]\"'")
+    if bare in names:
+        return True
+    for part in _PART.findall(bare):
+        if any(c.isupper() for c in part[1:]):
+            return True
+        if any(c.isdigit() for c in part) and any(c.isalpha() for c in part):
+            return True
+    return False
+
+
+def case_protected(title: str, names: Collection[str] = ()) -> str:
+    """A BibTeX title with each word that must keep its case in braces, as Better BibTeX does, so that
+    `plain` or `IEEEtran` print BLIP-2 rather than "Blip-2". Words already holding braces or LaTeX macros are
+    left as they are. Only for BibTeX: CSL-JSON and RIS keep the plain title."""
+    out = []
+    for word in title.split(" "):
+        if word and "{" not in word and "}" not in word and "\\" not in word and _keeps_case(word, names):
+            lead = len(word) - len(word.lstrip("([\"'"))
+            trail = len(word.rstrip(".,:;!?)]\"'"))
+            word = f"{word[:lead]}{{{word[lead:trail]}}}{word[trail:]}" if trail > lead else word
+        out.append(word)
+    return " ".join(out)
 
 
 def parse_bibtex(text: str) -> list[dict[str, str]]:
