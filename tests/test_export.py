@@ -369,3 +369,18 @@ def test_bibtex_titles_keep_model_names_in_braces_and_other_formats_keep_the_pla
     assert "title = {{BLIP-2}: Bootstrapping Language-Image Pre-training with Frozen Image Encoders" in bib
     assert csl[0]["title"].startswith("BLIP-2: Bootstrapping Language-Image Pre-training")
     assert parse_bibtex(bib)[0]["title"] == csl[0]["title"]
+
+
+# --- completeness -------------------------------------------------------------------------------------------------
+
+
+def test_a_bibliography_says_which_entries_lack_authors_and_strict_fails_on_it(built: Path, run: Run) -> None:
+    warned = run("export", "--format", "bibtex")
+    strict = run("export", "--format", "ris", "--strict")
+    data = run("export", "--format", "json")
+
+    line = "of 3 entries, 3 no authors; `vlmnotes enrich --all` fills them from arXiv for papers with an arXiv id"
+    assert (warned.exit_code, warned.stderr) == (0, f"warning: {line}\n")
+    assert (strict.exit_code, strict.stderr) == (1, f"error: {line}\n")
+    assert "TY  - " in strict.stdout  # the export is still written
+    assert (data.exit_code, data.stderr) == (0, "")  # plain data formats are no bibliography

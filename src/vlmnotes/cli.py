@@ -829,11 +829,15 @@ def export(
         ExportFormat, typer.Option("--format", "-f", help="bibtex, csl-json, ris, csv, yaml or json.")
     ] = ExportFormat.bibtex,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when an entry lacks authors or a year (for CI).")
+    ] = False,
 ) -> None:
     """Export papers for the tools you write with: BibTeX (biblatex/natbib), CSL-JSON (Zotero, pandoc), RIS, …
 
     BibTeX keys are stable and unique (radford2021clip); arXiv papers carry eprint, archivePrefix and
-    primaryClass. Run `vlmnotes enrich` first to fill in authors.
+    primaryClass. A bibliography says on stderr how many entries lack authors or a year (`vlmnotes enrich`
+    fills them in); with --strict that is an error.
 
     Example: vlmnotes export 'year:>=2023' --format bibtex -o refs.bib
     """
@@ -857,6 +861,11 @@ def export(
         ExportFormat.json: lambda: formats.records_json(records),
     }
     _write(writers[fmt](), output)
+    missing = ex.incomplete(records) if fmt in (ExportFormat.bibtex, ExportFormat.csl_json, ExportFormat.ris) else None
+    if missing:
+        _say(f"{'error' if strict else 'warning'}: {missing}")
+        if strict:
+            raise typer.Exit(1)
 
 
 @app.command()

@@ -212,6 +212,19 @@ def parse_bibtex(text: str) -> list[dict[str, str]]:
     return out
 
 
+def incomplete(records: list[Record]) -> str | None:
+    """One line saying how many entries lack authors or a year and what fills them, or None when none does."""
+    no_authors = sum(1 for r in records if not r.get("authors"))
+    no_year = sum(1 for r in records if not r.get("year"))
+    if not no_authors and not no_year:
+        return None
+    parts = [f"{n} no {what}" for n, what in ((no_authors, "authors"), (no_year, "year")) if n]
+    return (
+        f"of {len(records)} entries, {' and '.join(parts)}; `vlmnotes enrich --all` fills them from arXiv "
+        "for papers with an arXiv id"
+    )
+
+
 def _csl_name(author: str) -> dict[str, str]:
     if re.search(r"[\u3400-\u9fff]", author) or " " not in author.strip():
         return {"literal": author.strip()}
