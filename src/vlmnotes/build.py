@@ -41,11 +41,11 @@ from vlmnotes.state import (
     RecordRow,
     candidates_from_json,
     candidates_to_json,
-    connect,
-    db_path,
+    cannot_write,
     discard_state,
     get_meta,
     kb_lock,
+    open_readonly,
     open_state,
     read_records,
     record_params,
@@ -111,7 +111,7 @@ def run_build(config: Config, *, check: bool = False, prune: bool = False, wait:
                     return _run(config, listed, con, check=False, prune=prune)
             except sqlite3.DatabaseError as exc:
                 if isinstance(exc, sqlite3.OperationalError):
-                    raise VlmnotesError(f"{config.kb}: cannot write the knowledge base ({exc})") from exc
+                    raise cannot_write(config.kb, exc) from exc
                 # The database is damaged beyond what opening it showed: it is derived, so start afresh.
                 discard_state(config.kb)
                 with _state(config, check=False) as con:
@@ -124,17 +124,7 @@ def run_build(config: Config, *, check: bool = False, prune: bool = False, wait:
 @contextmanager
 def _state(config: Config, *, check: bool) -> Iterator[sqlite3.Connection]:
     """The state database; for --check, a read-only view of it (an empty one in memory when there is none)."""
-    if check:
-        try:
-            con = connect(db_path(config.kb), readonly=True)
-            con.execute("SELECT count(*) FROM records, pending, notes, groups LIMIT 1")
-        except sqlite3.Error:
-            con = sqlite3.connect(":memory:")
-            from vlmnotes.state import _TABLES
-
-            con.executescript(_TABLES)
-    else:
-        con = open_state(config.kb)
+    con = open_readonly(config.kb) if check else open_state(config.kb)
     try:
         yield con
     finally:
@@ -164,7 +154,7 @@ def _run(config: Config, listed: NoteList, con: sqlite3.Connection, *, check: bo
     if check:
         return report
     write(store, con, plan, report)
-    commit(config, con, plan, generated, collected)
+    commit(config, con, plan, collected)
     _drop_legacy(config.kb)
     return report
 
@@ -351,8 +341,7 @@ class Generated:
     relations: list[list[Any]]
     rels_hash: list[str]
     cached: list[tuple[Any, str, str] | None]  # the merge cache's entry of each group, or None
-    entries: dict[str, tuple[Any, str, str]] = field(default_factory=dict)  # the merge cache to keep
-    grouped: Grouped | None = None
+    grouped: Grouped
 
 
 def generate(grouped: Grouped, cache: _GroupCache) -> Generated:
@@ -375,7 +364,7 @@ def generate(grouped: Grouped, cache: _GroupCache) -> Generated:
     relations = resolve_relations(grouped.groups, keys)
     rels_hash = [_quick_hash([r.model_dump() for r in rel]) if rel else "" for rel in relations]
     names = [record_filename(i) for i in final_ids]
-    return Generated(names, final_ids, papers, relations, rels_hash, cached, grouped=grouped)
+    return Generated(names, final_ids, papers, relations, rels_hash, cached, grouped)
 
 
 def _built(members: list[Any], fetched: dict[str, Any], searched: str | None = None) -> Paper:
@@ -468,7 +457,6 @@ def reconcile(store: Store, gen: Generated, rows: dict[str, RecordRow], report: 
     """Decide every record file's fate: unchanged, (re)written with its hand edits kept, deleted, or kept."""
     from vlmnotes.parse.merge import paper_key
 
-    assert gen.grouped is not None
     grouped = gen.grouped
     old = _OldRecords(store, rows)
     for name in old.files:  # hand-edited or broken files are read now, so their errors are reported
@@ -616,8 +604,7 @@ def write(store: Store, con: sqlite3.Connection, plan: Plan, report: BuildReport
             else:
                 path.unlink(missing_ok=True)
     except (OSError, sqlite3.Error) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-        raise VlmnotesError(f"{store.display(store.root)}: cannot write the knowledge base ({reason})") from exc
+        raise cannot_write(store.display(store.root), exc) from exc
 
 
 def _drop_from_plan(plan: Plan, name: str, report: BuildReport, shown: str) -> None:
@@ -672,7 +659,7 @@ def _recover(con: sqlite3.Connection, store: Store) -> None:
 # --- 6. commit ----------------------------------------------------------------------------------------------
 
 
-def commit(config: Config, con: sqlite3.Connection, plan: Plan, gen: Generated, collected: Collected) -> None:
+def commit(config: Config, con: sqlite3.Connection, plan: Plan, collected: Collected) -> None:
     """Record in one transaction what the build wrote, the caches, and the search index."""
     from vlmnotes.index import apply_build, prepare
 
@@ -685,7 +672,7 @@ def commit(config: Config, con: sqlite3.Connection, plan: Plan, gen: Generated, 
                 con, config.kb, [(n, plan.records[n].model_dump(mode="json")) for n in plan.writes], plan.deletes
             )
     except sqlite3.Error as exc:
-        raise VlmnotesError(f"{config.kb}: cannot write the knowledge base ({exc})") from exc
+        raise cannot_write(config.kb, exc) from exc
 
 
 def _state_changes(

@@ -7,7 +7,7 @@ stderr, `error: <message>`, with exit code 1, or 2 for usage errors.
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import Enum
 from functools import partial
 from pathlib import Path
@@ -112,28 +112,17 @@ def _config() -> "Config":
 @contextmanager
 def _writing_notes(writes: bool, what: str) -> Iterator[None]:
     """Hold the knowledge base's lock while a command rewrites notes, so that no build reads them half done
-    (nothing to hold when there is no notes folder to find the knowledge base by)."""
-    if not writes:
-        yield
-        return
+    (nothing to hold when there is no knowledge base yet, or no notes folder to find it by)."""
     try:
-        kb = _config().kb
+        kb = _config().kb if writes else None
     except VlmnotesError:
         kb = None
-    if kb is None or not kb.is_dir():  # no knowledge base yet: no build to keep apart
-        yield
-        return
-    from vlmnotes.state import kb_lock
+    with ExitStack() as stack:
+        if kb is not None and kb.is_dir():
+            from vlmnotes.state import kb_lock
 
-    try:
-        lock = kb_lock(kb, what)
-        lock.__enter__()
-    except VlmnotesError as exc:
-        raise _fail(str(exc), exc.exit_code) from None
-    try:
+            _guard(lambda: stack.enter_context(kb_lock(kb, what)))
         yield
-    finally:
-        lock.__exit__(None, None, None)
 
 
 def _version(value: bool) -> None:

@@ -122,7 +122,9 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
     logging.getLogger("pylatexenc").setLevel(logging.ERROR)  # CJK has no LaTeX macro: kept as UTF-8, not a warning
     entries: list[Block] = []
     raw: dict[str, list[Field]] = {}
-    for r, key in zip(records, _keys_for(records, keys), strict=True):
+    entry_keys = _keys_for(records, keys)
+    by_key = dict(zip(entry_keys, records, strict=True))
+    for r, key in zip(records, entry_keys, strict=True):
         venue = _venue_name(r)
         kind = "inproceedings" if venue and venue != "arXiv" else ("article" if r.get("journal_ref") else "misc")
         text_fields: list[tuple[str, Any]] = [
@@ -146,7 +148,6 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
         ]
         entries.append(Entry(kind, key, [Field(k, one_line(v)) for k, v in text_fields if v]))
     encoded = middlewares.LatexEncodingMiddleware(enclose_urls=False).transform(Library(entries))
-    by_key = dict(zip(_keys_for(records, keys), records, strict=True))
     for entry in encoded.entries:
         for field in list(entry.fields):
             value = _balanced_text(field.key, str(field.value))

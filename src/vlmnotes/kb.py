@@ -176,7 +176,7 @@ def is_current(config: Config) -> bool:
     from has gone, and no build was interrupted. Reads the state database only; False when there is none."""
     import sqlite3
 
-    from vlmnotes.state import connect, db_path
+    from vlmnotes.state import STATE_SCHEMA, connect, db_path
 
     path = db_path(config.kb)
     if not path.exists() or not (config.kb / "papers").is_dir():
@@ -192,8 +192,6 @@ def is_current(config: Config) -> bool:
             con.close()
     except sqlite3.Error:
         return False
-    from vlmnotes.state import STATE_SCHEMA
-
     if pending or meta.get("state_schema") != STATE_SCHEMA or meta.get("vocab") != vocab_signature(config):
         return False
     for note in notes:

@@ -101,7 +101,23 @@ def open_state(kb: Path) -> sqlite3.Connection:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('state_schema', ?)", (STATE_SCHEMA,))
         return con
     except (OSError, sqlite3.Error) as exc:
-        raise VlmnotesError(f"{kb}: cannot write the knowledge base ({_reason(exc)}); check its permissions") from exc
+        raise cannot_write(kb, exc, "check its permissions") from exc
+
+
+def open_readonly(kb: Path) -> sqlite3.Connection:
+    """The state database opened read-only, for `build --check`; an empty one in memory when there is none,
+    or when it lacks a table (made by another version)."""
+    try:
+        con = connect(db_path(kb), readonly=True)
+        tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if {"meta", *_STATE_TABLES} <= tables:
+            return con
+        con.close()
+    except sqlite3.Error:
+        pass
+    con = sqlite3.connect(":memory:")
+    con.executescript(_TABLES)
+    return con
 
 
 def discard_state(kb: Path) -> None:
@@ -110,10 +126,11 @@ def discard_state(kb: Path) -> None:
         Path(str(db_path(kb)) + suffix).unlink(missing_ok=True)
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError):
-        return exc.strerror or exc.__class__.__name__
-    return str(exc).split("\n")[0]
+def cannot_write(where: object, exc: BaseException, fix: str = "") -> VlmnotesError:
+    """The one-line error for a knowledge base that could not be written: `kb: cannot write the knowledge base
+    (Read-only file system); check its permissions` (`fix` is what follows the semicolon, if anything)."""
+    reason = (exc.strerror or exc.__class__.__name__) if isinstance(exc, OSError) else str(exc).split("\n")[0]
+    return VlmnotesError(f"{where}: cannot write the knowledge base ({reason})" + (f"; {fix}" if fix else ""))
 
 
 def get_meta(con: sqlite3.Connection, key: str) -> str | None:
@@ -153,7 +170,7 @@ def kb_lock(kb: Path, what: str = "build", wait: float | None = None) -> Iterato
             f"the {what} waited {seconds:.0f} s; try again when it ends"
         ) from exc
     except OSError as exc:
-        raise VlmnotesError(f"{kb}: cannot write the knowledge base ({_reason(exc)}); check its permissions") from exc
+        raise cannot_write(kb, exc, "check its permissions") from exc
     try:
         yield
     finally:
