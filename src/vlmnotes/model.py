@@ -81,8 +81,15 @@ class Paper(_Strict):
     date: str | None = Field(None, description="ISO 8601 date at the precision known: 2021-02-26, 2021-02 or 2021")
     year: int | None = Field(None, description="Year of `date`")
     authors: list[str] = Field(default_factory=list, description="Authors, in order")
+    authors_et_al: bool = Field(
+        False, description="True when the list is incomplete: the notes end it with 等, et al. or and others"
+    )
     orgs: list[str] = Field(default_factory=list, description="Organisations, canonical names where known")
     venue: str | None = Field(None, description="Normalised venue, e.g. NeurIPS 2021")
+    citekey: str | None = Field(
+        None,
+        description="Citation key for BibTeX, CSL-JSON and RIS; given once, kept across builds, may be set by hand",
+    )
     citations: int | None = Field(None, description="Citation count the notes give")
     links: Links = Field(default_factory=Links, description="Paper, pdf, code and project links")
     components: Components = Field(default_factory=Components, description="Model components by slot")
