@@ -51,6 +51,7 @@ from vlmnotes.state import (
     record_params,
 )
 from vlmnotes.store import (
+    CARRIED,
     UNPINNABLE,
     Store,
     atomic_write,
@@ -486,8 +487,9 @@ def reconcile(store: Store, gen: Generated, rows: dict[str, RecordRow], report: 
         generated = _quick_hash(paper.to_dict())
         plan.groups[grouped.group_ids[i]] = (base_key, gen.rels_hash[i], generated)
         # A file untouched since the last build wrote it holds no new hand edit; it needs reading only when
-        # it carries pinned fields, whose values must be kept.
-        previous = old.read(name) if not old.untouched(name) or (row is not None and row.pinned) else None
+        # it has pinned or carried fields (a citation key), whose values must be kept.
+        keep = row is not None and (row.pinned or _has_carried(row))
+        previous = old.read(name) if not old.untouched(name) or keep else None
         paper = _apply_hand_edits(paper, previous, row.field_hashes() if row is not None else None)
         if row is None and previous is not None and set(paper.pinned) - set(previous.pinned):
             fields = ", ".join(sorted(set(paper.pinned) - set(previous.pinned)))
@@ -547,6 +549,7 @@ def _apply_hand_edits(paper: Paper, old: Paper | None, remembered: dict[str, str
     that differs from what the notes give now is taken as a hand edit and kept."""
     if old is None:
         return paper
+    carried = {name: getattr(old, name) for name in CARRIED if getattr(old, name) is not None}
     pinned = set(old.pinned)
     old_data = old.to_dict()
     if remembered is None:
@@ -555,12 +558,21 @@ def _apply_hand_edits(paper: Paper, old: Paper | None, remembered: dict[str, str
     for name, digest in remembered.items():
         if name not in UNPINNABLE and value_hash(old_data.get(name)) != digest:
             pinned.add(name)
-    pinned &= set(Paper.model_fields) - set(UNPINNABLE)
+    pinned &= set(Paper.model_fields) - set(UNPINNABLE) - set(CARRIED)
     if not pinned:
-        return paper
+        return paper.model_copy(update=carried) if carried else paper
     update = {name: getattr(old, name) for name in pinned}
     update["pinned"] = sorted(pinned)
-    return paper.model_copy(update=update)
+    return paper.model_copy(update={**update, **carried})
+
+
+_NO_VALUE = value_hash(None)
+
+
+def _has_carried(row: RecordRow) -> bool:
+    """Whether the build last wrote a carried field (a citation key) into the file: it must be read to keep it."""
+    hashes = row.field_hashes()
+    return any(hashes.get(name, _NO_VALUE) != _NO_VALUE for name in CARRIED)
 
 
 def _row_of(paper: Paper, data: dict[str, Any], text: str, generated: str) -> RecordRow:

@@ -824,9 +824,11 @@ def export(
 ) -> None:
     """Export papers for the tools you write with: BibTeX (biblatex/natbib), CSL-JSON (Zotero, pandoc), RIS, …
 
-    BibTeX keys are stable and unique (radford2021clip); arXiv papers carry eprint, archivePrefix and
-    primaryClass. A bibliography says on stderr how many entries lack authors or a year (`vlmnotes enrich`
-    fills them in); with --strict that is an error.
+    Citation keys (radford2021clip) are given once and stored in the record's `citekey` field, so a paper
+    keeps its key in every later export; set `citekey` in a record file to choose one, or the pattern with
+    `[tool.vlmnotes.export] citekey = "{author}{year}{shorttitle}"` in pyproject.toml. arXiv papers carry
+    eprint, archivePrefix and primaryClass. A bibliography says on stderr how many entries lack authors or
+    a year (`vlmnotes enrich` fills them in); with --strict that is an error.
 
     Example: vlmnotes export 'year:>=2023' --format bibtex -o refs.bib
     """
@@ -838,9 +840,18 @@ def export(
     records = [h.record for h in hits]
     if not records:
         raise _fail(f"nothing matched '{query}'; `vlmnotes list` shows every paper", 1)
-    # Keys are made unique over the whole knowledge base, so a paper's key is the same in every export.
-    everything = records if not query else [h.record for h in _run_search(None, Filters(), None, None)]
-    keys = ex.bibtex_keys(everything)
+    keys: dict[str, str] = {}
+    if fmt in (ExportFormat.bibtex, ExportFormat.csl_json, ExportFormat.ris):
+        # A key, once given, is stored in the record: unique over the whole knowledge base, the same in every export.
+        from vlmnotes.citekeys import assign_and_store, configured_pattern
+
+        config = _guard(_config)
+        pattern = _guard(lambda: configured_pattern(config.notes[0]))
+        everything = records if not query else [h.record for h in _run_search(None, Filters(), None, None)]
+        stored = assign_and_store(config.kb, records, everything, pattern)
+        for line in stored.warnings:
+            _say(f"warning: {line}")
+        keys = stored.keys
     writers = {
         ExportFormat.bibtex: lambda: ex.to_bibtex(records, keys),
         ExportFormat.csl_json: lambda: ex.to_csl_json(records, keys),

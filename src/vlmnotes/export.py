@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Collection
 from typing import Any
 
@@ -22,51 +21,20 @@ from vlmnotes.formats import json_safe, one_line, paper_link
 
 Record = dict[str, Any]
 
-_STOP = {"a", "an", "the", "on", "of", "for", "and", "to", "in", "with", "from", "towards", "via", "is", "are"}
-
-
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", folded.lower())
-
-
-def _last_name(author: str) -> str:
-    author = author.strip()
-    if "," in author:
-        return author.split(",")[0]
-    words = author.split()
-    return words[-1] if words else author
-
-
-def bibtex_key(record: Record, used: set[str]) -> str:
-    """A stable, unique key: first author's last name, year, first word of the name (radford2021clip)."""
-    authors = record.get("authors") or []
-    who = _ascii(_last_name(authors[0])) if authors else ""
-    year = str(record.get("year") or "")
-    word = _ascii((record.get("name") or "").split()[0]) if record.get("name") else ""
-    if not word:
-        words = [w for w in re.findall(r"[A-Za-z0-9]+", record.get("title") or "") if w.lower() not in _STOP]
-        word = _ascii(words[0]) if words else ""
-    key = (who + year + word) or _ascii(record.get("id") or "") or "paper"
-    base, suffix = key, ord("b")
-    while key in used:
-        key = f"{base}{chr(suffix)}"
-        suffix += 1
-    used.add(key)
-    return key
-
-
-def bibtex_keys(records: list[Record]) -> dict[str, str]:
-    """Record id → key, made unique over all the records given in id order (arXiv ids grow with time, so a
-    later paper takes the suffix). Give every record in the knowledge base, not just those exported, and a
-    paper keeps its key whatever subset is exported."""
-    used: set[str] = set()
-    return {r["id"]: bibtex_key(r, used) for r in sorted(records, key=lambda r: str(r.get("id")))}
-
 
 def _keys_for(records: list[Record], keys: dict[str, str] | None) -> list[str]:
-    keys = keys if keys is not None else bibtex_keys(records)
-    return [keys.get(r["id"]) or bibtex_keys([r])[r["id"]] for r in records]
+    """The citation key of each record: from `keys` (record id → key, as citekeys.assign_and_store gives
+    them), else its stored `citekey`, else one made by the default pattern, unique within the records given."""
+    from vlmnotes.citekeys import DEFAULT_PATTERN, KeyPattern, new_keys
+
+    keys = dict(keys or {})
+    for r in records:
+        if r["id"] not in keys and r.get("citekey"):
+            keys[r["id"]] = r["citekey"]
+    missing = [r for r in records if r["id"] not in keys]
+    if missing:
+        keys |= new_keys(missing, set(keys.values()), KeyPattern.parse(DEFAULT_PATTERN))
+    return [keys[r["id"]] for r in records]
 
 
 def _venue_name(record: Record) -> str | None:

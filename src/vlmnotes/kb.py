@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vlmnotes import __version__
 from vlmnotes.errors import UsageError
@@ -60,6 +61,40 @@ class Config(NamedTuple):
     def catalogue_file(self) -> Path | None:
         """The user's known-paper table (`vlmnotes-papers.tsv`) beside the notes, if there is one."""
         return self._beside_notes(USER_CATALOGUE_NAME)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as data. Raises UsageError naming the file when it is not valid TOML or cannot be read."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    try:
+        with path.open("rb") as fh:
+            data: dict[str, Any] = tomllib.load(fh)
+            return data
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc}); fix it") from exc
+
+
+def settings(start: Path, section: str) -> tuple[Path, dict[str, Any]] | None:
+    """The `[section]` table of the nearest `.vlmnotes.toml`, or `[tool.vlmnotes.<section>]` of the nearest
+    `pyproject.toml` that has one, looking from `start` up; None when neither has it.
+
+    Raises UsageError when a file on the way is not valid TOML."""
+    folder = start.resolve() if start.is_dir() else start.resolve().parent
+    for here in [folder, *folder.parents]:
+        local = here / ".vlmnotes.toml"
+        if local.is_file():
+            table = read_toml(local).get(section)
+            if isinstance(table, dict):
+                return local, table
+        project = here / "pyproject.toml"
+        if project.is_file():
+            table = read_toml(project).get("tool", {}).get("vlmnotes", {}).get(section)
+            if isinstance(table, dict):
+                return project, table
+    return None
 
 
 def find_notes_dir(start: Path) -> Path | None:

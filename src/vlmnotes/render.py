@@ -113,7 +113,7 @@ def paper_panel(paper: Paper) -> Panel:
     _field(grid, "aliases", ", ".join(paper.aliases))
     _field(grid, "arXiv", paper.arxiv_id)
     _field(grid, "date", mark("date", paper.date))
-    _field(grid, "authors", mark("authors", ", ".join(paper.authors)))
+    _field(grid, "authors", mark("authors", ", ".join(paper.authors) + (" et al." if paper.authors_et_al else "")))
     _field(grid, "published", mark("published", paper.published))
     _field(grid, "updated", mark("updated", paper.updated))
     _field(grid, "categories", mark("categories", ", ".join(paper.categories)))
@@ -122,6 +122,7 @@ def paper_panel(paper: Paper) -> Panel:
     _field(grid, "comment", mark("comment", paper.comment))
     _field(grid, "orgs", ", ".join(paper.orgs))
     _field(grid, "venue", paper.venue)
+    _field(grid, "citekey", paper.citekey)
     _field(grid, "citations", str(paper.citations) if paper.citations is not None else None)
     _field(grid, "status", paper.status)
     for kind in ("paper", "pdf", "code", "project"):

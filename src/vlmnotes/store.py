@@ -35,6 +35,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 PAPERS_DIR = "papers"
 # Fields a build always owns; the rest may be pinned by a hand edit.
 UNPINNABLE = ("id", "sources", "pinned", "conflicts")
+# Fields no note gives, kept from the record file as they are by every build (and never listed in `pinned`).
+CARRIED = ("citekey",)
 
 
 class _RecordLoader(_Loader):
@@ -186,6 +188,15 @@ def parse_record(text: str, name: str) -> Paper:
         paper = Paper.model_validate(data)
     except ValidationError as exc:
         raise RecordError(_validation_message(exc, text, name)) from exc
+    if paper.citekey is not None:
+        from vlmnotes.citekeys import key_problem
+
+        problem = key_problem(paper.citekey)
+        if problem:
+            raise RecordError(
+                f"{name}:{_line_of_key(text, 'citekey')}: citekey: '{paper.citekey}' cannot be a citation key"
+                f" ({problem}); write one like radford2021clip"
+            )
     for key in ("date", "published", "updated"):
         value = getattr(paper, key)
         if value is not None and not _valid_date(value):
@@ -252,7 +263,7 @@ def duplicate_key(text: str) -> tuple[int, str, int] | None:
 
 # Fields that are text however they look: an unquoted `arxiv_id: 2103.00020` is that id, not the float 2103.0002,
 # and `date: 2021-03` stays a month.
-_TEXT_FIELDS = ("id", "arxiv_id", "date", "published", "updated", "doi", "name", "title", "venue")
+_TEXT_FIELDS = ("id", "arxiv_id", "date", "published", "updated", "doi", "name", "title", "venue", "citekey")
 
 
 def _as_written(text: str, data: dict[str, Any]) -> dict[str, str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vlmnotes.errors import NoteReadError, UsageError
+from vlmnotes.kb import read_toml
 from vlmnotes.lint import rules as _rules  # noqa: F401  (registers the rules)
 from vlmnotes.lint.document import LintDocument
 from vlmnotes.lint.registry import RULES, SEVERITIES, Edit, Finding, Selection, Severity
@@ -234,30 +234,17 @@ def _apply(result: LintResult, docs: dict[str, LintDocument], *, unsafe: bool, w
 # --- configuration ------------------------------------------------------------------------------------------
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-    try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-            return data
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc}); fix it") from exc
-
-
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The lint table of the nearest .vlmnotes.toml ([lint]) or pyproject.toml ([tool.vlmnotes.lint])."""
     folder = start.resolve() if start.is_dir() else start.resolve().parent
     for here in [folder, *folder.parents]:
         local = here / ".vlmnotes.toml"
         if local.is_file():
-            data = _toml(local)
+            data = read_toml(local)
             return local, data.get("lint", data)
         project = here / "pyproject.toml"
         if project.is_file():
-            table = _toml(project).get("tool", {}).get("vlmnotes", {}).get("lint")
+            table = read_toml(project).get("tool", {}).get("vlmnotes", {}).get("lint")
             if table is not None:
                 return project, table
     return None
