@@ -444,7 +444,8 @@ _FILLED = ("abstract", "published", "updated", "categories", "primary_category",
 
 
 def merge_into(paper: Any, record: dict[str, Any]) -> None:
-    """Fill a Paper's empty fields from arXiv metadata; disagreements go into `conflicts`, notes win."""
+    """Fill a Paper's empty fields from arXiv metadata; disagreements go into `conflicts`, notes win. An author
+    list the notes end with 等 or et al. counts as unfilled: arXiv's full list replaces it."""
     from vlmnotes.model import Conflict, ConflictValue
     from vlmnotes.parse.fields import norm_key
 
@@ -457,8 +458,8 @@ def merge_into(paper: Any, record: dict[str, Any]) -> None:
         if value and not getattr(paper, name):
             setattr(paper, name, value)
             paper.provenance[name] = "arxiv"
-    if record.get("authors") and not paper.authors:
-        paper.authors = list(record["authors"])
+    if record.get("authors") and (not paper.authors or paper.authors_et_al):
+        paper.authors, paper.authors_et_al = list(record["authors"]), False
         paper.provenance["authors"] = "arxiv"
     title = record.get("title")
     if title and not paper.title:

@@ -16,6 +16,7 @@ from vlmnotes.parse.fields import (
     is_name_like,
     name_from_title,
     normalise_arxiv_id,
+    read_authors,
 )
 from vlmnotes.parse.leads import Lead, _norm, apply_lead, read_lead
 from vlmnotes.parse.markdown import Block
@@ -192,9 +193,7 @@ def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Bloc
                 cand.title = title
                 cand.set_name(name_from_title(title), DERIVED)
         elif kind == "authors" and not cand.authors:
-            rest = re.sub(r"\s*(?:等人?|et\s+al\.?)\s*$", "", value)
-            rest = re.sub(r"[*†‡]|[（(][^)）]*[)）]", "", rest)
-            cand.authors = [a.strip() for a in re.split(r"\s*(?:[、,，;；]|\band\b)\s*", rest) if a.strip()][:50]
+            cand.authors, cand.authors_et_al = read_authors(re.sub(r"[*†‡]|[（(][^)）]*[)）]", "", value))
         elif kind == "orgs":
             for org in org_field_value("affiliation", value) or []:
                 org = _known_org(ctx.vocab, org) or org

@@ -101,6 +101,7 @@ class Candidate:
     date_rank: int = 0
     venue: str | None = None
     authors: list[str] = field(default_factory=list)
+    authors_et_al: bool = False  # the note ends the list with 等, et al. or and others
     orgs: list[str] = field(default_factory=list)
     org_lines: dict[str, int] = field(default_factory=dict)  # where a card names each organisation
     citations: int | None = None

@@ -178,6 +178,41 @@ def find_venue(text: str, vocab: Vocabulary) -> tuple[str, int] | None:
     return None
 
 
+# --- authors ------------------------------------------------------------------------------------------------
+
+# What ends a list that names only the first authors: 'A、B 等', 'A, B et al.', 'A and others', 'A, B, ...'.
+_ET_AL = re.compile(
+    r"[\s,，、;；]*(?:等人?|(?<![A-Za-z])(?:et(?:\.\s*|\s+)al\b\.?|and\s+others)|\.{3}|…|⋯)\s*[.。]?\s*$", re.I
+)
+_AUTHOR_SEP = re.compile(r"\s*(?:[、,，;；]|\band\b)\s*")
+MAX_AUTHORS = 50  # a list longer than this is kept to its first names and marked incomplete
+
+
+def strip_et_al(text: str) -> tuple[str, bool]:
+    """`text` without the marker that ends an incomplete author list, and whether there was one
+    ('A、B 等' → ('A、B', True)); a lone 'others' is BibTeX's marker."""
+    rest, et_al = text.strip(), False
+    while m := _ET_AL.search(rest):
+        rest, et_al = rest[: m.start()], True
+    if rest.lower() == "others":
+        return "", True
+    return rest, et_al
+
+
+def read_authors(value: str | list[str]) -> tuple[list[str], bool]:
+    """The names of an author list and whether the note marks it incomplete ('A、B 等' → ([A, B], True)).
+    Text is split at 、,，;； and 'and'; a list (front matter, BibTeX) is taken a name an item. The marker is
+    never kept as part of a name; a list cut at MAX_AUTHORS counts as incomplete."""
+    if isinstance(value, list):
+        items = [" ".join(item.split()) for item in value]
+        last, et_al = strip_et_al(items[-1]) if items else ("", False)
+        names = [name for name in [*items[:-1], last] if name]
+    else:
+        rest, et_al = strip_et_al(value)
+        names = [name.strip() for name in _AUTHOR_SEP.split(rest) if name.strip()]
+    return names[:MAX_AUTHORS], (et_al or len(names) > MAX_AUTHORS) and bool(names)
+
+
 # --- names and titles ---------------------------------------------------------------------------------------
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-+/×]*(?:[\- ][A-Za-z0-9.+]+){0,2}")

@@ -285,6 +285,24 @@ def _pick(field: str, values: list[tuple[str, str]], conflicts: list[Conflict], 
     return kept[0]
 
 
+def _authors(members: list[Candidate], conflicts: list[Conflict]) -> tuple[list[str], bool]:
+    """The author list and whether it is incomplete: a complete list wins over one a note ends with 等 or
+    et al. (the longest of those when no note gives one); an incomplete list that starts the kept one agrees
+    with it, any other that differs is a conflict."""
+    with_authors = [c for c in members if c.authors]
+    lists = sorted(with_authors, key=lambda c: (c.authors_et_al, -len(c.authors) if c.authors_et_al else 0))
+    if not lists:
+        return [], False
+    kept = lists[0]
+    kept_keys = [norm_key(a) for a in kept.authors]
+
+    def agrees(cand: Candidate) -> bool:
+        return cand.authors_et_al and [norm_key(a) for a in cand.authors] == kept_keys[: len(cand.authors)]
+
+    _pick("authors", [("; ".join(c.authors), c.where) for c in lists if c is kept or not agrees(c)], conflicts)
+    return kept.authors, kept.authors_et_al
+
+
 def _strip_name_prefix(title: str) -> str:
     return norm_key(re.sub(r"^[^:：]{1,40}[:：]\s*", "", title))
 
@@ -331,9 +349,7 @@ def build_paper(members: list[Candidate]) -> Paper:
         )
 
     venue = _pick("venue", [(c.venue, c.where) for c in members if c.venue], conflicts, same=str.lower)
-    authors_lists = [(c.authors, c.where) for c in members if c.authors]
-    authors = authors_lists[0][0] if authors_lists else []
-    _pick("authors", [("; ".join(a), w) for a, w in authors_lists], conflicts)
+    authors, authors_et_al = _authors(members, conflicts)
     cites = [(str(c.citations), c.where) for c in members if c.citations is not None]
     citations = _pick("citations", cites, conflicts, same=str)
 
@@ -373,6 +389,7 @@ def build_paper(members: list[Candidate]) -> Paper:
         date=date,
         year=int(date[:4]) if date else None,
         authors=authors,
+        authors_et_al=authors_et_al,
         orgs=_unique(o for c in entries for o in c.orgs),
         venue=venue,
         citations=int(citations) if citations else None,

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vlmnotes.parse.entry import DERIVED, EXPLICIT, Candidate
-from vlmnotes.parse.fields import clean_title, find_venue, name_from_title, normalise_arxiv_id
+from vlmnotes.parse.fields import (
+    clean_title,
+    find_venue,
+    name_from_title,
+    normalise_arxiv_id,
+    read_authors,
+    strip_et_al,
+)
 
 if TYPE_CHECKING:
     from vlmnotes.parse.context import Context
@@ -40,6 +47,7 @@ class Reference:
     authors: list[str]
     arxiv_id: str | None
     venue: str | None
+    et_al: bool = False  # the citation names only the first authors ('Li, J., et al.', 'A, B, … Z')
 
 
 def parse_reference(text: str, vocab: object = None) -> Reference | None:
@@ -82,6 +90,7 @@ def parse_reference(text: str, vocab: object = None) -> Reference | None:
     if vocab is not None:
         found_venue = find_venue(text[len(authors_part) :], vocab)  # type: ignore[arg-type]
         venue = found_venue[0] if found_venue else None
+    named, et_al = strip_et_al(authors_part)  # 'Li J, Li D, et al.': the list names only the first authors
     # 'Tong, S., Liu, Z., & Xie, S.': surname and initials are one author, not two.
     apa = re.findall(r"([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)?),\s*((?:[A-Z]\.\s*-?)+)", authors_part)
     if len(apa) >= 1 and sum(len(a) + len(b) for a, b in apa) >= 0.6 * len(
@@ -89,8 +98,9 @@ def parse_reference(text: str, vocab: object = None) -> Reference | None:
     ):
         authors = [f"{surname}, {initials.strip()}" for surname, initials in apa]
     else:
-        authors = [a.strip(" .") for a in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", authors_part) if a.strip(" .")]
-    return Reference(title, year, [a for a in authors if a.lower() not in ("et al", "et al.")][:40], arxiv, venue)
+        authors = [a.strip(" .") for a in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", named) if a.strip(" .")]
+    et_al = et_al or bool(re.search(r"\.\.\.|…", authors_part)) or len(authors) > 40
+    return Reference(title, year, authors[:40], arxiv, venue, et_al)
 
 
 _VENUE_START = (
@@ -151,7 +161,7 @@ def read_bibtex(ctx: Context, cand: Candidate, first: int, last: int) -> None:
         if re.fullmatch(r"(?:19|20)\d{2}", year):
             cand.set_date(year, DERIVED)
         if fields.get("author") and not cand.authors:
-            cand.authors = [a.strip() for a in re.split(r"\s+and\s+", fields["author"]) if a.strip() and a != "others"]
+            cand.authors, cand.authors_et_al = read_authors(re.split(r"\s+and\s+", fields["author"]))
         return
 
 
@@ -208,7 +218,7 @@ def _reference(ctx: Context, sub: Block, line: int | None, text: str, in_refs: b
     cand.arxiv_id = ref.arxiv_id
     if ref.year:
         cand.set_date(ref.year, EXPLICIT)
-    cand.authors = ref.authors
+    cand.authors, cand.authors_et_al = ref.authors, ref.et_al
     cand.venue = ref.venue
     for link in sub.inline.links:
         if line is not None and link.line != line:

@@ -38,6 +38,7 @@ from vlmnotes.parse.fields import (
     name_from_title,
     norm_key,
     normalise_arxiv_id,
+    read_authors,
 )
 from vlmnotes.parse.generic import context_title, generic, named_link
 from vlmnotes.parse.markdown import Block, Document
@@ -200,8 +201,7 @@ def _card_field(ctx: Context, cand: Candidate, item: Block, named: bool) -> bool
     label, rest = (m[1].strip(), m[2].strip()) if m else ("", text)
     low = label.lower()
     if low in _AUTHOR_LABELS:
-        rest = re.sub(r"\s*(?:等人?|et\s+al\.?)\s*$", "", rest)  # "A、B 等" / "A, B et al.": the rest unnamed
-        cand.authors = [a.strip() for a in re.split(r"\s*(?:[、,，;；]|\band\b)\s*", rest) if a.strip()]
+        cand.authors, cand.authors_et_al = read_authors(rest)  # "A、B 等" / "A, B et al.": the rest unnamed
     elif low in _DATE_LABELS:
         found = find_date(rest)
         if found:
@@ -419,9 +419,9 @@ def front_matter(ctx: Context) -> list[Candidate]:
         cand.orgs.append(ctx.vocab.org(str(org)) or str(org))
     authors = fm.get("authors") or fm.get("author")
     if isinstance(authors, list):
-        cand.authors = [str(a) for a in authors if str(a).strip()]
+        cand.authors, cand.authors_et_al = read_authors([str(a) for a in authors])
     elif isinstance(authors, str) and authors.strip():
-        cand.authors = [a.strip() for a in re.split(r"\s*(?:[;；、]|,|\band\b)\s*", authors) if a.strip()]
+        cand.authors, cand.authors_et_al = read_authors(authors)
     read_section(ctx, cand, ctx.doc.blocks)
     return [cand]
 
