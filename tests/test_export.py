@@ -277,8 +277,13 @@ def test_ris_parses_back_with_rispy(kb: Path, run: Run) -> None:
     ]
     assert entries[0]["authors"] == ["Alec Radford", "Jong Wook Kim"]
     assert entries[0]["year"] == "2021"
-    assert entries[0]["type_of_reference"] == "JOUR"
-    assert entries[0]["journal_name"] == "arXiv:2103.00020"
+    assert entries[0]["type_of_reference"] == "GEN"  # an arXiv preprint: its id is no journal
+    assert "journal_name" not in entries[0]
+    assert (entries[0]["publisher"], entries[0]["note"], entries[0]["date"]) == (
+        "arXiv",
+        "arXiv:2103.00020",
+        "2021/02/26",
+    )
     assert entries[3]["authors"] == ["Jürgen Müller", "Zoë Brontë"]
     assert entries[3]["doi"] == "10.5555/fast_cheap%21"
     assert entries[4]["authors"] == ["张三", "李四"]

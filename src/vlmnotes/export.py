@@ -15,9 +15,11 @@ import json
 import logging
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from vlmnotes.formats import json_safe, one_line, paper_link
+from vlmnotes.vocab import Vocabulary, load_vocabulary
 
 Record = dict[str, Any]
 
@@ -37,15 +39,40 @@ def _keys_for(records: list[Record], keys: dict[str, str] | None) -> list[str]:
     return [keys[r["id"]] for r in records]
 
 
-def _venue_name(record: Record) -> str | None:
-    venue = record.get("venue") or ""
-    name = re.sub(r"\s*(?:19|20)\d{2}$", "", venue).strip()
-    return name or None
+@dataclass(frozen=True)
+class Publication:
+    """Where and when a paper came out, as a bibliography cites it."""
+
+    kind: str  # conference, journal or preprint (arXiv only, or nowhere the notes or arXiv name)
+    venue: str | None  # NeurIPS, TMLR, or arXiv's journal reference as written; None for a preprint
+    date: list[int]  # [year, month, day] as far as known: a venue's year, a preprint's arXiv v1 date
 
 
-def _date_parts(record: Record) -> list[int]:
-    date = record.get("published") or record.get("date") or (str(record["year"]) if record.get("year") else "")
-    return [int(p) for p in date.split("-") if p.isdigit()][:3]
+def publication(record: Record, vocab: Vocabulary) -> Publication:
+    """The record's venue (`NeurIPS 2022`: a conference of 2022, whatever year its arXiv id has), else the
+    venue arXiv's journal reference names, else the reference itself as a journal; a paper with none of them
+    is a preprint dated by its v1 (`published` once enriched, else the notes' date)."""
+    name, year = _split_year(record.get("venue") or "")
+    kind = vocab.venue_kind(name) if name else None
+    if kind is None and (ref := record.get("journal_ref")):
+        found = vocab.venue_in(ref)
+        name, year = found or ref, _split_year(ref)[1]
+        kind = vocab.venue_kind(found) if found else "journal"
+    if kind is None or kind == "preprint":
+        date = record.get("published") or record.get("date") or str(record.get("year") or "")
+        return Publication("preprint", None, [int(p) for p in date.split("-") if p.isdigit()][:3])
+    year = year or record.get("year")
+    return Publication(kind, vocab.venue(name) or name, [int(year)] if year else [])
+
+
+def _split_year(venue: str) -> tuple[str, int | None]:
+    """'NeurIPS 2022' → ('NeurIPS', 2022); 'CVPR' → ('CVPR', None); the year found last in any other text."""
+    years = re.findall(r"\b(?:19|20)\d{2}\b", venue)
+    return re.sub(r"\s*(?:19|20)\d{2}$", "", venue.strip()).strip(), int(years[-1]) if years else None
+
+
+def _author_list(record: Record) -> list[str]:
+    return [one_line(a) for a in record.get("authors") or []]
 
 
 # BibTeX counts every brace, `\{` too. A brace with no partner is rewritten: in text (where the LaTeX encoder
@@ -81,26 +108,32 @@ def _balanced_text(key: str, value: str) -> str:
     return " and ".join(_balanced(part, _TEXT_BRACE, _LONE_IN_TEXT) for part in parts)
 
 
-def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
-    """BibTeX entries; arXiv papers with eprint, archivePrefix and primaryClass as biblatex and natbib expect."""
+_BIBTEX_TYPE = {"conference": "inproceedings", "journal": "article", "preprint": "misc"}
+
+
+def to_bibtex(records: list[Record], keys: dict[str, str] | None = None, *, vocab: Vocabulary | None = None) -> str:
+    """BibTeX entries: @inproceedings with the booktitle and the year of a conference, @article with the journal,
+    @misc for a preprint with its v1 year; arXiv papers keep eprint, archivePrefix and primaryClass as biblatex
+    and natbib expect. An author list the notes end with 等 or et al. ends with `and others`."""
     from bibtexparser import entrypoint, middlewares
     from bibtexparser.library import Library
     from bibtexparser.model import Block, Entry, Field
 
+    vocab = vocab or load_vocabulary()
     logging.getLogger("pylatexenc").setLevel(logging.ERROR)  # CJK has no LaTeX macro: kept as UTF-8, not a warning
     entries: list[Block] = []
     raw: dict[str, list[Field]] = {}
     entry_keys = _keys_for(records, keys)
     by_key = dict(zip(entry_keys, records, strict=True))
     for r, key in zip(records, entry_keys, strict=True):
-        venue = _venue_name(r)
-        kind = "inproceedings" if venue and venue != "arXiv" else ("article" if r.get("journal_ref") else "misc")
+        pub = publication(r, vocab)
+        authors = _author_list(r)
         text_fields: list[tuple[str, Any]] = [
             ("title", r.get("title") or r.get("name")),
-            ("author", " and ".join(one_line(a) for a in r.get("authors") or [])),
-            ("year", str(r["year"]) if r.get("year") else None),
-            ("booktitle", venue if kind == "inproceedings" else None),
-            ("journal", r.get("journal_ref") if kind == "article" else None),
+            ("author", " and ".join([*authors, "others"] if authors and r.get("authors_et_al") else authors)),
+            ("year", str(pub.date[0]) if pub.date else None),
+            ("booktitle", pub.venue if pub.kind == "conference" else None),
+            ("journal", pub.venue if pub.kind == "journal" else None),
             ("primaryclass", r.get("primary_category")),
         ]
         # Identifiers are written as they are: `_` or `%` in a URL or DOI must not become `\_`.
@@ -114,7 +147,7 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None) -> str:
             )
             if v
         ]
-        entries.append(Entry(kind, key, [Field(k, one_line(v)) for k, v in text_fields if v]))
+        entries.append(Entry(_BIBTEX_TYPE[pub.kind], key, [Field(k, one_line(v)) for k, v in text_fields if v]))
     encoded = middlewares.LatexEncodingMiddleware(enclose_urls=False).transform(Library(entries))
     for entry in encoded.entries:
         for field in list(entry.fields):
@@ -195,30 +228,43 @@ def incomplete(records: list[Record]) -> str | None:
 
 
 def _csl_name(author: str) -> dict[str, str]:
-    if re.search(r"[\u3400-\u9fff]", author) or " " not in author.strip():
-        return {"literal": author.strip()}
-    given, _, family = author.strip().rpartition(" ")
-    return {"family": family, "given": given}
+    """A CSL name: Chinese and one-word names as written (`literal`), 'Family, Given' and 'Given Family' split."""
+    author = author.strip()
+    if re.search(r"[\u3400-\u9fff]", author) or (" " not in author and "," not in author):
+        return {"literal": author}
+    if "," in author:
+        family, _, given = author.partition(",")
+    else:
+        given, _, family = author.rpartition(" ")
+    return {"family": family.strip(), "given": given.strip()} if given.strip() else {"literal": family.strip()}
 
 
-def to_csl_json(records: list[Record], keys: dict[str, str] | None = None) -> str:
-    """CSL-JSON (an array of items with id and type, as Zotero and pandoc import it)."""
+# CSL has no word for "and others"; a last name `{"literal": "others"}` is what pandoc makes of BibTeX's
+# `and others`, and what citeproc (pandoc's, the CSL test suite) prints as "et al.".
+_CSL_OTHERS = {"literal": "others"}
+_CSL_TYPE = {"conference": "paper-conference", "journal": "article-journal", "preprint": "article"}
+
+
+def to_csl_json(records: list[Record], keys: dict[str, str] | None = None, *, vocab: Vocabulary | None = None) -> str:
+    """CSL-JSON (an array of items with id and type, as Zotero and pandoc import it): `paper-conference` or
+    `article-journal` with the venue as `container-title` and its year as `issued`; an arXiv preprint is an
+    `article` with publisher arXiv and number arXiv:ID, as Zotero writes a preprint, dated by its v1."""
+    vocab = vocab or load_vocabulary()
     items = []
     for r, key in zip(records, _keys_for(records, keys), strict=True):
-        venue = _venue_name(r)
+        pub = publication(r, vocab)
         item: dict[str, Any] = {
             "id": key,
-            "type": "paper-conference" if venue and venue != "arXiv" else "article",
+            "type": _CSL_TYPE[pub.kind],
             "title": r.get("title") or r.get("name") or r.get("id"),
         }
         if r.get("authors"):
-            item["author"] = [_csl_name(a) for a in r["authors"]]
-        parts = _date_parts(r)
-        if parts:
-            item["issued"] = {"date-parts": [parts]}
-        if venue and venue != "arXiv":
-            item["container-title"] = venue
-        if r.get("arxiv_id"):
+            item["author"] = [_csl_name(a) for a in r["authors"]] + ([_CSL_OTHERS] if r.get("authors_et_al") else [])
+        if pub.date:
+            item["issued"] = {"date-parts": [pub.date]}
+        if pub.venue:
+            item["container-title"] = pub.venue
+        if pub.kind == "preprint" and r.get("arxiv_id"):
             item.update({"number": f"arXiv:{r['arxiv_id']}", "publisher": "arXiv", "genre": "Preprint"})
         for key, value in (("DOI", r.get("doi")), ("URL", paper_link(r)), ("abstract", r.get("abstract"))):
             if value:
@@ -227,24 +273,38 @@ def to_csl_json(records: list[Record], keys: dict[str, str] | None = None) -> st
     return json_safe(json.dumps(items, ensure_ascii=False, indent=2)) + "\n"
 
 
-def to_ris(records: list[Record], keys: dict[str, str] | None = None) -> str:
-    """RIS records (Zotero, EndNote, Mendeley): a tag a line, so every value is on one line."""
+_RIS_TYPE = {"conference": "CONF", "journal": "JOUR", "preprint": "GEN"}
+RIS_ET_AL_NOTE = "Author list incomplete: the notes name only the first authors (et al.)"
+
+
+def to_ris(records: list[Record], keys: dict[str, str] | None = None, *, vocab: Vocabulary | None = None) -> str:
+    """RIS records (Zotero, EndNote, Mendeley): a tag a line, so every value is on one line. A conference paper
+    is CONF with the conference in T2, a journal article JOUR with the journal in JF and JO, anything else GEN
+    (an arXiv preprint with publisher arXiv and the id in M1, dated by its v1). RIS has no way to say "et al.":
+    an incomplete author list is written as far as it goes, with a note (N1) saying so."""
     import rispy
 
+    vocab = vocab or load_vocabulary()
     entries = []
     for r in records:
-        venue = _venue_name(r)
+        pub = publication(r, vocab)
         entry: dict[str, Any] = {
-            "type_of_reference": "CPAPER" if venue and venue != "arXiv" else "JOUR",
+            "type_of_reference": _RIS_TYPE[pub.kind],
             "title": one_line(r.get("title") or r.get("name") or r.get("id")),
-            "authors": [one_line(a) for a in r.get("authors") or []],
+            "authors": _author_list(r),
         }
-        if r.get("year"):
-            entry["year"] = str(r["year"])
-        if venue and venue != "arXiv":
-            entry["secondary_title"] = one_line(venue)
+        if pub.date:
+            entry["year"] = str(pub.date[0])
+        if pub.kind == "conference":
+            entry["secondary_title"] = one_line(pub.venue)
+        elif pub.kind == "journal":
+            entry["alternate_title3"] = entry["journal_name"] = one_line(pub.venue)  # JF and JO
         elif r.get("arxiv_id"):
-            entry["journal_name"] = one_line(f"arXiv:{r['arxiv_id']}")
+            entry.update({"publisher": "arXiv", "note": one_line(f"arXiv:{r['arxiv_id']}")})  # PB and M1
+        if pub.kind == "preprint" and len(pub.date) > 1:
+            entry["date"] = "/".join(f"{p:02d}" for p in pub.date)  # DA: YYYY/MM/DD
+        if r.get("authors") and r.get("authors_et_al"):
+            entry["notes"] = [RIS_ET_AL_NOTE]
         url = paper_link(r)
         for key, value in (("doi", one_line(r.get("doi"))), ("urls", [url] if url else None),
                            ("abstract", one_line(r.get("abstract")))):  # fmt: skip

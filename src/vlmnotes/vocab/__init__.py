@@ -1,7 +1,8 @@
 """The bilingual vocabulary (components, organisations, venues), kept as YAML data beside this module.
 
 A user extends it with a `vlmnotes-vocab.yaml` file in the notes folder, in the same shape:
-`components: {slot: [{name, aliases}]}`, `orgs: [{name, aliases}]`, `venues: [{name, aliases}]`.
+`components: {slot: [{name, aliases}]}`, `orgs: [{name, aliases}]`, `venues: [{name, aliases, kind}]`, where a
+venue's kind (conference, journal or preprint; conference when left out) decides how a bibliography cites it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 import yaml
 
 from vlmnotes.errors import VocabularyError
+
+VENUE_KINDS = ("conference", "journal", "preprint")
 
 # Characters that continue a Latin word; an alias must not be glued to one on either side.
 _WORD = "A-Za-z0-9_"
@@ -136,6 +139,7 @@ class Vocabulary:
         self.components: dict[str, list[tuple[str, list[str], bool]]] = {}
         self.orgs: list[tuple[str, list[str]]] = []
         self.venues: list[tuple[str, list[str]]] = []
+        self._venue_kinds: dict[str, str] = {}
         for doc in data:
             for slot, items in (doc.get("components") or {}).items():
                 for item in items or []:
@@ -146,6 +150,7 @@ class Vocabulary:
                 self.orgs.append((item["name"], list(item.get("aliases") or [])))
             for item in doc.get("venues") or []:
                 self.venues.append((item["name"], list(item.get("aliases") or [])))
+                self._venue_kinds[item["name"]] = item.get("kind") or "conference"
         comp_entries: list[tuple[str, Term]] = []
         for slot, items in self.components.items():
             for name, aliases, label_only in items:
@@ -177,6 +182,20 @@ class Vocabulary:
     def venue(self, text: str) -> str | None:
         """The canonical venue name for an alias such as NIPS, or None."""
         return self._venue_by_alias.get(fold(text).strip().lower())
+
+    def venue_in(self, text: str) -> str | None:
+        """The first venue a free text names ('Transactions on … (TMLR), 2023' → TMLR), as a word or two."""
+        words = re.findall(r"[A-Za-z][A-Za-z\-]*", fold(text))
+        for i in range(len(words)):
+            for name in (self.venue(" ".join(words[i : i + n])) for n in (2, 1)):
+                if name:
+                    return name
+        return None
+
+    def venue_kind(self, text: str) -> str:
+        """How a venue publishes: 'journal', 'preprint' or 'conference' (also for a venue it does not know).
+        `text` is a canonical name or any alias."""
+        return self._venue_kinds.get(self.venue(text) or text, "conference")
 
     def org_names(self) -> list[str]:
         """Every canonical organisation name."""
@@ -211,6 +230,11 @@ def _check_user_doc(path: Path, doc: object) -> dict[str, Any]:
         for item in doc.get(key) or []:
             if not isinstance(item, dict) or "name" not in item:
                 raise VocabularyError(f"{path}: every entry under {key} needs a name (name: X, aliases: [...])")
+    for item in doc.get("venues") or []:
+        if item.get("kind", "conference") not in VENUE_KINDS:
+            raise VocabularyError(
+                f"{path}: venue '{item['name']}' has kind '{item['kind']}'; use one of {', '.join(VENUE_KINDS)}"
+            )
     for slot, items in (doc.get("components") or {}).items():
         for item in items or []:
             if not isinstance(item, dict) or "name" not in item:
