@@ -55,6 +55,33 @@ class ArxivDown(EnrichError):
     """The arXiv API gave no usable answer after every retry."""
 
 
+class Unreachable(ArxivDown):
+    """The arXiv API cannot be reached at all (no DNS answer, connection refused): retrying cannot help."""
+
+
+OFFLINE_FIX = "check the network, or use --offline"
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """'DNS lookup failed' or 'connection refused' when a connection error (requests wraps urllib3's, which
+    wraps the socket's) comes from one of those, else None: a reset or a timeout may pass, these do not."""
+    import socket
+
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        err = todo.pop()
+        if not isinstance(err, BaseException) or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, socket.gaierror) or type(err).__name__ == "NameResolutionError":
+            return "DNS lookup failed"
+        if isinstance(err, ConnectionRefusedError):
+            return "connection refused"
+        todo += [err.__cause__, err.__context__, getattr(err, "reason", None), *err.args]
+    return None
+
+
 # --- the store of fetched metadata ------------------------------------------------------------------------
 
 
@@ -324,7 +351,11 @@ def _query(
             raise EnrichError(f"arXiv's answer for {shown} {exc}", RETRY) from exc
         except (_Late, requests.Timeout):  # before ConnectionError: a ConnectTimeout is both
             last_error = f"no complete answer within {polite.timeout:g} s"
-        except requests.ConnectionError:
+        except requests.ConnectionError as exc:
+            why = unreachable(exc)
+            if why:
+                problem = f"arXiv API at {api_url()} cannot be reached ({why}) for {shown}"
+                raise Unreachable(problem, OFFLINE_FIX) from exc
             last_error = "cannot connect"
         except (requests.RequestException, arxiv.ArxivError, ValueError) as exc:  # ValueError: a garbled date
             raise EnrichError(f"arXiv's answer for {shown} could not be read ({exc})", RETRY) from exc
@@ -391,16 +422,18 @@ def enrich(
     if offline or dry_run or not wanted:
         return report
     client, session = _client(polite)
-    done = 0
+    done = asked = 0
     for batch in batches(wanted):
+        asked += len(batch)
         report.requests += 1
         try:
             result = fetch_batch(batch, client, session, polite, sleep)
         except EnrichError as exc:
             report.failed += batch
             report.errors.append(str(exc))
-            if isinstance(exc, ArxivDown) and not report.enriched:
-                break  # the API is down: stop rather than hammer it once per batch
+            if isinstance(exc, Unreachable) or (isinstance(exc, ArxivDown) and not report.enriched):
+                report.failed += wanted[asked:]  # not asked: they failed as surely
+                break  # the API is down or out of reach: stop rather than try it once per batch
             continue
         for arxiv_id, record in result.found.items():
             changed = fetched.get(arxiv_id) != record
