@@ -201,3 +201,32 @@ def test_bad_patterns_are_named(pattern: str, message: str) -> None:
                                          ("a,b", False), ("a{b", False), ("", False), ("a%b", False)])  # fmt: skip
 def test_key_problem(key: str, ok: bool) -> None:
     assert (key_problem(key) is None) == ok
+
+
+VLMO = """
+### 5. [VLMo: Unified Vision-Language Pre-Training with Mixture-of-Modality-Experts](https://arxiv.org/abs/2111.02358)
+
+- **VLMo**
+
+- **作者: Hangbo Bao、Wenhui Wang 等**
+
+- **NeurIPS:2022**
+
+- **终版提交: 2021.11**
+"""
+
+
+def test_the_key_has_the_year_the_entry_gives_a_venues_not_the_arxiv_year(vista: Path, run: Run) -> None:
+    add_to_notes(vista, VLMO)
+    exported = {e["ID"]: e for e in parse_bibtex(run("export", "VLMo").stdout)}
+    assert list(exported) == ["bao2022vlmo"]
+    assert exported["bao2022vlmo"]["year"] == "2022"
+
+
+def test_a_venue_kind_from_the_users_vocabulary_decides_the_entry_type(vista: Path, run: Run) -> None:
+    (vista / "notes" / "vlmnotes-vocab.yaml").write_text(
+        "venues:\n- name: JMLR-X\n  aliases: [JMLR-X]\n  kind: journal\n", "utf-8"
+    )
+    add_to_notes(vista, VLMO.replace("NeurIPS:2022", "JMLR-X:2024"))
+    entries = parse_bibtex(run("export", "VLMo").stdout)
+    assert [(e["ENTRYTYPE"], e.get("journal"), e["year"]) for e in entries] == [("article", "JMLR-X", "2024")]

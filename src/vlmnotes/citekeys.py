@@ -10,7 +10,8 @@ The pattern comes from `[tool.vlmnotes.export] citekey = "..."` in pyproject.tom
 
 - `{author}`: the first author's family name in lower-case ASCII; a Chinese name in pinyin (王小明 → wang),
   by pypinyin, the kept library for it;
-- `{year}`: the year of publication;
+- `{year}`: the year the bibliography entry gives: a venue's year (VLMo, NeurIPS 2022 → 2022, though its
+  arXiv id is of 2021), else the arXiv year;
 - `{shorttitle}`: the paper's short name (CLIP, BLIP-2 → blip2), else the first word of the title that is
   not a stop word;
 - `{title}`: the first word of the title that is not a stop word;
@@ -27,9 +28,12 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vlmnotes.errors import UsageError
+
+if TYPE_CHECKING:
+    from vlmnotes.vocab import Vocabulary
 
 Record = dict[str, Any]
 
@@ -131,11 +135,17 @@ def _first_title_word(record: Record) -> str:
     return ascii_word(words[0]) if words else ""
 
 
-def _field(record: Record, name: str) -> str:
+def _field(record: Record, name: str, vocab: Vocabulary | None) -> str:
     if name == "author":
         authors = record.get("authors") or []
         return ascii_word(family_name(authors[0])) if authors else ""
     if name == "year":
+        if vocab is not None:
+            from vlmnotes.export import publication
+
+            date = publication(record, vocab).date
+            if date:
+                return str(date[0])
         return str(record.get("year") or "")
     if name == "shorttitle":
         short = record.get("name") or ""
@@ -145,21 +155,25 @@ def _field(record: Record, name: str) -> str:
     return (record.get("arxiv_id") or "").replace(".", "").replace("/", "")
 
 
-def base_key(record: Record, pattern: KeyPattern) -> str:
-    """The key `pattern` makes for a record, before any suffix; the record id (made safe) when it makes none."""
-    key = "".join(_field(record, text) if is_field else text for is_field, text in pattern.parts)
-    if not any(_field(record, text) for is_field, text in pattern.parts if is_field):
+def base_key(record: Record, pattern: KeyPattern, vocab: Vocabulary | None = None) -> str:
+    """The key `pattern` makes for a record, before any suffix; the record id (made safe) when it makes none.
+    With the vocabulary, `{year}` is the year the entry gives (a venue's), else the record's."""
+    values = {text: _field(record, text, vocab) for is_field, text in pattern.parts if is_field}
+    key = "".join(values[text] if is_field else text for is_field, text in pattern.parts)
+    if not any(values.values()):
         key = ""
     return key or ascii_word(str(record.get("id") or "")) or "paper"
 
 
-def new_keys(records: Iterable[Record], taken: set[str], pattern: KeyPattern) -> dict[str, str]:
+def new_keys(
+    records: Iterable[Record], taken: set[str], pattern: KeyPattern, vocab: Vocabulary | None = None
+) -> dict[str, str]:
     """Record id → a new key for each record given, none of them in `taken` (which gains them), in date order:
     the earlier paper keeps the bare key and the later one gets the suffix (radford2021clip, radford2021clipb)."""
     out: dict[str, str] = {}
     lowered = {k.lower() for k in taken}  # biber compares keys case-insensitively
     for record in sorted(records, key=lambda r: (str(r.get("date") or "9999"), str(r.get("id")))):
-        base = key = base_key(record, pattern)
+        base = key = base_key(record, pattern, vocab)
         suffix = ord("b")
         while key.lower() in lowered:
             key = f"{base}{chr(suffix)}" if suffix <= ord("z") else f"{base}{suffix - ord('z') + 1}"
@@ -195,7 +209,9 @@ class Stored(NamedTuple):
     warnings: list[str]
 
 
-def assign_and_store(kb: Path, wanted: list[Record], everything: list[Record], pattern: KeyPattern) -> Stored:
+def assign_and_store(
+    kb: Path, wanted: list[Record], everything: list[Record], pattern: KeyPattern, vocab: Vocabulary | None = None
+) -> Stored:
     """Keys for the `wanted` records: their stored `citekey`, else a new one that is written into the record
     file (atomically, under kb/.lock). `everything` is every record of the knowledge base: their keys are taken.
 
@@ -233,7 +249,7 @@ def assign_and_store(kb: Path, wanted: list[Record], everything: list[Record], p
                         fresh[str(r["id"])] = old[0]
                         held.add(old[0].lower())
                 taken |= set(before)
-                fresh |= new_keys([r for r in missing if str(r["id"]) not in fresh], taken, pattern)
+                fresh |= new_keys([r for r in missing if str(r["id"]) not in fresh], taken, pattern, vocab)
                 written = _write_keys(kb, con, fresh, warnings)
                 remember(con, {i: k for i, k in fresh.items() if i in written})
                 authorless = [fresh[str(r["id"])] for r in missing if str(r["id"]) in written and not r.get("authors")]
@@ -247,7 +263,7 @@ def assign_and_store(kb: Path, wanted: list[Record], everything: list[Record], p
                 con.close()
     except (VlmnotesError, sqlite3.Error) as exc:
         warnings.append(f"{str(exc).splitlines()[0]}; citation keys not stored, so they may differ next time")
-        fresh = new_keys(missing, {str(r["citekey"]) for r in everything if r.get("citekey")}, pattern)
+        fresh = new_keys(missing, {str(r["citekey"]) for r in everything if r.get("citekey")}, pattern, vocab)
     return Stored({**keys, **fresh}, warnings)
 
 

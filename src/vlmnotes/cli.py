@@ -841,21 +841,24 @@ def export(
     if not records:
         raise _fail(f"nothing matched '{query}'; `vlmnotes list` shows every paper", 1)
     keys: dict[str, str] = {}
+    vocab = None
     if fmt in (ExportFormat.bibtex, ExportFormat.csl_json, ExportFormat.ris):
         # A key, once given, is stored in the record: unique over the whole knowledge base, the same in every export.
         from vlmnotes.citekeys import assign_and_store, configured_pattern
+        from vlmnotes.vocab import load_vocabulary
 
         config = _guard(_config)
         pattern = _guard(lambda: configured_pattern(config.notes[0]))
+        vocab = _guard(lambda: load_vocabulary(config.vocab_file))
         everything = records if not query else [h.record for h in _run_search(None, Filters(), None, None)]
-        stored = assign_and_store(config.kb, records, everything, pattern)
+        stored = assign_and_store(config.kb, records, everything, pattern, vocab)
         for line in stored.warnings:
             _say(f"warning: {line}")
         keys = stored.keys
     writers = {
-        ExportFormat.bibtex: lambda: ex.to_bibtex(records, keys),
-        ExportFormat.csl_json: lambda: ex.to_csl_json(records, keys),
-        ExportFormat.ris: lambda: ex.to_ris(records, keys),
+        ExportFormat.bibtex: lambda: ex.to_bibtex(records, keys, vocab=vocab),
+        ExportFormat.csl_json: lambda: ex.to_csl_json(records, keys, vocab=vocab),
+        ExportFormat.ris: lambda: ex.to_ris(records, keys, vocab=vocab),
         ExportFormat.csv: lambda: formats.records_csv(records),
         ExportFormat.yaml: lambda: formats.records_yaml(records),
         ExportFormat.json: lambda: formats.records_json(records),
