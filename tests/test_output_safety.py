@@ -259,23 +259,39 @@ def _page(text: str) -> _Page:
     return page
 
 
+def _timeline_data(text: str) -> dict[str, Any]:
+    """The papers the HTML timeline embeds as JSON for its script to draw (with textContent only)."""
+    data = re.search(r'<script type="application/json" id="timeline-data">(.*?)</script>', text, re.DOTALL)
+    assert data is not None
+    return dict(json.loads(data[1]))
+
+
+def _html_links(text: str) -> list[str]:
+    """The web addresses the HTML timeline links: in its markup, and the paper links its script makes."""
+    papers = _timeline_data(text)["papers"]
+    return _page(text).links + [url for p in papers for kind, url in p["links"] if kind == "paper"]
+
+
 def test_html_timeline_shows_note_text_and_links_only_web_addresses(hostile: Path, run: Run) -> None:
     text = ok(run("timeline", "-f", "html"))
     page = _page(text)
 
-    assert page.links == ["https://arxiv.org/abs/2103.00020"]
-    assert "javascript:" not in text and "data:" not in text
-    assert "script" not in page.tags
+    assert _html_links(text) == ["https://arxiv.org/abs/2103.00020"]
+    markup = text.replace(text.split('id="timeline-data">')[1].split("</script>")[0], "")  # the notes' text left out
+    assert "javascript:" not in markup and "data:" not in markup
+    assert page.tags.count("script") == 2  # the papers as JSON, and the page's own script: none from a note
     assert "\x01" not in text
-    assert f"{SHOWN} {SHOWN}" in "".join(page.text)  # the name (its title) unlinked, then the title
+    [*_, paper] = _timeline_data(text)["papers"]
+    assert (paper["label"], paper["title"], paper["links"]) == (SHOWN, SHOWN, [])  # the name (its title), unlinked
 
 
 def test_svg_timeline_parses_and_shows_note_text(hostile: Path, run: Run) -> None:
     root = ET.fromstring(ok(run("timeline", "-f", "svg")))
     texts = [" ".join("".join(t.itertext()).split()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
 
-    assert " ".join(f"2022-03-04 {SHOWN} @Evil Corp, [/]".split()) in " ".join(texts)
-    assert not [e for e in root.iter() if e.tag.endswith("}a") or e.tag.endswith("}script")]
+    assert " ".join(SHOWN.split()) in texts and "@Evil Corp" in texts  # the name, and its lane
+    assert [e.get("href") for e in root.iter() if e.tag.endswith("}a")] == ["https://arxiv.org/abs/2103.00020"]
+    assert not [e for e in root.iter() if e.tag.endswith("}script")]
 
 
 BAD_LINKS = [
@@ -295,14 +311,14 @@ GOOD_LINKS = ["https://a.example/?q=1&r=2", "HTTP://B.EXAMPLE/path"]
 @pytest.mark.parametrize("url", BAD_LINKS)
 def test_a_link_that_is_not_a_web_address_is_never_clickable(url: str) -> None:
     assert web_link(url) is None
-    page = _page(timeline_html(build_timeline([{"id": "x", "name": "X", "year": 2021, "links": {"paper": url}}])))
-    assert page.links == []
-    assert "X" in "".join(page.text)
+    text = timeline_html(build_timeline([{"id": "x", "name": "X", "year": 2021, "links": {"paper": url}}]))
+    assert _html_links(text) == []
+    assert _timeline_data(text)["papers"][0]["label"] == "X"
 
 
 def test_web_addresses_stay_clickable() -> None:
     records = [{"id": u, "name": u[-4:], "year": 2021, "links": {"paper": u}} for u in GOOD_LINKS]
-    assert _page(timeline_html(build_timeline(records))).links == GOOD_LINKS
+    assert _html_links(timeline_html(build_timeline(records))) == GOOD_LINKS
 
 
 NOT_XML = "\x00\x08\x0b\x0c\x0e\x1f\ufffe\uffff\ud800"
@@ -514,7 +530,8 @@ def test_markdown_title_cannot_leave_its_cell_or_make_a_link() -> None:
 def test_markdown_views_show_note_text_as_written(hostile: Path, run: Run) -> None:
     for args in (("timeline", "-f", "md"), ("compare", "CLIP", "hostile", "-f", "md"), ("stats", "-f", "md")):
         page = markdown_page(ok(run(*args)))
-        assert page.links == [] and "script" not in page.tags, args
+        links = ["https://arxiv.org/abs/2103.00020"] if args[0] == "timeline" else []  # CLIP's
+        assert page.links == links and "script" not in page.tags, args
 
     timeline = "".join(markdown_page(ok(run("timeline", "-f", "md"))).text)
     assert f"2022-03-04 {SHOWN} (@Evil Corp, [/], [bold red]x · :smile: · =cmd|' /C calc'!A0)" in timeline
@@ -667,7 +684,7 @@ def test_every_output_links_the_same_address(links: tuple[str | None, str | None
     [bib] = parse_bibtex(to_bibtex([record]))
 
     assert paper_link(record) == expected
-    assert _page(timeline_html(build_timeline([record]))).links == [expected] * bool(expected)
+    assert _html_links(timeline_html(build_timeline([record]))) == [expected] * bool(expected)
     assert markdown_page(records_md([record])).links == [expected] * bool(expected)
     assert (csl.get("URL"), ris.get("urls"), bib.get("url")) == (expected, [expected] if expected else None, expected)
 

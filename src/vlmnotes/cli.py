@@ -434,6 +434,13 @@ class GroupBy(str, Enum):
     month = "month"
 
 
+class LaneKind(str, Enum):
+    org = "org"
+    family = "family"
+    tag = "tag"
+    none = "none"
+
+
 @app.command(epilog=QUERY_HELP)
 def timeline(
     query: Annotated[str | None, typer.Argument(help="Optional query to select papers (see below).")] = None,
@@ -444,13 +451,17 @@ def timeline(
         TimelineFormat, typer.Option("--format", "-f", help="tree, json, md, mermaid, svg or html.")
     ] = TimelineFormat.tree,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    lanes: Annotated[
+        LaneKind, typer.Option("--lanes", help="svg and html: a lane per organisation, family, tag, or none.")
+    ] = LaneKind.org,
 ) -> None:
     """Papers in date order, grouped by year (or month); undated papers are counted at the end.
 
-    `--format json` prints the records in date order; `mermaid` a Mermaid timeline diagram; `svg` and
-    `html` a self-contained file a person can open.
+    `--format json` prints the records in date order; `md` a list with links; `mermaid` a Mermaid timeline
+    diagram; `svg` a picture on a time axis, a lane per organisation (`--lanes family|tag|none`), with lineage
+    arrows; `html` the same picture in one offline page with search, zoom to years and details on click.
 
-    Examples: vlmnotes timeline --since 2021 · vlmnotes timeline 'llm:Qwen' -f html -o qwen.html
+    Examples: vlmnotes timeline --since 2021 · vlmnotes timeline 'llm:Qwen' -f html --lanes family -o qwen.html
     """
     from vlmnotes import formats, render
     from vlmnotes import timeline as tl_mod
@@ -462,8 +473,8 @@ def timeline(
         TimelineFormat.json: lambda: formats.records_json(tl.records()),
         TimelineFormat.md: lambda: tl_mod.timeline_md(tl),
         TimelineFormat.mermaid: lambda: tl_mod.timeline_mermaid(tl),
-        TimelineFormat.svg: lambda: tl_mod.timeline_svg(tl),
-        TimelineFormat.html: lambda: tl_mod.timeline_html(tl),
+        TimelineFormat.svg: lambda: tl_mod.timeline_svg(tl, lanes.value),
+        TimelineFormat.html: lambda: tl_mod.timeline_html(tl, lanes.value),
     }
     if fmt in writers:
         _write(writers[fmt](), output)

@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from vlmnotes.formats import clean, md_text, one_line, paper_link
+from vlmnotes.formats import clean, md_link, md_text, one_line, paper_link, web_link
+from vlmnotes.lanes import label_of
 
 Record = dict[str, Any]
 
@@ -61,9 +62,7 @@ def build_timeline(records: list[Record], by: str = "year") -> Timeline:
     return Timeline(ordered, undated)
 
 
-def label(record: Record) -> str:
-    """The short way to name a record: its name, else its title, else its id."""
-    return str(record.get("name") or record.get("title") or record.get("id"))
+label = label_of
 
 
 def key_components(record: Record) -> str:
@@ -74,7 +73,8 @@ def key_components(record: Record) -> str:
 
 
 def timeline_md(tl: Timeline) -> str:
-    """Markdown: a heading per year (and month), a bullet per paper."""
+    """Markdown: a heading per year (and month), a bullet per paper, its name linked to the paper, then links to
+    its code and project page (web addresses only)."""
     lines = ["# Timeline", ""]
     year = None
     for period in tl.periods:
@@ -86,11 +86,21 @@ def timeline_md(tl: Timeline) -> str:
         for r in period.records:
             extra = md_text(", ".join(x for x in [", ".join(r.get("orgs") or []), key_components(r)] if x))
             when = md_text(r.get("date") or r.get("year"))
-            lines.append(f"- {when} **{md_text(label(r))}**" + (f" ({extra})" if extra else ""))
+            lines.append(f"- {when} {_md_paper(r)}" + (f" ({extra})" if extra else "") + _md_more_links(r))
         lines.append("")
     if tl.undated:
-        lines += [f"## Undated ({len(tl.undated)})", ""] + [f"- **{md_text(label(r))}**" for r in tl.undated] + [""]
+        lines += [f"## Undated ({len(tl.undated)})", ""]
+        lines += [f"- {_md_paper(r)}{_md_more_links(r)}" for r in tl.undated] + [""]
     return "\n".join(lines)
+
+
+def _md_paper(record: Record) -> str:
+    return f"**{md_link(md_text(label(record)), paper_link(record))}**"
+
+
+def _md_more_links(record: Record) -> str:
+    links = record.get("links") or {}
+    return "".join(f" · {md_link(kind, links.get(kind))}" for kind in ("code", "project") if web_link(links.get(kind)))
 
 
 # Mermaid's own escape is an entity code, `#lt;` or `#58;`, which it shows as the character. Written so: what
@@ -127,79 +137,18 @@ def xml_text(value: object) -> str:
     return html.escape(clean(value), quote=True)
 
 
-def timeline_svg(tl: Timeline) -> str:
-    """A self-contained SVG: a vertical axis, a band per year, a dot and a label per paper."""
-    row, top, left = 22, 40, 90
-    rows: list[tuple[str, Record | None]] = []
-    for year in tl.years():
-        rows.append((str(year), None))
-        rows += [("", r) for p in tl.periods if p.year == year for r in p.records]
-    if tl.undated:
-        rows.append((f"undated ({len(tl.undated)})", None))
-        rows += [("", r) for r in tl.undated]
-    height = top + row * len(rows) + 20
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="900" height="{height}" viewBox="0 0 900 {height}"'
-        ' font-family="sans-serif" font-size="13">',
-        '<rect width="100%" height="100%" fill="white"/>',
-        f'<text x="{left}" y="24" font-size="16" font-weight="bold">Vision-language papers</text>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - 20}" stroke="#888" stroke-width="2"/>',
-    ]
-    for i, (heading, record) in enumerate(rows):
-        y = top + row * i + 14
-        if record is None:
-            out.append(f'<text x="{left - 10}" y="{y}" text-anchor="end" font-weight="bold">{xml_text(heading)}</text>')
-            continue
-        date = xml_text(record.get("date") or "")
-        name = xml_text(label(record))
-        extra = xml_text(", ".join(x for x in [", ".join(record.get("orgs") or []), key_components(record)] if x))
-        out.append(f'<circle cx="{left}" cy="{y - 4}" r="4" fill="#3b6fb6"/>')
-        out.append(
-            f'<text x="{left + 12}" y="{y}"><tspan fill="#666">{date}</tspan> '
-            f'<tspan font-weight="bold">{name}</tspan> <tspan fill="#666">{extra}</tspan></text>'
-        )
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+def timeline_svg(tl: Timeline, lane_kind: str = "org") -> str:
+    """The timeline as a self-contained SVG picture (`picture.svg`)."""
+    from vlmnotes import picture
+
+    return picture.svg(tl, lane_kind)
 
 
-def timeline_html(tl: Timeline) -> str:
-    """A self-contained HTML page (inline CSS, no scripts) a person can open in a browser."""
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8"><title>vlmnotes timeline</title><style>',
-        "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}",
-        "h2{border-bottom:1px solid #ccc;margin-top:2rem}ul{list-style:none;padding-left:1rem;"
-        "border-left:3px solid #3b6fb6}li{margin:.4rem 0}.d{color:#666;font-variant-numeric:tabular-nums}"
-        ".c{color:#666;font-size:.9em}a{color:#3b6fb6}",
-        "</style></head><body><h1>Vision-language papers</h1>",
-    ]
-    year = None
-    for period in tl.periods:
-        if period.year != year:
-            if year is not None:
-                parts.append("</ul>")
-            year = period.year
-            parts.append(f"<h2>{year}</h2><ul>")
-        for r in period.records:
-            parts.append(_html_item(r))
-    if year is not None:
-        parts.append("</ul>")
-    if tl.undated:
-        parts.append(f"<h2>Undated ({len(tl.undated)})</h2><ul>")
-        parts += [_html_item(r) for r in tl.undated]
-        parts.append("</ul>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+def timeline_html(tl: Timeline, lane_kind: str = "org") -> str:
+    """The timeline as one self-contained, offline HTML page (`picture.html_page`)."""
+    from vlmnotes import picture
 
-
-def _html_item(r: Record) -> str:
-    url = paper_link(r)
-    name = xml_text(label(r))
-    title = xml_text(r.get("title") or "")
-    head = f'<a href="{xml_text(url)}">{name}</a>' if url else name
-    extra = xml_text(", ".join(x for x in [", ".join(r.get("orgs") or []), key_components(r)] if x))
-    date = xml_text(r.get("date") or "")
-    return f'<li><span class="d">{date}</span> <b>{head}</b> {title} <span class="c">{extra}</span></li>'
+    return picture.html_page(tl, lane_kind)
 
 
 COMPARE_FIELDS: list[tuple[str, str]] = [
