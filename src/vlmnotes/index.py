@@ -8,6 +8,15 @@ Chinese, Japanese and Korean text is indexed one character a token, so any run o
 (`双流`, `对比学习`) is found as a phrase: FTS5's trigram tokenizer could not match two characters.
 Text is NFKC-normalised on both sides, so `ＣＬＩＰ` finds CLIP. User text reaches FTS5 only as
 quoted strings bound as parameters, never spliced into SQL or into a MATCH expression unescaped.
+
+A query means what the user means:
+- the values of a field that holds several (names and aliases, organisations, tags, components and their aliases)
+  are kept apart by a separator token no query can contain, so a phrase never runs from one value into the next;
+- `name:` compares whole names and aliases (`name:BLIP-2` is BLIP-2, not BLIP), through the exact-name table;
+- a number is matched whole, never as a prefix: `CLIP-2` does not find `CLIP 2021` or an id `2103.00020`;
+- `org:` and `venue:` values go through the vocabulary the notes go through (`org:谷歌` is `org:Google`,
+  `venue:NIPS` is `venue:NeurIPS`), from a copy of its aliases kept in the index, since loading the
+  vocabulary itself would cost a search most of its time.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from typing import Any, NamedTuple
 
 from vlmnotes.query import TEXT_FIELDS, And, Compare, Filters, Node, Not, Or, QueryError, Term, combine, shown
 
-_SCHEMA_VERSION = "5"
+_SCHEMA_VERSION = "6"
 # FTS columns in order, with their BM25 weights: names and titles well above components and
 # organisations, those above the notes' own text.
 COLUMNS: list[tuple[str, float]] = [
@@ -49,6 +58,10 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # CJK blocks (radicals to CJK unified ideographs, Hangul, compatibility ideographs), compared by hand:
 # a regex over these ranges costs ~10 ms to compile, a tenth of a search's whole budget.
 _CJK_RANGES = (("\u2e80", "\u9fff"), ("\uac00", "\ud7af"), ("\uf900", "\ufaff"))
+# Between two values of one column: a private-use character, which the tokenizer keeps as a token of its own
+# (so a phrase cannot step over it) and which is taken out of every query. Snippets show it as ';'.
+_SEP = "\ue000"
+_VALUES = f" {_SEP} "
 
 
 def is_cjk(char: str) -> bool:
@@ -57,17 +70,19 @@ def is_cjk(char: str) -> bool:
 
 
 def fts_text(text: str) -> str:
-    """Text as the index stores it: NFKC, and a space on each side of every CJK character."""
+    """Text as the index stores it: NFKC, and a space on each side of every CJK character (and none of the
+    character that separates values)."""
     text = unicodedata.normalize("NFKC", text)
     if text.isascii():
         return text
-    return "".join(f" {c} " if is_cjk(c) else c for c in text)
+    return "".join(f" {c} " if is_cjk(c) else " " if c == _SEP else c for c in text)
 
 
 def unspace_cjk(text: str) -> str:
-    """Undo fts_text's spacing between CJK characters, for showing snippets."""
+    """Undo fts_text's spacing between CJK characters and show value separators as ';', for snippets."""
     if text.isascii():
         return text
+    text = text.replace(_SEP, ";")
     out = []
     for i, c in enumerate(text):
         if c == " " and 0 < i < len(text) - 1 and is_cjk(text[i - 1]) and is_cjk(text[i + 1]):
@@ -84,33 +99,45 @@ def name_key(text: str) -> str:
 # --- building ---------------------------------------------------------------------------------------------
 
 
-def _component_text(values: list[str], aliases: dict[str, list[str]]) -> str:
+def _with_aliases(values: list[str], aliases: dict[str, list[str]]) -> list[str]:
     out = []
     for value in values:
         out.append(value)
         out += aliases.get(value, [])
-    return " ; ".join(out)
+    return out
 
 
 def _row(record: dict[str, Any], aliases: dict[str, list[str]], org_aliases: dict[str, list[str]]) -> list[str]:
+    """The record's text, column by column: each value normalised, the values of a column kept apart."""
     comps = record.get("components") or {}
     body = [*(record.get("sections") or {}).values()]
     body += [s.get("text", "") for s in record.get("sources") or []]
-    rels = [f"{r.get('type', '')} {r.get('target', '')}" for r in record.get("relations") or []]
-    orgs = _component_text(list(record.get("orgs") or []), org_aliases)
-    values = {
-        "names": " ; ".join([record.get("name") or "", *(record.get("aliases") or []), record.get("id") or ""]),
-        "title": record.get("title") or "",
-        "orgs": orgs,
-        "venue": record.get("venue") or "",
-        "tags": " ; ".join(record.get("tags") or []),
-        "authors": " ; ".join(record.get("authors") or []),
-        "relations": " ; ".join(rels),
-        "body": "\n".join(body),
+    values: dict[str, list[str]] = {
+        "names": [record.get("name") or "", *(record.get("aliases") or []), record.get("id") or ""],
+        "title": [record.get("title") or ""],
+        "orgs": _with_aliases(list(record.get("orgs") or []), org_aliases),
+        "venue": [record.get("venue") or ""],
+        "tags": list(record.get("tags") or []),
+        "authors": list(record.get("authors") or []),
+        "relations": [f"{r.get('type', '')} {r.get('target', '')}" for r in record.get("relations") or []],
+        "body": body,
     }
     for slot in ("vision_encoder", "text_encoder", "llm", "connector", "losses", "architecture"):
-        values[slot] = _component_text(list(comps.get(slot) or []), aliases)
-    return [fts_text(values[c]) for c in _COLNAMES]
+        values[slot] = _with_aliases(list(comps.get(slot) or []), aliases)
+    return [_VALUES.join(fts_text(v) for v in values[c] if v) for c in _COLNAMES]
+
+
+def _vocab_rows() -> list[tuple[str, str, str]]:
+    """(field, name key of an alias, canonical name) for every alias of an organisation or a venue, as the
+    vocabulary reads it in a note (Vocabulary.org, Vocabulary.venue)."""
+    from vlmnotes.vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    rows = []
+    for field, items, canonical in (("org", vocab.orgs, vocab.org), ("venue", vocab.venues, vocab.venue)):
+        for name, aliases in items:
+            rows += [(field, name_key(alias), canonical(alias) or name) for alias in {name, *aliases}]
+    return sorted(set(rows))
 
 
 def _vocab_aliases() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -128,7 +155,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connect(path)
 
 
-_INDEX_TABLES = ("papers", "broken", "names", "fts")
+_INDEX_TABLES = ("papers", "broken", "names", "fts", "vocab")
 
 
 def _drop(con: sqlite3.Connection) -> None:
@@ -163,8 +190,12 @@ def _create(con: sqlite3.Connection) -> None:
         CREATE INDEX IF NOT EXISTS names_key ON names(key);
         CREATE INDEX IF NOT EXISTS names_paper ON names(paper);
         CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({cols}, tokenize='unicode61 remove_diacritics 2');
+        CREATE TABLE IF NOT EXISTS vocab(field TEXT, key TEXT, name TEXT, PRIMARY KEY (field, key, name))
+            WITHOUT ROWID;
         """
     )
+    if con.execute("SELECT 1 FROM vocab LIMIT 1").fetchone() is None:
+        con.executemany("INSERT INTO vocab VALUES (?, ?, ?)", _vocab_rows())
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
 
 
@@ -386,33 +417,88 @@ def _scan(folder: Path) -> Iterator[tuple[str, int, int]]:
 def _match_string(text: str, prefix: bool) -> str:
     """A safe FTS5 string: the normalised text in double quotes (quotes doubled), optionally a prefix."""
     normalised = fts_text(text).strip()
-    if not _WORD.search(normalised):
-        raise QueryError(f"query: nothing to search for in '{shown(text)}'; use letters or digits")
+    words = _WORD.findall(normalised)
+    if not words:
+        raise _nothing(text)
     quoted = '"' + normalised.replace('"', '""') + '"'
-    last = normalised.split()[-1] if normalised.split() else ""
-    # A prefix on a CJK character would widen `对比` to `对比*`; prefixes are for Latin words only.
-    return quoted + ("*" if prefix and not (last and is_cjk(last[-1])) else "")
+    # Prefixes are for words with a letter in them: `对比*` would widen a Chinese word, and `2*` would make
+    # `CLIP-2` find `CLIP 2021` or an id 2103.00020.
+    last = words[-1]
+    return quoted + ("*" if prefix and not (is_cjk(last[-1]) or last.isdigit()) else "")
 
 
-def _term_match(term: Term) -> str:
-    expr = _match_string(term.text, prefix=not term.phrase)
+def _nothing(text: str) -> QueryError:
+    return QueryError(f"query: nothing to search for in '{shown(text)}'; use letters or digits")
+
+
+def _whole_name(text: str) -> str:
+    """The key `name:` compares with each name and alias of a paper."""
+    key = name_key(text)
+    if not key:
+        raise _nothing(text)
+    return key
+
+
+Synonyms = dict[Term, list[str]]
+
+
+def _synonyms(con: sqlite3.Connection, node: Node | None) -> Synonyms:
+    """The canonical names the vocabulary reads each `org:` and `venue:` value as, where they differ from the
+    value (`谷歌` → Google, `DeepMind` → Google DeepMind, `NIPS 2021` → NeurIPS 2021)."""
+    out: Synonyms = {}
+    for term in _terms(node):
+        if term.field not in ("org", "venue") or term in out:
+            continue
+        names = _canonical(con, term.field, term.text)
+        year = re.fullmatch(r"(.*?)[\s'\-]*((?:19|20)\d\d)", term.text.strip())
+        if not names and term.field == "venue" and year:
+            names = [f"{name} {year[2]}" for name in _canonical(con, "venue", year[1])]
+        names = [n for n in names if name_key(n) != name_key(term.text)]
+        if names:
+            out[term] = names
+    return out
+
+
+def _canonical(con: sqlite3.Connection, field: str, text: str) -> list[str]:
+    rows = con.execute("SELECT name FROM vocab WHERE field = ? AND key = ? ORDER BY name", (field, name_key(text)))
+    return [name for (name,) in rows]
+
+
+def _terms(node: Node | None) -> list[Term]:
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Not):
+        return _terms(node.inner)
+    if isinstance(node, And | Or):
+        return [t for p in node.parts for t in _terms(p)]
+    return []
+
+
+def _term_match(term: Term, synonyms: Synonyms) -> str:
+    """The FTS5 expression of a term (for `name:`, only what ranks and snippets use: the names table selects)."""
+    texts = [term.text, *synonyms.get(term, [])]
+    exprs = [_match_string(text, prefix=not term.phrase and term.field != "name") for text in texts]
+    expr = exprs[0] if len(exprs) == 1 else "(" + " OR ".join(exprs) + ")"
     if term.field:
         return f"{TEXT_FIELDS[term.field]} : {expr}"
     return expr
 
 
-def _sql(node: Node, params: list[Any]) -> str:
+def _sql(node: Node, params: list[Any], synonyms: Synonyms) -> str:
+    if isinstance(node, Term) and node.field == "name":
+        params.append(_whole_name(node.text))
+        return "p.rowid IN (SELECT paper FROM names WHERE key = ?)"
     if isinstance(node, Term):
-        params.append(_term_match(node))
+        params.append(_term_match(node, synonyms))
         return "p.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
-    if isinstance(node, Compare):
-        return _compare_sql(node, params)
+    if isinstance(node, Compare):  # a paper with no status or year: false, so that -status:read keeps it
+        return f"IFNULL({_compare_sql(node, params)}, 0)"
     if isinstance(node, Not):
-        return f"NOT ({_sql(node.inner, params)})"
+        return f"NOT ({_sql(node.inner, params, synonyms)})"
     if isinstance(node, And):
-        return "(" + " AND ".join(_sql(p, params) for p in node.parts) + ")"
+        return "(" + " AND ".join(_sql(p, params, synonyms) for p in node.parts) + ")"
     if isinstance(node, Or):
-        return "(" + " OR ".join(_sql(p, params) for p in node.parts) + ")"
+        return "(" + " OR ".join(_sql(p, params, synonyms) for p in node.parts) + ")"
     raise QueryError(f"query: cannot use {node!r}")  # pragma: no cover
 
 
@@ -498,49 +584,18 @@ def _search(
     A common word may match half the papers, and only the first `limit` are shown.
     """
     node = combine(query, filters)
-    params: list[Any] = []
     terms = _positive_terms(node) if node is not None else []
-    # A query of one free-text or field term needs no second pass over the index: the ranking join is it.
-    single = isinstance(node, Term)
-    where = "1" if node is None or single else _sql(node, params)
+    # A query of one free-text or field term needs no second pass over the index: the ranking join is it
+    # (`name:` is the exception: the names table decides what it matches).
+    single = isinstance(node, Term) and node.field != "name"
     index = Index(kb)
     con = index.open()
-    weights = ", ".join(str(w) for _, w in COLUMNS)
-    rank_match = " OR ".join(f"({_term_match(t)})" for t in terms)
-    exact = [name_key(t.text) for t in terms if not t.field]
-    rowids_fast: list[int] = []
-    if single and not sort and limit:
-        # The common case, one word: papers so named first, then the best-ranked matches, and no join.
-        named = [] if not exact else [
-            r for (r,) in con.execute(
-                "SELECT p.rowid FROM names n JOIN papers p ON p.rowid = n.paper WHERE n.key = ?"
-                " ORDER BY COALESCE(p.date, '9999'), p.rowid", (exact[0],)
-            )
-        ]  # fmt: skip
-        ranked = con.execute(
-            f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {weights}), rowid LIMIT ?",
-            (rank_match, limit + len(named)),
-        )
-        sql, args = "", []
-        rowids_fast = list(dict.fromkeys([*named, *(r for (r,) in ranked)]))[:limit]
-    elif terms:
-        exact_sql = " OR ".join("?" for _ in exact)
-        boost = f"p.rowid IN (SELECT paper FROM names WHERE key IN ({exact_sql}))" if exact else "0 = 1"
-        order = _SORTS[sort] if sort else f"({boost}) DESC, r.score, COALESCE(p.date, '9999')"
-        join = "JOIN" if single else "LEFT JOIN"
-        sql = (
-            f"SELECT p.rowid FROM papers p {join} (SELECT rowid, bm25(fts, {weights}) AS score FROM fts"
-            f" WHERE fts MATCH ?) r ON r.rowid = p.rowid WHERE {where} ORDER BY {order}"
-        )
-        args = [rank_match, *params] + ([] if sort else list(exact))
-    else:
-        sql = f"SELECT p.rowid FROM papers p WHERE {where} ORDER BY {_SORTS[sort or 'date']}"
-        args = params
-    if limit and sql:
-        sql += " LIMIT ?"
-        args.append(limit)
     try:
-        rowids = [r for (r,) in con.execute(sql, args)] if sql else rowids_fast
+        synonyms = _synonyms(con, node)
+        params: list[Any] = []
+        where = "1" if node is None or single else _sql(node, params, synonyms)
+        rank_match = " OR ".join(f"({_term_match(t, synonyms)})" for t in terms)
+        rowids = _ranked(con, rank_match, where, params, terms, single, limit, sort)
         records = _fetch(con, "SELECT rowid, record FROM papers WHERE rowid IN ({})", rowids)
         snips: dict[int, str] = {}
         if snippets and terms and rowids:
@@ -558,6 +613,51 @@ def _search(
     return Results(hits, errors)
 
 
+def _ranked(
+    con: sqlite3.Connection,
+    rank_match: str,
+    where: str,
+    params: list[Any],
+    terms: list[Term],
+    single: bool,
+    limit: int | None,
+    sort: str | None,
+) -> list[int]:
+    """The rowids of the matching papers in order: the papers named by a free-text term first, then by rank."""
+    weights = ", ".join(str(w) for _, w in COLUMNS)
+    exact = [name_key(t.text) for t in terms if not t.field]
+    if single and not sort and limit:
+        # The common case, one word: papers so named first, then the best-ranked matches, and no join.
+        named = [] if not exact else [
+            r for (r,) in con.execute(
+                "SELECT p.rowid FROM names n JOIN papers p ON p.rowid = n.paper WHERE n.key = ?"
+                " ORDER BY COALESCE(p.date, '9999'), p.rowid", (exact[0],)
+            )
+        ]  # fmt: skip
+        ranked = con.execute(
+            f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {weights}), rowid LIMIT ?",
+            (rank_match, limit + len(named)),
+        )
+        return list(dict.fromkeys([*named, *(r for (r,) in ranked)]))[:limit]
+    if terms:
+        exact_sql = " OR ".join("?" for _ in exact)
+        boost = f"p.rowid IN (SELECT paper FROM names WHERE key IN ({exact_sql}))" if exact else "0 = 1"
+        order = _SORTS[sort] if sort else f"({boost}) DESC, r.score, COALESCE(p.date, '9999')"
+        join = "JOIN" if single else "LEFT JOIN"
+        sql = (
+            f"SELECT p.rowid FROM papers p {join} (SELECT rowid, bm25(fts, {weights}) AS score FROM fts"
+            f" WHERE fts MATCH ?) r ON r.rowid = p.rowid WHERE {where} ORDER BY {order}"
+        )
+        args = [rank_match, *params] + ([] if sort else list(exact))
+    else:
+        sql = f"SELECT p.rowid FROM papers p WHERE {where} ORDER BY {_SORTS[sort or 'date']}"
+        args = params
+    if limit:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [r for (r,) in con.execute(sql, args)]
+
+
 def _fetch(con: sqlite3.Connection, sql: str, rowids: list[int], before: list[Any] | None = None) -> dict[int, Any]:
     """rowid → value for a query over a list of rowids (in chunks, under SQLite's parameter limit)."""
     out: dict[int, Any] = {}
@@ -569,8 +669,8 @@ def _fetch(con: sqlite3.Connection, sql: str, rowids: list[int], before: list[An
 
 
 def lookup(kb: Path, query: str) -> dict[str, Any]:
-    """The record a user means by a name, alias, id, arXiv id (any URL form) or title; NotFoundError with
-    the closest names otherwise."""
+    """The record a user means by a name, alias, id, arXiv id (any URL form) or title, or by the start of a
+    name (`mplug` is mPLUG-Owl); NotFoundError with the closest names otherwise."""
     from difflib import get_close_matches
 
     from vlmnotes.errors import NotFoundError
@@ -602,8 +702,16 @@ def lookup(kb: Path, query: str) -> dict[str, Any]:
                 if name_key(json.loads(record).get("title") or "") == key:
                     row = (record,)
                     break
+        started: list[str] = []
+        if row is None and len(key) >= 2:
+            row, started = _started(con, key)
         if row is not None:
             return dict(json.loads(row[0]))
+        if len(started) > 1:
+            shown_names = ", ".join(started[:5]) + (", …" if len(started) > 5 else "")
+            raise NotFoundError(
+                f"'{query}' starts the names of {len(started)} papers: {shown_names}; give more of the name"
+            )
         names = [n for (n,) in con.execute("SELECT DISTINCT name FROM papers WHERE name IS NOT NULL")]
         broken = [f for (f,) in con.execute("SELECT file FROM broken ORDER BY file")]
     except QueryError:
@@ -619,8 +727,30 @@ def lookup(kb: Path, query: str) -> dict[str, Any]:
     if not close:
         lowered = {n.lower(): n for n in names}
         close = [lowered[n] for n in get_close_matches(wanted.lower(), list(lowered), n=3, cutoff=0.6)]
+    if not close and key:  # a word of the name (`Owl` for mPLUG-Owl)
+        close = sorted(n for n in names if key in name_key(n))[:3]
     hint = f"; did you mean {', '.join(close)}?" if close else "; `vlmnotes list` shows every paper"
     raise NotFoundError(f"no paper matches '{query}'{hint}")
+
+
+def _started(con: sqlite3.Connection, key: str) -> tuple[tuple[str] | None, list[str]]:
+    """The record of the paper whose name or alias starts with `key`, when that means one paper: the only one,
+    or the first of a family whose names all start with its name (`mplug` gives mPLUG-Owl, not mPLUG-Owl2;
+    `BLI` gives BLIP). Else None and the names of the papers it starts, shortest first."""
+    rows = con.execute(
+        "SELECT n.paper, n.key, COALESCE(p.name, p.id) FROM names n JOIN papers p ON p.rowid = n.paper"
+        " WHERE n.key >= ? AND n.key < ? ORDER BY length(n.key), COALESCE(p.date, '9999'), p.rowid",
+        (key, key[:-1] + chr(ord(key[-1]) + 1)),
+    )
+    shortest: dict[int, tuple[str, str]] = {}  # paper → its shortest name key that starts with `key`, its name
+    for paper, name_key_, name in rows:
+        shortest.setdefault(paper, (name_key_, name))
+    if not shortest:
+        return None, []
+    (first, (root, _)), *others = shortest.items()
+    if all(other.startswith(root) and other != root for _paper, (other, _name) in others):
+        return con.execute("SELECT record FROM papers WHERE rowid = ?", (first,)).fetchone(), []
+    return None, [name for _, name in shortest.values()]
 
 
 def broken_records(kb: Path) -> list[str]:
