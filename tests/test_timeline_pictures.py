@@ -186,6 +186,27 @@ def test_summary_is_the_first_lines_of_the_remarks() -> None:
     assert summary(rec("Y", abstract="An abstract.")) == "An abstract."
 
 
+def test_page_data_holds_every_lane_kind_and_the_arrows_oldest_first() -> None:
+    data = picture_data(build_timeline(FIELD), "family")
+    at = {p["label"]: i for i, p in enumerate(data["papers"])}
+
+    assert (data["lanes"], data["first"], data["last"], data["dated"]) == ("family", 2020, 2023, 9)
+    assert list(data["laneSets"]) == ["org", "family", "tag", "none"]
+    assert data["papers"][-1]["label"] == "LLaVA-NeXT" and data["papers"][-1]["start"] is None
+    assert data["edges"] == [
+        [at["BLIP"], at["BLIP-2"], "improves-on"],
+        [at["CLIP"], at["LLaVA"], "uses"],
+        [at["LLaVA"], at["LLaVA-1.5"], "improves-on"],
+    ]
+    instruct = data["papers"][at["InstructBLIP"]]
+    assert instruct["components"] == [
+        ["vision encoder", "EVA-CLIP ViT-g/14"],
+        ["LLM", "Vicuna-13B"],
+        ["connector", "Q-Former"],
+    ]
+    assert (instruct["precision"], instruct["date"]) == ("month", "2023-05")
+
+
 # --- escaping ---------------------------------------------------------------------------------------------------
 
 HOSTILE = [
@@ -361,7 +382,8 @@ def test_mermaid_renders_with_mermaid_cli(tmp_path: Path) -> None:
     diagram.write_text(timeline_mermaid(build_timeline(records, "month")), "utf-8")
     config = tmp_path / "puppeteer.json"
     chromium = shutil.which("chromium")
-    config.write_text(json.dumps({"args": ["--no-sandbox"], **({"executablePath": chromium} if chromium else {})}))
+    quiet = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    config.write_text(json.dumps({"args": quiet, **({"executablePath": chromium} if chromium else {})}))
 
     done = subprocess.run(
         [MMDC, "-p", str(config), "-i", str(diagram), "-o", str(tmp_path / "out.svg")],
@@ -383,7 +405,9 @@ CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "
 needs_browser = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium to open the page in")
 
 
-def browse(target: Path, profile: Path, *, screenshot: Path | None = None, size: str = "1400,900") -> tuple[str, str]:
+def browse(
+    target: Path, profile: Path, *, screenshot: Path | None = None, size: str = "1400,900", ask: str = ""
+) -> tuple[str, str]:
     """Open a page in headless Chromium: (the DOM after its scripts ran, or '' for a screenshot; what the
     browser logged, console messages among it)."""
     assert CHROMIUM is not None
@@ -403,7 +427,7 @@ def browse(target: Path, profile: Path, *, screenshot: Path | None = None, size:
         "--v=0",
         f"--window-size={size}",
         f"--screenshot={screenshot}" if screenshot else "--dump-dom",
-        target.as_uri(),
+        target.as_uri() + (f"#{ask}" if ask else ""),
     ]
     done = subprocess.run(args, capture_output=True, text=True, timeout=120)
     return done.stdout, done.stderr
@@ -491,6 +515,51 @@ def test_the_page_draws_a_mark_per_dated_paper_without_a_console_message(tmp_pat
         assert record["name"].replace("\u2028", "") in shown
 
 
+class Shown(HTMLParser):
+    """The text of every element with an id or a class, by it, from a DOM the browser dumped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.text: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.open.append(str(found.get("id") or found.get("class") or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.open:
+            self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for key in {k for k in self.open if k}:
+            self.text[key] = self.text.get(key, "") + data
+
+
+@needs_browser
+def test_a_link_to_the_page_chooses_lanes_years_search_and_paper(tmp_path: Path) -> None:
+    target = tmp_path / "timeline.html"
+    target.write_text(timeline_html(build_timeline(FIELD)), "utf-8")
+
+    dom, log = browse(target, tmp_path / "profile", ask="lanes=family&from=2022&to=2023&find=blip&select=InstructBLIP")
+
+    assert console(log) == []
+    shown = Shown()
+    shown.feed(dom)
+    in_years = [r for r in FIELD if r.get("year") in (2022, 2023)]
+    assert int(body(dom)["data-marks"] or 0) == len(in_years) == 7
+    assert shown.text["count"] == "3 of 7 on the axis (9 dated), 0 of 1 undated below"
+    assert [n for n in ("BLIP", "LLaVA", "no family") if n in shown.text["lane-names"]] == [
+        "BLIP",
+        "LLaVA",
+        "no family",
+    ]
+    details = shown.text["details"]
+    assert INSTRUCT["title"] in details and "2023-05 (month only)" in details and "Q-Former" in details
+    assert "Salesforce, Hong Kong University of Science and Technology (HKUST)" in details
+    assert "lineage" not in details  # no relation of its own in these records
+
+
 @needs_browser
 def test_the_2000_paper_page_renders_in_under_2_seconds(corpus_page: Path, tmp_path: Path) -> None:
     dom, log = browse(corpus_page, tmp_path / "profile")
@@ -504,7 +573,16 @@ def test_the_2000_paper_page_renders_in_under_2_seconds(corpus_page: Path, tmp_p
 @needs_browser
 @pytest.mark.skipif(not os.environ.get("VLMNOTES_SCREENSHOTS"), reason="set VLMNOTES_SCREENSHOTS=DIR to keep pictures")
 def test_screenshots(corpus_page: Path, tmp_path: Path) -> None:
+    """Pictures to look at: the 2,000-paper page as it opens, and with a paper clicked (its details at the side)."""
     out = Path(os.environ["VLMNOTES_SCREENSHOTS"])
-    browse(corpus_page, tmp_path / "profile", screenshot=out / "timeline-2000.png", size="1600,1000")
+    browse(corpus_page, tmp_path / "a", screenshot=out / "timeline-2000.png", size="1600,1000")
+    chosen = synthetic(2000)[1065]["name"]
+    browse(
+        corpus_page,
+        tmp_path / "b",
+        screenshot=out / "timeline-2000-selected.png",
+        size="1600,1000",
+        ask=f"select={chosen}",
+    )
     assert (out / "timeline-2000.png").stat().st_size > 10_000
-    assert picture_data(build_timeline(synthetic(20)))["dated"] == 19
+    assert (out / "timeline-2000-selected.png").stat().st_size > 10_000

@@ -27,6 +27,7 @@ ARROWS = {
     "builds-on": ("built on by", "#2c7fb8", "6 3"),
     "uses": ("used by", "#7a7a7a", "2 3"),
 }
+MANY_ARROWS = 250  # as in templates/timeline.js
 LANE_TITLES = {"org": "organisation", "family": "family", "tag": "tag", "none": "none"}
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans CJK SC', sans-serif"
 
@@ -93,8 +94,9 @@ def svg(tl: Timeline, lane_kind: str = "org") -> str:
         'font-size="12">',
         "<defs>",
         *[
-            f'<marker id="arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-            f'orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="{colour}"/></marker>'
+            f'<marker id="arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" '
+            f'markerWidth="10" markerHeight="10" orient="auto-start-reverse">'
+            f'<path d="M0,0L10,5L0,10z" fill="{colour}"/></marker>'
             for kind, (_, colour, _) in ARROWS.items()
         ],
         "</defs>",
@@ -137,7 +139,7 @@ def _svg_legend(x: float, y: float) -> list[str]:
             f'{dashes} marker-end="url(#arrow-{kind})"/>'
         )
         out.append(f'<text x="{x + 34:.0f}" y="{y}" fill="#555">{text}</text>')
-        x += 40 + text_width(text, 12)
+        x += 52 + text_width(text, 12)
     out.append(f'<circle cx="{x + 8:.0f}" cy="{y - 4}" r="4" fill="#777"/>')
     out.append(f'<text x="{x + 16:.0f}" y="{y}" fill="#555">day</text>')
     x += 52
@@ -175,6 +177,8 @@ def _svg_grid(layout: Layout) -> list[str]:
 
 def _svg_arrows(layout: Layout, links: list[lineage.Edge], at: dict[str, int]) -> list[str]:
     where = {m.index: m for m in layout.marks}
+    # Hundreds of arrows hide the papers under them; faint, they still show where lineages run.
+    opacity = 0.85 if len(links) <= MANY_ARROWS else 0.3
     out = []
     for edge in links:
         newer, older = where[at[edge.source]], where[at[edge.target]]
@@ -182,7 +186,7 @@ def _svg_arrows(layout: Layout, links: list[lineage.Edge], at: dict[str, int]) -
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
             f'<path d="{arrow_path(older, newer)}" fill="none" stroke="{colour}" stroke-width="1.6" '
-            f'stroke-opacity="0.85"{dashes} marker-end="url(#arrow-{edge.type})"/>'
+            f'stroke-opacity="{opacity}"{dashes} marker-end="url(#arrow-{edge.type})"/>'
         )
     return out
 

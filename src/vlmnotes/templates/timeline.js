@@ -97,7 +97,7 @@
   function markers(defs) {
     data.arrows.forEach(function (a) {
       var marker = svg("marker", { id: "arrow-" + a.type, viewBox: "0 0 10 10", refX: "9", refY: "5",
-        markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" });
+        markerUnits: "userSpaceOnUse", markerWidth: "10", markerHeight: "10", orient: "auto-start-reverse" });
       marker.appendChild(svg("path", { d: "M0,0L10,5L0,10z", fill: a.colour }));
       defs.appendChild(marker);
     });
@@ -338,6 +338,7 @@
   // --- controls -------------------------------------------------------------------------------------------
 
   function yearOptions(select, value) {
+    if (!nDated) return;
     for (var year = data.first; year <= data.last; year++) {
       var option = html("option", { value: String(year) }, String(year));
       if (year === value) option.selected = true;
@@ -436,18 +437,24 @@
   if (window.ResizeObserver) new ResizeObserver(refit).observe(chart);
   else window.addEventListener("resize", refit);
 
+  // A link to the page may say what to show: #lanes=family&from=2022&to=2023&find=blip&select=BLIP-2
+  var asked = new URLSearchParams(location.hash.slice(1));
+  if (Object.prototype.hasOwnProperty.call(data.laneSets, asked.get("lanes"))) {
+    document.getElementById("lanes").value = state.lanes = asked.get("lanes");
+  }
+  ["from", "to"].forEach(function (key) {
+    var year = parseInt(asked.get(key), 10);
+    if (year >= data.first && year <= data.last) document.getElementById(key).value = String(year);
+  });
+  state.from = Math.min(+fromSelect.value, +toSelect.value) || data.first;
+  state.to = Math.max(+fromSelect.value, +toSelect.value) || data.last;
+  if (asked.get("find")) {
+    search.value = asked.get("find");
+    state.query = search.value.trim().toLowerCase();
+  }
   render();
-  // A link to the page may name what to show: #find=words, #select=name (a paper's label).
-  var asked = /^#(find|select)=(.*)$/.exec(location.hash);
-  if (asked) {
-    var value = decodeURIComponent(asked[2]);
-    if (asked[1] === "find") {
-      search.value = value;
-      state.query = value.trim().toLowerCase();
-      filter();
-    } else {
-      for (var s = 0; s < papers.length; s++) if (papers[s].label === value) { select(s, true); break; }
-    }
+  if (asked.get("select")) {
+    for (var s = 0; s < papers.length; s++) if (papers[s].label === asked.get("select")) { select(s, true); break; }
   }
   void chart.scrollHeight; // the layout of what was drawn, inside the time measured
   document.body.setAttribute("data-marks", String(chart.querySelectorAll(".mark").length));
