@@ -1,6 +1,6 @@
 """Search means what the user means (issue 10, item 6): `name:` compares whole names, a phrase never runs from one
-value into the next, a number is never a prefix, `org:` and `venue:` values go through the vocabulary the notes go
-through, and `show` takes the start of a name.
+value into the next, a number is never a prefix, a query may start with a minus, `org:` and `venue:` values go
+through the vocabulary the notes go through, and `show` takes the start of a name.
 
 The notes are eight papers written here: dated bullets and one Chinese review card that writes `NIPS`.
 """
@@ -56,6 +56,8 @@ CARDS_MD = """\
 
 # A record written by hand whose two aliases, side by side, would read "BLIP 2".
 TWO_ALIASES = "id: twopart\nname: TwoPart\naliases:\n- BLIP\n- '2'\n"
+
+NOT_SALESFORCE = ["ALIGN", "CLIP", "Flamingo", "mPLUG-Owl", "mPLUG-Owl2"]
 
 
 def _invoke(root: Path, *args: str) -> Result:
@@ -118,6 +120,11 @@ def test_name_of_no_paper_finds_nothing_and_exits_1(vl: Run) -> None:
     assert names(result) == []
 
 
+def test_left_out_by_name_keeps_the_papers_it_only_starts(vl: Run) -> None:
+    assert "BLIP-2" in listed(vl, "-name:BLIP")
+    assert "BLIP" not in listed(vl, "-name:BLIP")
+
+
 def test_two_aliases_side_by_side_are_not_one_name_or_one_phrase(own: Path) -> None:
     (own / "kb" / "papers" / "twopart.yaml").write_text(TWO_ALIASES, encoding="utf-8")
     vl: Run = lambda *args: _invoke(own, *args)  # noqa: E731
@@ -161,6 +168,63 @@ def test_a_word_is_still_a_prefix(vl: Run) -> None:
 def test_a_number_is_matched_whole(vl: Run) -> None:
     assert search(vl, "2103.00020") == ["CLIP"]
     assert search(vl, "210") == []
+
+
+# --- a query that starts with a minus ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-org:Salesforce"],
+        ["--", "-org:Salesforce"],
+        ["-org:Salesforce", "--format", "json"],
+        ["--limit", "10", "-org:Salesforce"],
+        ["-fjson", "-org:Salesforce"],
+    ],
+)
+def test_list_takes_a_query_that_starts_with_a_minus(vl: Run, args: list[str]) -> None:
+    result = vl("list", "--format", "json", *args)
+
+    assert result.exit_code == 0, result.output
+    assert names(result) == NOT_SALESFORCE
+
+
+def test_search_takes_a_query_that_starts_with_a_minus(vl: Run) -> None:
+    result = vl("search", "--format", "json", "-flamingo")
+
+    assert result.exit_code == 0, result.output
+    assert "Flamingo" not in names(result)
+    assert len(names(result)) == 7
+
+
+def test_leaving_out_a_status_keeps_the_papers_that_have_none(vl: Run) -> None:
+    assert len(listed(vl, "-status:read")) == 8
+    assert len(listed(vl, "-year:2023")) == 5
+
+
+def test_an_option_value_that_starts_with_a_minus_stays_the_value(vl: Run) -> None:
+    result = vl("list", "--format", "json", "--org", "-Salesforce")
+
+    assert result.exit_code == 0
+    assert sorted(names(result)) == ["ALBEF", "BLIP", "BLIP-2"]  # an organisation, not a query leaving it out
+
+
+def test_a_query_in_two_arguments_is_one_usage_line(vl: Run) -> None:
+    result = vl("list", "blip", "-org:Google")
+
+    assert result.exit_code == 2
+    assert stderr_lines(result) == ["error: give the query as one argument: vlmnotes list 'blip -org:Google'"]
+    assert result.stdout == ""
+    assert_no_traceback(result)
+
+
+def test_a_mistyped_long_option_is_still_a_usage_error(vl: Run) -> None:
+    result = vl("list", "--limt", "3")
+
+    assert result.exit_code == 2
+    assert "No such option: --limt" in result.stderr
+    assert_no_traceback(result)
 
 
 # --- org: and venue: through the vocabulary ------------------------------------------------------------------

@@ -5,8 +5,9 @@ stderr, `error: <message>`, with exit code 1, or 2 for usage errors.
 """
 
 import os
+import shlex
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from enum import Enum
 from functools import partial
@@ -37,6 +38,7 @@ app = typer.Typer(
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
+    from typer._click import Context as ClickContext
 
     from vlmnotes.index import Hit
     from vlmnotes.kb import Config
@@ -324,20 +326,75 @@ def _run_search(
 QUERY_HELP = """
 Query language (shared by search and list):
 
+\b
   clip                     free text, a prefix (BLI finds BLIP and BLIP-2); case and width do not matter
+  CLIP-2  2103.00020       a number is matched whole (CLIP-2 does not find CLIP 2021)
   双流  对比学习            Chinese works from two characters on
   "frozen image encoder"   a phrase
-  name: title: org: venue: tag: author:         text fields
+  name:BLIP-2              a whole name or alias (BLIP-2, not BLIP)
+  title: tag: author:      text fields
+  org:谷歌  venue:NIPS      by any name the vocabulary knows (as org:Google, venue:NeurIPS)
   encoder: text-encoder: llm: connector: loss: arch:   components, by canonical name or alias
   year:2021  year:>=2021  year:2021..2023  citations:>1000   numbers
   status:read  arxiv:2103.00020  id:blip                  exact values
-  -term  NOT term          leave out;   a OR b   either;   ( ... )   group; terms side by side all match
+  -term  NOT term          leave out; a query may start with one (vlmnotes list -status:read)
+  a OR b   either;   ( ... )   group;   terms side by side all match
 
 Exit codes: 0 results, 1 nothing matched, 2 a malformed query or option.
 """
 
 
-@app.command(epilog=QUERY_HELP)
+class _QueryCommand(typer.core.TyperCommand):
+    """A command whose query may start with a minus (`vlmnotes list -status:read`)."""
+
+    def parse_args(self, ctx: "ClickContext", args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _dashed_query(ctx, self.get_params(ctx), args))
+
+
+def _dashed_query(ctx: "ClickContext", params: Sequence[object], args: list[str]) -> list[str]:
+    """The arguments with a query that starts with one minus moved behind `--`, where no option can take it
+    (a word such as `-x`, `--x` or `-fjson` that may be an option stays one); a usage error when the query
+    is more than one argument."""
+    if "--" in args:
+        return args
+    options = {name: p for p in params if isinstance(p, typer.core.TyperOption) for name in p.opts}
+    rest: list[str] = []
+    words: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        option = options.get(arg.split("=", 1)[0])
+        if option is not None and not (option.is_flag or option.count) and "=" not in arg:
+            rest += args[i : i + 2]  # the option and its value, which may start with a minus
+            i += 2
+            continue
+        maybe_option = option is not None or arg[:1] != "-" or arg[1:2] == "-" or len(arg) <= 2
+        if not maybe_option and not _takes_attached(options.get(arg[:2]), arg[2:], ctx):
+            words.append(arg)  # -status:read
+            i += 1
+            continue
+        (words if arg[:1] != "-" or arg == "-" else rest).append(arg)
+        i += 1
+    dashed = [w for w in words if w[:1] == "-" and w != "-"]
+    if not dashed:
+        return args
+    if len(words) > 1:
+        raise _fail(f"give the query as one argument: vlmnotes {ctx.info_name} {shlex.quote(' '.join(words))}", 2)
+    return [*rest, "--", *words]
+
+
+def _takes_attached(option: typer.core.TyperOption | None, value: str, ctx: "ClickContext") -> bool:
+    """True when `value` is a value `option` takes (`json` for `-f`, so that `-fjson` stays `-f json`)."""
+    if option is None:
+        return False
+    try:
+        option.type.convert(value, option, ctx)
+    except typer.BadParameter:
+        return False
+    return True
+
+
+@app.command(epilog=QUERY_HELP, cls=_QueryCommand)
 def search(
     query: Annotated[str, typer.Argument(help="What to look for (see the query language below).")],
     fmt: Annotated[OutFormat, typer.Option("--format", "-f", help="table, json, yaml, csv or md.")] = OutFormat.table,
@@ -364,7 +421,7 @@ def search(
         raise typer.Exit(1)
 
 
-@app.command("list", epilog=QUERY_HELP)
+@app.command("list", epilog=QUERY_HELP, cls=_QueryCommand)
 def list_papers(
     query: Annotated[str | None, typer.Argument(help="Optional query (see below); default: every paper.")] = None,
     fmt: Annotated[OutFormat, typer.Option("--format", "-f", help="table, json, yaml, csv or md.")] = OutFormat.table,
