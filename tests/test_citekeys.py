@@ -230,3 +230,11 @@ def test_a_venue_kind_from_the_users_vocabulary_decides_the_entry_type(vista: Pa
     add_to_notes(vista, VLMO.replace("NeurIPS:2022", "JMLR-X:2024"))
     entries = parse_bibtex(run("export", "VLMo").stdout)
     assert [(e["ENTRYTYPE"], e.get("journal"), e["year"]) for e in entries] == [("article", "JMLR-X", "2024")]
+
+
+def test_ris_carries_the_same_key_in_its_id_tag(vista: Path, run: Run) -> None:
+    import rispy
+
+    keys(run)
+    (entry,) = rispy.loads(run("export", "--format", "ris").stdout)
+    assert entry["id"] == "chen2023vista"

@@ -286,10 +286,11 @@ def to_ris(records: list[Record], keys: dict[str, str] | None = None, *, vocab: 
 
     vocab = vocab or load_vocabulary()
     entries = []
-    for r in records:
+    for r, key in zip(records, _keys_for(records, keys), strict=True):
         pub = publication(r, vocab)
         entry: dict[str, Any] = {
             "type_of_reference": _RIS_TYPE[pub.kind],
+            "id": key,  # ID: the citation key, as in the BibTeX and CSL-JSON of the same papers
             "title": one_line(r.get("title") or r.get("name") or r.get("id")),
             "authors": _author_list(r),
         }
@@ -306,10 +307,10 @@ def to_ris(records: list[Record], keys: dict[str, str] | None = None, *, vocab: 
         if r.get("authors") and r.get("authors_et_al"):
             entry["notes"] = [RIS_ET_AL_NOTE]
         url = paper_link(r)
-        for key, value in (("doi", one_line(r.get("doi"))), ("urls", [url] if url else None),
+        for tag, value in (("doi", one_line(r.get("doi"))), ("urls", [url] if url else None),
                            ("abstract", one_line(r.get("abstract")))):  # fmt: skip
             if value:
-                entry[key] = value
+                entry[tag] = value
         entries.append(entry)
     text: str = rispy.dumps(entries)
     return text
