@@ -43,6 +43,12 @@ def lane_colour(lanes: Lanes, lane: int) -> str:
     return NO_LANE if last and lanes.kind != "none" else PALETTE[lane % len(PALETTE)]
 
 
+def ink(colour: str, factor: float = 0.7) -> str:
+    """A darker shade of a lane's colour, for its name: yellow and pink on white are hard to read."""
+    r, g, b = (round(int(colour[i : i + 2], 16) * factor) for i in (1, 3, 5))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
 _ABBREVIATED = re.compile(r".{12,}\(([^()]{2,12})\)")
 
 
@@ -114,7 +120,7 @@ def svg(tl: Timeline, lane_kind: str = "org") -> str:
         full = f"<title>{xml_text(name)}</title>" if short_name(name) != name else ""
         out.append(
             f'<text x="16" y="{top + 18:.1f}" font-size="13" font-weight="bold" '
-            f'fill="{lane_colour(lanes, lane)}">{full}{xml_text(short_name(name))}</text>'
+            f'fill="{ink(lane_colour(lanes, lane))}">{full}{xml_text(short_name(name))}</text>'
         )
     out += _svg_grid(layout)
     out += _svg_arrows(layout, links, {str(r["id"]): i for i, r in enumerate(records)})
@@ -295,7 +301,8 @@ def picture_data(tl: Timeline, lane_kind: str = "org") -> dict[str, Any]:
         made = make_lanes(records, kind, links)
         colours = [lane_colour(made, n) for n in range(len(made.names))]
         names = [short_name(n) for n in made.names]
-        lane_sets[kind] = {"names": names, "full": made.names, "of": made.of, "colours": colours}
+        inks = [ink(c) for c in colours]
+        lane_sets[kind] = {"names": names, "full": made.names, "of": made.of, "colours": colours, "inks": inks}
     years = tl.years()
     arrows = [
         {"type": kind, "text": text, "inverse": ARROW_INVERSE[kind], "colour": colour, "dash": dash}

@@ -86,7 +86,7 @@
       });
       var height = Math.max(1, ends.length) * ROW;
       placed.forEach(function (m) { if (m.lane === lane) m.y = top + 4 + m.row * ROW + ROW / 2; });
-      rows.push({ lane: lane, name: lanes.names[lane], full: lanes.full[lane], colour: lanes.colours[lane], top: top, bottom: top + height + LANE_GAP });
+      rows.push({ lane: lane, name: lanes.names[lane], full: lanes.full[lane], ink: lanes.inks[lane], top: top, bottom: top + height + LANE_GAP });
       y = top + height + LANE_GAP;
     });
     return { marks: placed, lanes: rows, left: left, perYear: perYear, from: from, to: to, width: right + 24, height: y + 8 };
@@ -163,7 +163,7 @@
         lanesG.appendChild(svg("rect", { x: 0, y: lane.top, width: L.width, height: lane.bottom - lane.top, fill: n % 2 ? "#ffffff" : "#f6f7f9" }));
         var name = html("span", { "class": "lane-name" }, lane.name);
         name.style.top = lane.top + 4 + "px";
-        name.style.color = lane.colour;
+        name.style.color = lane.ink;
         if (lane.full !== lane.name) name.setAttribute("title", lane.full);
         names.appendChild(name);
       });
