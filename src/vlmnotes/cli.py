@@ -543,6 +543,72 @@ def timeline(
         raise typer.Exit(1)
 
 
+class GraphFormat(str, Enum):
+    text = "text"
+    html = "html"
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+@app.command(epilog=QUERY_HELP, cls=_QueryCommand)
+def graph(
+    query: Annotated[
+        str | None,
+        typer.Argument(help="A paper (BLIP-2) or a query (see below); default: every paper with a relation."),
+    ] = None,
+    depth: Annotated[
+        int, typer.Option("--depth", "-d", min=0, help="Relations to follow out from the papers selected (0: none).")
+    ] = 1,
+    types: Annotated[
+        str,
+        typer.Option(
+            "--types",
+            "-t",
+            help="Relation types to follow and draw, comma-separated: improves-on, builds-on, uses, similar-to, "
+            "mentions, or all.",
+        ),
+    ] = "improves-on,builds-on,uses",
+    fmt: Annotated[
+        GraphFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text, html, mermaid or dot (default: by the -o file's ending, .html, .dot or .gv, .mmd; else text).",
+        ),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """The lineage graph: the papers selected, their neighbours within --depth relations, and the relations
+    between them, each labelled with its type (BLIP-2 improves-on BLIP).
+
+    A QUERY that names a paper outright (its name, an alias, its id, arXiv id or title: BLIP-2) starts from that
+    paper alone, not from every paper whose notes mention the name; any other query (`org:Salesforce`, `BLI`)
+    starts from every paper it selects. With no QUERY: every paper that has a relation of these types, and a
+    count of those without one.
+
+    `text` (the default on stdout) is an adjacency list; `dot` is Graphviz (`dot -Tsvg`); `mermaid` a flowchart;
+    `html` one self-contained page, oldest papers to the left, with pan and zoom, the title on hover and a
+    paper's details and links on a click.
+
+    Examples: vlmnotes graph BLIP-2 --depth 2 · vlmnotes graph -o lineage.html · vlmnotes graph 'org:Salesforce' -f dot
+    """
+    from vlmnotes import graph as lineage
+    from vlmnotes.index import search as search_index
+    from vlmnotes.query import Filters
+
+    wanted = _guard(lambda: lineage.parse_types(types))
+    hits = [h.record for h in _run_search(query, Filters(), None, SortKey.date)]
+    if query is not None and not hits:
+        _say(f"no papers match '{query}'")
+        raise typer.Exit(1)
+    kb = _fresh_kb()
+    everything = hits if query is None else [h.record for h in _guard(lambda: search_index(kb, None, sort="date")).hits]
+    drawn = lineage.build_graph(everything, hits, query, depth, wanted)
+    _write(lineage.WRITERS[fmt.value if fmt else lineage.format_for(output)](drawn), output)
+    if state.broken:
+        raise typer.Exit(1)
+
+
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
