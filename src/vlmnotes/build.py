@@ -673,13 +673,14 @@ def _recover(con: sqlite3.Connection, store: Store) -> None:
 
 def commit(config: Config, con: sqlite3.Connection, plan: Plan, collected: Collected) -> None:
     """Record in one transaction what the build wrote, the caches, and the search index."""
-    from vlmnotes.index import apply_build, prepare
+    from vlmnotes.index import apply_build, prepare, use_vocabulary
 
     try:
         prepare(con)
         with con:
             for sql, params in _state_changes(con, plan, collected):
                 con.executemany(sql, params)
+            use_vocabulary(con, config.vocab_file, collected.vocab)
             apply_build(
                 con, config.kb, [(n, plan.records[n].model_dump(mode="json")) for n in plan.writes], plan.deletes
             )

@@ -127,12 +127,27 @@ def _row(record: dict[str, Any], aliases: dict[str, list[str]], org_aliases: dic
     return [_VALUES.join(fts_text(v) for v in values[c] if v) for c in _COLNAMES]
 
 
-def _vocab_rows() -> list[tuple[str, str, str]]:
-    """(field, name key of an alias, canonical name) for every alias of an organisation or a venue, as the
-    vocabulary reads it in a note (Vocabulary.org, Vocabulary.venue)."""
+def _vocabulary(user_file: Path | None) -> Any:
+    """The vocabulary the notes were read with: the built-in one and the user's file, if it still loads."""
+    from vlmnotes.errors import VlmnotesError
     from vlmnotes.vocab import load_vocabulary
 
-    vocab = load_vocabulary()
+    try:
+        return load_vocabulary(user_file)
+    except VlmnotesError:  # the build reports a broken vocabulary file; a search answers with the built-in one
+        return load_vocabulary()
+
+
+def _user_vocab(con: sqlite3.Connection) -> Path | None:
+    """The user's vocabulary file the last build read the notes with (meta `index_vocab_file`), if any."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'index_vocab_file'").fetchone()
+    return Path(row[0]) if row and row[0] else None
+
+
+def _vocab_rows(user_file: Path | None = None) -> list[tuple[str, str, str]]:
+    """(field, name key of an alias, canonical name) for every alias of an organisation or a venue, as the
+    vocabulary reads it in a note (Vocabulary.org, Vocabulary.venue)."""
+    vocab = _vocabulary(user_file)
     rows = []
     for field, items, canonical in (("org", vocab.orgs, vocab.org), ("venue", vocab.venues, vocab.venue)):
         for name, aliases in items:
@@ -140,13 +155,28 @@ def _vocab_rows() -> list[tuple[str, str, str]]:
     return sorted(set(rows))
 
 
-def _vocab_aliases() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    from vlmnotes.vocab import load_vocabulary
-
-    vocab = load_vocabulary()
+def _vocab_aliases(user_file: Path | None = None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    vocab = _vocabulary(user_file)
     comps = {name: sorted(vocab.aliases_of(name) - {name}) for items in vocab.components.values() for name, *_ in items}
     orgs = {name: sorted(set(al) - {name}) for name, al in vocab.orgs}
     return comps, orgs
+
+
+def use_vocabulary(con: sqlite3.Connection, user_file: Path | None, signature: str) -> None:
+    """Within the build's transaction: search the way the notes were read, through the user's vocabulary file
+    as well (`org:`/`venue:` values, component aliases). When the vocabulary changed since the last build,
+    every record is indexed again (by the next search), since their component aliases may differ."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'index_vocab'").fetchone()
+    if row == (signature,):
+        return
+    con.execute("DELETE FROM vocab")
+    con.executemany("INSERT INTO vocab VALUES (?, ?, ?)", _vocab_rows(user_file))
+    if row is not None:
+        for table in ("papers", "broken", "names", "fts"):
+            con.execute(f"DELETE FROM {table}")
+        con.execute("DELETE FROM meta WHERE key IN ('count', 'kb')")
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('index_vocab_file', ?)", (str(user_file) if user_file else "",))
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('index_vocab', ?)", (signature,))
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -163,7 +193,7 @@ def _drop(con: sqlite3.Connection) -> None:
     with con:
         for table in _INDEX_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
-        con.execute("DELETE FROM meta WHERE key IN ('schema', 'count', 'kb')")
+        con.execute("DELETE FROM meta WHERE key IN ('schema', 'count', 'kb', 'index_vocab')")
 
 
 def prepare(con: sqlite3.Connection) -> None:
@@ -195,7 +225,7 @@ def _create(con: sqlite3.Connection) -> None:
         """
     )
     if con.execute("SELECT 1 FROM vocab LIMIT 1").fetchone() is None:
-        con.executemany("INSERT INTO vocab VALUES (?, ?, ?)", _vocab_rows())
+        con.executemany("INSERT INTO vocab VALUES (?, ?, ?)", _vocab_rows(_user_vocab(con)))
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
 
 
@@ -332,7 +362,7 @@ class Index:
             from vlmnotes.errors import RecordError
             from vlmnotes.store import parse_record
 
-            aliases = _vocab_aliases()
+            aliases = _vocab_aliases(_user_vocab(con))
             for name, mtime, size in changed:
                 old = known.get(name)
                 if old is not None:
@@ -767,7 +797,7 @@ def apply_build(
 ) -> None:
     """Within the build's transaction: put the records it has just written (file name, record) into the index
     and drop the files it deleted (call prepare first). Files changed by hand are read by the next query."""
-    aliases = _vocab_aliases() if written else ({}, {})
+    aliases = _vocab_aliases(_user_vocab(con)) if written else ({}, {})
     for name in removed + [n for n, _ in written]:
         for (rowid,) in con.execute("SELECT rowid FROM papers WHERE file = ?", (name,)).fetchall():
             _delete(con, rowid)

@@ -242,9 +242,19 @@ def _check_user_doc(path: Path, doc: object) -> dict[str, Any]:
     return doc
 
 
-@lru_cache(maxsize=8)
 def load_vocabulary(user_file: Path | None = None) -> Vocabulary:
-    """The built-in vocabulary, extended by a user's vocabulary file when given."""
+    """The built-in vocabulary, extended by a user's vocabulary file when given (read again once it changed).
+
+    Raises VocabularyError naming the file when it is not a vocabulary."""
+    try:
+        st = user_file.stat() if user_file is not None else None
+    except OSError:
+        st = None
+    return _load_vocabulary(user_file, (st.st_mtime_ns, st.st_size) if st else None)
+
+
+@lru_cache(maxsize=8)
+def _load_vocabulary(user_file: Path | None, stamp: tuple[int, int] | None) -> Vocabulary:
     docs = _load_builtin()
     if user_file is not None and user_file.is_file():
         try:
