@@ -3,7 +3,7 @@
 A key is given the first time a paper goes into a bibliography (BibTeX, CSL-JSON or RIS export) and written
 into its record file; every later export reuses it, and the build carries it over like a hand edit. A new
 paper never gets a key given before: the stored keys, and the keys given to papers since dropped (kept in
-the state database, table `citekeys`), are taken. A user may set or change `citekey` by hand.
+kb/citekeys.tsv, kept with the records), are taken. A user may set or change `citekey` by hand.
 
 The pattern comes from `[tool.vlmnotes.export] citekey = "..."` in pyproject.toml or `[export]` in
 .vlmnotes.toml (nearest to the notes), default `{author}{year}{shorttitle}`: radford2021clip. Its fields:
@@ -18,7 +18,8 @@ The pattern comes from `[tool.vlmnotes.export] citekey = "..."` in pyproject.tom
 - `{arxiv}`: the arXiv id without its dot (2103.00020 → 210300020).
 
 A field that is unknown for a paper is left out; a key that comes out empty falls back to the record id.
-Two papers that would share a key get `b`, `c`, … after it (radford2021clipb).
+Two papers that would share a key get `b`, `c`, … `z`, `ba`, … after it (radford2021clipb). Text between two
+fields is kept only where both sides have a value ({author}_{year} without an author: 2021).
 """
 
 from __future__ import annotations
@@ -130,6 +131,9 @@ def family_name(author: str) -> str:
     return words[-1] if words else author
 
 
+_MAX_NAME = 24  # letters of a name a key keeps
+
+
 def _first_title_word(record: Record) -> str:
     words = [w for w in re.findall(r"[^\W_]+", record.get("title") or "") if w.lower() not in _STOP]
     return ascii_word(words[0]) if words else ""
@@ -147,9 +151,8 @@ def _field(record: Record, name: str, vocab: Vocabulary | None) -> str:
             if date:
                 return str(date[0])
         return str(record.get("year") or "")
-    if name == "shorttitle":
-        short = record.get("name") or ""
-        return ascii_word(short.split()[0]) if short.split() else _first_title_word(record)
+    if name == "shorttitle":  # the whole name: SigLIP 2 is siglip2, not siglip
+        return ascii_word(record.get("name") or "")[:_MAX_NAME] or _first_title_word(record)
     if name == "title":
         return _first_title_word(record)
     return (record.get("arxiv_id") or "").replace(".", "").replace("/", "")
@@ -159,10 +162,22 @@ def base_key(record: Record, pattern: KeyPattern, vocab: Vocabulary | None = Non
     """The key `pattern` makes for a record, before any suffix; the record id (made safe) when it makes none.
     With the vocabulary, `{year}` is the year the entry gives (a venue's), else the record's."""
     values = {text: _field(record, text, vocab) for is_field, text in pattern.parts if is_field}
-    key = "".join(values[text] if is_field else text for is_field, text in pattern.parts)
     if not any(values.values()):
-        key = ""
-    return key or ascii_word(str(record.get("id") or "")) or "paper"
+        return ascii_word(str(record.get("id") or "")) or "paper"
+    # Text between two fields joins them only where there is a value on each side: {author}_{year} with no
+    # author is 2021, not _2021. Text before the first field or after the last is always there.
+    fields = [i for i, (is_field, _) in enumerate(pattern.parts) if is_field]
+    out = []
+    for i, (is_field, text) in enumerate(pattern.parts):
+        if is_field:
+            out.append(values[text])
+        elif i < fields[0] or i > fields[-1]:
+            out.append(text)
+        else:
+            after = next(j for j in fields if j > i)
+            if values[pattern.parts[after][1]] and any(values[pattern.parts[j][1]] for j in fields if j < i):
+                out.append(text)
+    return "".join(out)
 
 
 def new_keys(
@@ -174,32 +189,62 @@ def new_keys(
     lowered = {k.lower() for k in taken}  # biber compares keys case-insensitively
     for record in sorted(records, key=lambda r: (str(r.get("date") or "9999"), str(r.get("id")))):
         base = key = base_key(record, pattern, vocab)
-        suffix = ord("b")
+        n = 1
         while key.lower() in lowered:
-            key = f"{base}{chr(suffix)}" if suffix <= ord("z") else f"{base}{suffix - ord('z') + 1}"
-            suffix += 1
+            key = base + _suffix(n)
+            n += 1
         lowered.add(key.lower())
         taken.add(key)
         out[str(record["id"])] = key
     return out
 
 
+def _suffix(n: int) -> str:
+    """The n-th suffix a key takes when its base is taken: b, c, …, z, then ba, bb, … (never digits, which
+    would run into the year: 20222)."""
+    letters = ""  # n in base 26 with a = 0: the base itself would be "a"
+    while n:
+        n, rest = divmod(n, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[rest] + letters
+    return letters
+
+
 # --- keys given before ---------------------------------------------------------------------------------------
 
-_TABLE = "CREATE TABLE IF NOT EXISTS citekeys(key TEXT PRIMARY KEY, id TEXT NOT NULL)"
+GIVEN_FILE = "citekeys.tsv"
+_GIVEN_HEADER = (
+    "# Citation keys given to papers of this knowledge base, oldest first: key, tab, record id. vlmnotes never\n"
+    "# gives one of them to another paper, and gives a paper that comes back its last one. Commit it with kb/.\n"
+)
 
 
-def given_before(con: sqlite3.Connection) -> dict[str, str]:
-    """key → record id of every key given by an export of this knowledge base (state table `citekeys`)."""
-    con.execute(_TABLE)
-    return dict(con.execute("SELECT key, id FROM citekeys").fetchall())
+def given_before(kb: Path) -> list[tuple[str, str]]:
+    """(key, record id) of every key given to a paper of this knowledge base, oldest first (kb/citekeys.tsv;
+    empty when there is none). Lines that are not `key<TAB>id` are skipped."""
+    try:
+        text = (kb / GIVEN_FILE).read_text("utf-8", errors="replace")
+    except OSError:
+        return []
+    pairs = []
+    for line in text.splitlines():
+        key, tab, paper_id = line.partition("\t")
+        if tab and key and paper_id and not key.startswith("#"):
+            pairs.append((key, paper_id))
+    return pairs
 
 
-def remember(con: sqlite3.Connection, keys: dict[str, str]) -> None:
-    """Remember the keys given (record id → key), so that no other paper is ever given them."""
-    with con:
-        con.execute(_TABLE)
-        con.executemany("INSERT OR REPLACE INTO citekeys VALUES (?, ?)", [(k, i) for i, k in keys.items()])
+def remember(kb: Path, keys: dict[str, str]) -> None:
+    """Add the keys in use (record id → key) to kb/citekeys.tsv, so that no other paper is ever given them.
+
+    Raises OSError when the file cannot be written."""
+    from vlmnotes.store import atomic_write
+
+    before = given_before(kb)
+    known = set(before)
+    added = [(key, paper_id) for paper_id, key in keys.items() if (key, paper_id) not in known]
+    if added:
+        lines = [f"{key}\t{paper_id}\n" for key, paper_id in before + added]
+        atomic_write(kb / GIVEN_FILE, _GIVEN_HEADER + "".join(lines))
 
 
 class Stored(NamedTuple):
@@ -233,25 +278,33 @@ def assign_and_store(
                 )
     missing = [r for r in wanted if not r.get("citekey")]
     if not missing:
+        given = {(k, i) for k, i in given_before(kb)}
+        if any((k, i) not in given for i, k in keys.items()):  # a key set by hand: remember it too
+            try:
+                with kb_lock(kb, "export", wait=5.0):
+                    remember(kb, keys)
+            except (VlmnotesError, OSError):
+                pass  # the keys are in the records: only a paper dropped and re-added would miss it
         return Stored(keys, warnings)
     try:
         with kb_lock(kb, "export", wait=5.0):
             con = open_state(kb)
             try:
-                before = given_before(con)
+                before = given_before(kb)
                 taken = {str(r["citekey"]) for r in everything if r.get("citekey")}
-                fresh: dict[str, str] = {}
-                # A paper dropped and added again gets its old key back, if no one else holds it.
                 held = {t.lower() for t in taken}
+                fresh: dict[str, str] = {}
+                # A paper dropped and added again gets its last key back, if no one else holds it now.
+                last = {paper_id: key for key, paper_id in before}
                 for r in missing:
-                    old = [k for k, i in before.items() if i == r["id"] and k.lower() not in held]
-                    if old:
-                        fresh[str(r["id"])] = old[0]
-                        held.add(old[0].lower())
-                taken |= set(before)
+                    old = last.get(str(r["id"]))
+                    if old and old.lower() not in held:
+                        fresh[str(r["id"])] = old
+                        held.add(old.lower())
+                taken |= {key for key, _ in before}
                 fresh |= new_keys([r for r in missing if str(r["id"]) not in fresh], taken, pattern, vocab)
                 written = _write_keys(kb, con, fresh, warnings)
-                remember(con, {i: k for i, k in fresh.items() if i in written})
+                remember(kb, {**keys, **{i: k for i, k in fresh.items() if i in written}})
                 authorless = [fresh[str(r["id"])] for r in missing if str(r["id"]) in written and not r.get("authors")]
                 if authorless and "author" in pattern.text:
                     shown = ", ".join(authorless[:3]) + (", …" if len(authorless) > 3 else "")
@@ -261,9 +314,11 @@ def assign_and_store(
                     )
             finally:
                 con.close()
-    except (VlmnotesError, sqlite3.Error) as exc:
-        warnings.append(f"{str(exc).splitlines()[0]}; citation keys not stored, so they may differ next time")
-        fresh = new_keys(missing, {str(r["citekey"]) for r in everything if r.get("citekey")}, pattern, vocab)
+    except (VlmnotesError, sqlite3.Error, OSError) as exc:
+        reason = str(exc).splitlines()[0] if not isinstance(exc, OSError) else f"{kb}: {exc.strerror or exc}"
+        warnings.append(f"{reason}; citation keys not stored, so they may differ next time")
+        taken = {str(r["citekey"]) for r in everything if r.get("citekey")} | {k for k, _ in given_before(kb)}
+        fresh = new_keys(missing, taken, pattern, vocab)
     return Stored({**keys, **fresh}, warnings)
 
 
