@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 from conftest import Run, assert_no_traceback, stderr_lines, write_notes
 from vlmnotes.cli import app
 from vlmnotes.index import search as run_search
+from vlmnotes.query import parse_query
 
 READING_MD = """\
 # Reading list
@@ -152,7 +153,7 @@ def test_a_name_no_paper_has_finds_nothing(vl: Run) -> None:
 
     assert result.exit_code == 1
     assert names(result) == []
-    assert result.stderr == ""
+    assert result.stderr == "no papers match 'CLIP-2'\n"
 
 
 def test_a_hyphenated_name_finds_that_paper_only(vl: Run) -> None:
@@ -313,3 +314,17 @@ def test_an_index_from_the_version_before_is_rebuilt(own: Path) -> None:
     assert names(result) == ["ALBEF"]
     with closing(sqlite3.connect(index)) as con:
         assert con.execute("SELECT name FROM vocab WHERE field = 'org' AND key = '谷歌'").fetchall() == [("Google",)]
+
+
+@pytest.mark.parametrize(
+    ("query", "same_as"),
+    [
+        ("name：BLIP-2", "name:BLIP-2"),
+        ("org：谷歌", "org:谷歌"),
+        ("ｙｅａｒ:２０２３", "year:2023"),
+        ("－status:read", "-status:read"),
+        ("（CLIP　OR　BLIP）", "(CLIP OR BLIP)"),
+    ],
+)
+def test_full_width_query_syntax_reads_as_ascii(query: str, same_as: str) -> None:
+    assert parse_query(query) == parse_query(same_as)

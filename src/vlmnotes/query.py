@@ -309,9 +309,15 @@ def _number(field: str, value: str, fail: Callable[[str], QueryError]) -> Compar
     return Compare(field, "..", low, high[0])
 
 
+# Full-width forms (ＣＬＩＰ, ｙｅａｒ：２０２３, －status:read, a Chinese input method's ：（）) as their ASCII
+# letters, one character for one, so that the columns of an error still point into the query as typed.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def parse_query(query: str) -> Node:
-    """Parse a query string into a tree; QueryError for anything malformed."""
-    return _Parser(query).parse()
+    """Parse a query string into a tree; QueryError for anything malformed. Full-width letters, digits and
+    signs read as their ASCII forms (`name：BLIP-2` is `name:BLIP-2`)."""
+    return _Parser(query.translate(_FULL_WIDTH)).parse()
 
 
 class Filters(NamedTuple):
