@@ -498,7 +498,7 @@ class LaneKind(str, Enum):
     none = "none"
 
 
-@app.command(epilog=QUERY_HELP)
+@app.command(epilog=QUERY_HELP, cls=_QueryCommand)
 def timeline(
     query: Annotated[str | None, typer.Argument(help="Optional query to select papers (see below).")] = None,
     since: Annotated[int | None, typer.Option("--since", help="From this year on.")] = None,
@@ -610,13 +610,27 @@ def graph(
 
 
 def _write(text: str, output: Path | None) -> None:
-    if output is None:
+    """Write to stdout (no --output, or `-o -`), else to the file: a regular file is replaced atomically (a
+    symlink's target, the link kept); a device or FIFO is written to as it is, never replaced by a file."""
+    import stat
+
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
         return
     from vlmnotes.store import atomic_write
 
     try:
-        atomic_write(output, text)
+        mode = output.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise _fail(f"{output}: is a folder; give --output a file name, e.g. -o refs.bib", 2)
+    try:
+        if mode is not None and not stat.S_ISREG(mode):
+            with output.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            atomic_write(output.resolve() if output.is_symlink() else output, text)
     except OSError as exc:
         raise _fail(f"{output}: cannot write ({exc.strerror or exc})", 1) from None
     _err().print(f"wrote {output}", markup=False)
@@ -654,7 +668,7 @@ def compare(
         _out().print(render.compare_table(records))
 
 
-@app.command(epilog=QUERY_HELP)
+@app.command(epilog=QUERY_HELP, cls=_QueryCommand)
 def stats(
     query: Annotated[str | None, typer.Argument(help="Optional query to select papers (see below).")] = None,
     fmt: Annotated[CompareFormat, typer.Option("--format", "-f", help="table (bars), json or md.")] = (
@@ -945,7 +959,7 @@ class ExportFormat(str, Enum):
     json = "json"
 
 
-@app.command(epilog=QUERY_HELP)
+@app.command(epilog=QUERY_HELP, cls=_QueryCommand)
 def export(
     query: Annotated[str | None, typer.Argument(help="Optional query to select papers (see below).")] = None,
     fmt: Annotated[
