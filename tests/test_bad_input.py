@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from conftest import Run, assert_no_traceback, load_record, stderr_lines
+from vlmnotes.formats import count
 from vlmnotes.parse import MAX_NOTE_BYTES
 
-ONE_PAPER_CLEAN = "1 papers from 2 notes (2 parsed): 1 created, 0 changed, 0 deleted"
-ONE_PAPER_ONE_SKIPPED = "1 papers from 2 notes (1 parsed): 1 created, 0 changed, 0 deleted"
+ONE_PAPER_CLEAN = "1 paper from 2 notes (2 parsed): 1 created, 0 changed, 0 deleted"
+ONE_PAPER_ONE_SKIPPED = "1 paper from 2 notes (1 parsed): 1 created, 0 changed, 0 deleted"
 TWO_PAPERS = "2 papers from 2 notes (2 parsed): 2 created, 0 changed, 0 deleted"
 
 CHINESE_NOTE = """\
@@ -136,7 +137,7 @@ def test_images_beside_the_notes_are_not_notes(good_project: Path, run: Run) -> 
     result = run("build")
 
     assert result.exit_code == 0
-    assert stderr_lines(result) == ["1 papers from 1 notes (1 parsed): 1 created, 0 changed, 0 deleted"]
+    assert stderr_lines(result) == ["1 paper from 1 note (1 parsed): 1 created, 0 changed, 0 deleted"]
 
 
 def test_undecodable_file_is_skipped_with_a_message_naming_it(good_project: Path, run: Run) -> None:
@@ -203,7 +204,7 @@ def test_hostile_markdown_finishes_without_a_traceback(good_project: Path, run: 
     assert_no_traceback(result)
     assert result.exit_code == 0
     lines = stderr_lines(result)
-    assert lines[-1] == f"{papers} papers from 2 notes (2 parsed): {papers} created, 0 changed, 0 deleted"
+    assert lines[-1] == f"{count(papers, 'paper')} from 2 notes (2 parsed): {papers} created, 0 changed, 0 deleted"
     assert all(w.startswith("warning: hostile.md:") and " read " in w for w in lines[:-1])
     _assert_good_note_built(good_project)
 

@@ -40,6 +40,7 @@ import pytest
 from typer.testing import Result
 
 from conftest import REPO, Run, write_notes
+from vlmnotes.formats import count
 from vlmnotes.lint import run as lint_run
 from vlmnotes.lint.registry import RULES, SEVERITIES, Selection
 
@@ -570,7 +571,7 @@ def test_fix_summary_counts_the_fixes(fixes_copy: Path, cli: Run) -> None:
     result = cli("lint", str(fixes_copy), "--fix", "--format", "concise")
 
     assert result.exit_code == 1  # VN102 is left, and it is an error
-    assert result.stderr == f"{len(found_before) - len(safe)} finding(s) in 1 file(s), {len(safe)} fixed\n"
+    assert result.stderr == f"{count(len(found_before) - len(safe), 'finding')} in 1 file, {len(safe)} fixed\n"
 
 
 @pytest.mark.parametrize("name", [n for n in FIXTURE_FILES if "-bad" in n])

@@ -59,7 +59,7 @@ def test_full_shows_the_place_the_source_line_and_a_caret_under_the_column(notes
         f"     5 | {lines[4]}\n"
         f"       | {' ' * 25}{'^' * 31}\n"
     )
-    assert result.stderr == "3 finding(s) in 1 file(s), 2 fixable with --fix\n"
+    assert result.stderr == "3 findings in 1 file, 2 fixable with --fix\n"
 
 
 def test_full_caret_lines_up_after_a_tab(notes: Path, cli: Run) -> None:
@@ -79,7 +79,7 @@ def test_concise_is_one_line_a_finding(notes: Path, cli: Run) -> None:
     assert result.stdout == (
         f"{PATH}:3:10: VN501 [*] {VN501_MSG}\n{PATH}:4:49: VN102 {VN102_MSG}\n{PATH}:5:26: VN103 [*] {VN103_MSG}\n"
     )
-    assert result.stderr == "3 finding(s) in 1 file(s), 2 fixable with --fix\n"
+    assert result.stderr == "3 findings in 1 file, 2 fixable with --fix\n"
 
 
 def test_clean_notes_print_nothing_but_the_summary(notes: Path, cli: Run) -> None:
@@ -87,7 +87,7 @@ def test_clean_notes_print_nothing_but_the_summary(notes: Path, cli: Run) -> Non
 
     for fmt in ("full", "concise"):
         result = cli("lint", "notes", "--format", fmt)
-        assert (result.exit_code, result.stdout, result.stderr) == (0, "", "0 finding(s) in 1 file(s)\n")
+        assert (result.exit_code, result.stdout, result.stderr) == (0, "", "0 findings in 1 file\n")
 
 
 # --- json ---------------------------------------------------------------------------------------------------

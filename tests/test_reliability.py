@@ -181,7 +181,7 @@ def test_a_note_deleted_from_disk_takes_its_records_and_says_so(built: Path, run
     assert result.exit_code == 0
     assert stderr_lines(result) == [
         "dropped the records of cards.md: no longer on disk",
-        "2 papers from 1 notes (0 parsed): 0 created, 0 changed, 1 deleted",
+        "2 papers from 1 note (0 parsed): 0 created, 0 changed, 1 deleted",
     ]
     assert not (built / "kb" / "papers" / f"{BLIP2}.yaml").exists()
 
@@ -433,7 +433,7 @@ def test_show_names_the_record_files_it_could_not_read_instead_of_guessing(built
 
     assert result.exit_code == 1
     assert stderr_lines(result)[-1] == (
-        f"error: no readable record matches 'BLIP-2'; 1 record file(s) cannot be read: kb/papers/{BLIP2}.yaml"
+        f"error: no readable record matches 'BLIP-2'; 1 record file cannot be read: kb/papers/{BLIP2}.yaml"
     )
 
 

@@ -108,7 +108,7 @@ def test_check_before_the_first_build_lists_what_would_be_created(project: Path,
 
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [f"would create kb/papers/{name}" for name in RECORD_FILES]
-    assert stderr_lines(result) == ["3 record file(s) out of date; run `vlmnotes build`"]
+    assert stderr_lines(result) == ["3 record files out of date; run `vlmnotes build`"]
     assert not (project / "kb" / "papers").exists()
 
 
@@ -120,7 +120,7 @@ def test_check_after_a_note_edit_lists_the_change_and_writes_nothing(built: Path
 
     assert result.exit_code == 1
     assert result.stdout == "would change kb/papers/2103.00020.yaml\n"
-    assert stderr_lines(result) == ["1 record file(s) out of date; run `vlmnotes build`"]
+    assert stderr_lines(result) == ["1 record file out of date; run `vlmnotes build`"]
     assert record_bytes(built / "kb") == before
     # Still out of date: --check wrote nothing, not even what it parsed.
     assert run("build", "--check").exit_code == 1

@@ -18,6 +18,7 @@ import typer
 
 from vlmnotes import __version__
 from vlmnotes.errors import UsageError, VlmnotesError
+from vlmnotes.formats import count
 
 app = typer.Typer(
     name="vlmnotes",
@@ -211,20 +212,20 @@ def build(
                 sys.stdout.write(f"would {label} {item}\n")
         _print_report_problems(report.skipped, report.errors)
         if report.changes:
-            _err().print(f"{report.changes} record file(s) out of date; run `vlmnotes build`", markup=False)
+            _say(f"{count(report.changes, 'record file')} out of date; run `vlmnotes build`")
             raise typer.Exit(1)
         if report.skipped or report.errors:
             raise typer.Exit(1)
-        sys.stdout.write(f"knowledge base is current ({report.papers} papers)\n")
+        sys.stdout.write(f"knowledge base is current ({count(report.papers, 'paper')})\n")
         return
     _print_report_problems(report.skipped, report.errors)
     summary = (
-        f"{report.papers} papers from {report.notes} notes ({report.reparsed} parsed): "
+        f"{count(report.papers, 'paper')} from {count(report.notes, 'note')} ({report.reparsed} parsed): "
         f"{len(report.created)} created, {len(report.changed)} changed, {len(report.deleted)} deleted"
     )
     if report.kept:
         summary += f", {len(report.kept)} kept (hand-made or hand-edited, no longer in the notes)"
-    _err().print(summary, markup=False)
+    _say(summary)
     if report.skipped or report.errors:
         raise typer.Exit(1)
 
@@ -684,11 +685,11 @@ def stats(
     from vlmnotes import render
     from vlmnotes.formats import json_safe
     from vlmnotes.query import Filters
-    from vlmnotes.timeline import stats as count
+    from vlmnotes.timeline import stats as count_values
     from vlmnotes.timeline import stats_md
 
     hits = _run_search(query, Filters(), None, SortKey.date)
-    counts = count([h.record for h in hits])
+    counts = count_values([h.record for h in hits])
     if fmt is CompareFormat.json:
         text = json.dumps({k: dict(v) for k, v in counts.items()}, ensure_ascii=False, indent=2)
         sys.stdout.write(json_safe(text) + "\n")
@@ -697,7 +698,7 @@ def stats(
     elif not sys.stdout.isatty():
         sys.stdout.write(render.stats_plain(counts))
     else:
-        _out().print(f"{len(hits)} papers", style="bold")
+        _out().print(count(len(hits), "paper"), style="bold")
         _out().print(render.stats_view(counts))
     if not hits or state.broken:
         raise typer.Exit(1)
@@ -798,7 +799,7 @@ def lint(
     if fmt in (LintFormat.full, LintFormat.concise) and not diff:
         fixed = sum(result.fixed.values())
         fixable = sum(1 for f in result.findings if f.fix is not None and (f.fix.safe or unsafe_fixes))
-        summary = f"{len(result.findings)} finding(s) in {result.files} file(s)"
+        summary = f"{count(len(result.findings), 'finding')} in {count(result.files, 'file')}"
         summary += f", {fixed} fixed" if fix else (f", {fixable} fixable with --fix" if fixable else "")
         _say(summary)
     if result.errors:

@@ -80,6 +80,11 @@ def json_safe(text: str) -> str:
     return _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 paper', '2 papers', '0 papers': a number and its noun, in the singular only for one."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 # --- the formats ------------------------------------------------------------------------------------------------
 
 _PLAIN_COLUMNS = ("id", "name", "date", "orgs", "venue", "title")

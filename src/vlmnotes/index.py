@@ -704,6 +704,7 @@ def lookup(kb: Path, query: str) -> dict[str, Any]:
     from difflib import get_close_matches
 
     from vlmnotes.errors import NotFoundError
+    from vlmnotes.formats import count
     from vlmnotes.parse.fields import arxiv_id_from_url
 
     wanted = query.strip()
@@ -751,7 +752,7 @@ def lookup(kb: Path, query: str) -> dict[str, Any]:
     if broken:  # the paper may be in a record file that cannot be read: say so rather than guess
         files = ", ".join(f"{kb.name}/papers/{f}" for f in broken[:3]) + (", …" if len(broken) > 3 else "")
         raise NotFoundError(
-            f"no readable record matches '{query}'; {len(broken)} record file(s) cannot be read: {files}"
+            f"no readable record matches '{query}'; {count(len(broken), 'record file')} cannot be read: {files}"
         )
     close = get_close_matches(wanted, names, n=3, cutoff=0.6)
     if not close:
