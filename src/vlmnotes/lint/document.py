@@ -62,6 +62,62 @@ def _strip_comments(raw: str) -> str:
     return "".join(out) + raw[done:]
 
 
+def _strip_math(raw: str, display: bool) -> tuple[str, bool]:
+    """A line with its math blanked out (same length) and whether a `$$` display block is still open after it.
+
+    Math is `$…$` (a `$` before a non-space, a closing `$` after a non-space and before no digit, so '$5 and $10'
+    is prose), `$$…$$` (over lines too) and `\\(…\\)` or `\\\\(…\\\\)` (KaTeX in blog posts): GitHub and blog
+    renderers typeset it, so `^{**}` in it is no bold and `<x>` no tag. Each delimiter is searched for once from
+    where the last search ended, so a line of unclosed ones costs no more than one pass."""
+    if not display and "$" not in raw and "\\(" not in raw:
+        return raw, False
+    out: list[str] = []
+    done = 0
+    if display:
+        end = raw.find("$$")
+        if end < 0:
+            return " " * len(raw), True
+        out.append(" " * (end + 2))
+        done = end + 2
+    at = done
+    dollar = paren = closer = -2  # next `$`, next `\\(`, next `\\)` at or after where each was last sought
+    while True:
+        if dollar != -1 and dollar < at:
+            dollar = raw.find("$", at)
+        if paren != -1 and paren < at:
+            paren = raw.find("\\(", at)
+        if dollar < 0 and paren < 0:
+            break
+        if paren >= 0 and (dollar < 0 or paren < dollar):
+            if closer != -1 and closer < paren + 2:
+                closer = raw.find("\\)", paren + 2)
+            if closer < 0:
+                paren = -1  # nothing closes this one or any after it
+                continue
+            start = paren - 1 if paren > 0 and raw[paren - 1] == "\\" else paren  # a blog's `\\\\(`
+            end = closer + 2
+        elif raw.startswith("$$", dollar):
+            start, close = dollar, raw.find("$$", dollar + 2)
+            if close < 0:
+                out += [raw[done:start], " " * (len(raw) - start)]
+                return "".join(out), True
+            end = close + 2
+        else:
+            start, close = dollar, raw.find("$", dollar + 1)
+            opens = (
+                not raw[dollar + 1 : dollar + 2].isspace()
+                and raw[dollar + 1 : dollar + 2] != ""
+                and not (dollar > 0 and raw[dollar - 1] == "\\")
+            )
+            if not opens or close < 0 or raw[close - 1].isspace() or raw[close + 1 : close + 2].isdigit():
+                at = dollar + 1  # a literal dollar ('$5'): the next one may open math
+                continue
+            end = close + 1
+        out += [raw[done:start], " " * (end - start)]
+        done = at = end
+    return "".join(out) + raw[done:], False
+
+
 @dataclass
 class Suppression:
     """One `<!-- vlmnotes-disable… -->` comment."""
@@ -138,12 +194,46 @@ class LintDocument:
                     yield TextRun(line, child.content, child.type)
                     line += child.content.count("\n")
 
-    def prose_lines(self) -> Iterator[tuple[int, str, str]]:
-        """(line, raw line, the line with its code spans and HTML comments blanked out) for every line outside
-        code blocks: offsets in the masked line are those of the raw line, so a fix can edit it directly."""
+    @cached_property
+    def masked_lines(self) -> list[str | None]:
+        """Every line with its code spans, HTML comments (one that runs over lines too) and math blanked out, the
+        same length as the raw line; None for a line in a code block, an HTML block or the front matter. Worked
+        out once: every rule that reads prose uses it."""
+        out: list[str | None] = []
+        code = self.code_lines
+        comment = display = False
         for number, raw in enumerate(self.lines, 1):
-            if number not in self.code_lines:
-                yield number, raw, _strip_comments(_strip_code_spans(raw))
+            if number in code or not raw.strip():
+                # A blank line ends a paragraph, and with it any comment or math left open in it.
+                out.append(None if number in code else raw)
+                comment = display = False
+                continue
+            line = _strip_code_spans(raw)
+            if comment:  # inside a comment opened on a line above
+                end = line.find("-->")
+                if end < 0:
+                    out.append(" " * len(raw))
+                    continue
+                line = " " * (end + 3) + line[end + 3 :]
+                comment = False
+            line = _strip_comments(line)
+            opened = line.find("<!--")
+            if opened >= 0:
+                line, comment = line[:opened] + " " * (len(line) - opened), True
+            line, display = _strip_math(line, display)
+            out.append(line)
+        return out
+
+    def prose_lines(self) -> Iterator[tuple[int, str, str]]:
+        """(line, raw line, the line with its code spans, HTML comments and math blanked out) for every line
+        outside code blocks: offsets in the masked line are those of the raw line, so a fix can edit it directly."""
+        for number, (raw, masked) in enumerate(zip(self.lines, self.masked_lines, strict=True), 1):
+            if masked is not None:
+                yield number, raw, masked
+
+    def masked(self, number: int) -> str:
+        """The masked text of a 1-based line ('' in code or past the end): see masked_lines."""
+        return (self.masked_lines[number - 1] or "") if 0 < number <= len(self.lines) else ""
 
     def text_matches(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, str, re.Match[str]]]:
         """Matches of a pattern in prose only (not code, not HTML), as (line, raw line, match on the raw line).

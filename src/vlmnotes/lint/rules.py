@@ -1,40 +1,22 @@
-"""The lint rules. Each docstring's first line is its summary; `Bad:` and `Good:` lines are its examples."""
+"""The lint rules. Each docstring's first line is its summary; `Bad:` and `Good:` lines are its examples.
+
+This module holds the rules about entries, fields, headings and Markdown; links.py those about links and URLs,
+dates.py those about dates. Importing this module registers them all.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 from difflib import get_close_matches
-from pathlib import Path
-from urllib.parse import unquote
 
+from vlmnotes.lint import dates as _dates  # noqa: F401  (registers the date rules)
 from vlmnotes.lint.document import LintDocument
+from vlmnotes.lint.links import replacing
 from vlmnotes.lint.registry import Edit, Finding, Fix, rule
-from vlmnotes.parse.entry import EXPLICIT, SECTION_LABELS
-from vlmnotes.parse.fields import (
-    arxiv_id_from_url,
-    date_from_arxiv_id,
-    find_date,
-    norm_key,
-    raw_arxiv_id,
-    valid_arxiv_id,
-)
-from vlmnotes.parse.markdown import Link
-
-
-def _replacing(code: str, message: str, line: int, start: int, end: int, text: str) -> Finding:
-    """A finding on columns [start, end) of a line (0-based) whose fix writes `text` there."""
-    return Finding(code, message, line, start + 1, end_column=end + 1, fix=Fix((Edit(line, start, end, text),)))
-
-
-def _links(doc: LintDocument) -> Iterator[Link]:
-    for block in doc.doc.blocks:
-        for sub in block.walk():
-            yield from sub.inline.links
-            for cell in sub.cells:
-                yield from cell.links
+from vlmnotes.parse.entry import SECTION_LABELS
+from vlmnotes.parse.fields import norm_key
 
 
 def _label(entry_name: str | None, title: str | None, where: str) -> str:
@@ -61,138 +43,6 @@ def missing_paper_link(doc: LintDocument) -> Iterator[Finding]:
             continue  # '### 1. CLIP': a well-known paper the knowledge base finds without a link
         name = _label(entry.name, entry.title, entry.where)
         yield Finding("VN101", f"'{name}' has no paper link; add its arXiv or proceedings URL", entry.line)
-
-
-@rule("VN102", "malformed-arxiv-id", "error")
-def malformed_arxiv_id(doc: LintDocument) -> Iterator[Finding]:
-    """An arxiv.org link whose id cannot exist (a month of 13, too few or too many digits).
-
-    Bad:  [CLIP](https://arxiv.org/abs/2103.0002)
-    Good: [CLIP](https://arxiv.org/abs/2103.00020)
-    """
-    for link in _links(doc):
-        raw = raw_arxiv_id(link.url)
-        if raw and not valid_arxiv_id(raw) and not link.image:
-            col = doc.column_of(link.line, raw)
-            yield Finding(
-                "VN102",
-                f"arXiv id '{raw}' cannot exist (YYMM.NNNNN with a month 01-12; 4 digits after the dot before 2015)",
-                link.line,
-                col,
-                end_column=col + len(raw),
-            )
-
-
-@rule("VN103", "non-canonical-arxiv-url", "info", fixable=True)
-def non_canonical_arxiv_url(doc: LintDocument) -> Iterator[Finding]:
-    """An arXiv link to the PDF, over http, or to one version, where the abstract page serves readers best.
-
-    Bad:  [BLIP-2](http://arxiv.org/pdf/2301.12597v2.pdf)
-    Good: [BLIP-2](https://arxiv.org/abs/2301.12597)
-    """
-    for link in _links(doc):
-        arxiv = arxiv_id_from_url(link.url)
-        if not arxiv or link.image or "arxiv.org" not in link.url.lower():
-            continue
-        canonical = f"https://arxiv.org/abs/{arxiv}"
-        if link.url.rstrip("/") == canonical:
-            continue
-        raw = doc.line(link.line)
-        at = raw.find(link.url)
-        fix = Fix((Edit(link.line, at, at + len(link.url), canonical),)) if at >= 0 else None
-        col = at + 1 if at >= 0 else 1
-        yield Finding(
-            "VN103", f"write the arXiv link as {canonical}", link.line, col, end_column=col + len(link.url), fix=fix
-        )
-
-
-def _unparsed_link_targets(line: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of every link target with a space on a line: `[text](target)` where the target runs to the
-    first `)` and has a space before any `<` or `>`. One pass with forward pointers (a regex looking ahead
-    for the `)` from every `[` took the square of the line's length: 19 s for `[a](` x 30,000)."""
-    # The first `]`, `)`, space and `<`/`>` at or after where each was last sought: still the first at or
-    # after any later place before them, so every stretch of the line is searched once.
-    close = paren = space = angle = -1
-    resume = 0  # after the last target found
-    for bracket in _OPEN_BRACKET.finditer(line):
-        at = bracket.start()
-        if at < resume:
-            continue
-        if close <= at:
-            close = _find(line, "]", at + 1)
-        if line[close + 1 : close + 2] != "(":
-            continue
-        start = close + 2
-        if paren < start:
-            paren = _find(line, ")", start)
-            if paren == len(line):
-                return  # no `)` after here: no target can end on this line
-        if space < start:
-            space = _search(_SPACE, line, start)
-        if angle < start:
-            angle = _search(_ANGLE, line, start)
-        if space < min(paren, angle):
-            yield start, paren
-            resume = paren + 1
-
-
-def _find(line: str, needle: str, start: int) -> int:
-    at = line.find(needle, start)
-    return at if at >= 0 else len(line)
-
-
-def _search(pattern: re.Pattern[str], line: str, start: int) -> int:
-    m = pattern.search(line, start)
-    return m.start() if m else len(line)
-
-
-_OPEN_BRACKET = re.compile(r"\[")
-_SPACE = re.compile(r"\s")
-_ANGLE = re.compile(r"[<>]")
-
-
-@rule("VN104", "link-target-space", fixable=True)
-def link_target_space(doc: LintDocument) -> Iterator[Finding]:
-    """A link target with a space is not a link at all: GitHub shows the brackets as plain text.
-
-    Bad:  [详细信息](./My Note.md)
-    Good: [详细信息](<./My Note.md>)
-    """
-    parsed = {(link.line, link.url) for link in _links(doc) if link.text != link.url}  # not bare URLs
-    for number, _raw, masked in doc.prose_lines():
-        for start, end in _unparsed_link_targets(masked):
-            target = masked[start:end].strip()
-            if target.startswith(("'", '"')) or re.fullmatch(r"\S+\s+([\"'(]).*[\"')]", target):
-                continue  # [x](url "title"): a link with a title, which markdown-it reads as a link
-            if not target or (number, target.split()[0]) in parsed:
-                continue
-            yield Finding(
-                "VN104",
-                f"link target '{target}' has a space, so this is not a link; write it as <{target}>",
-                number,
-                start + 1,
-                end_column=end + 1,
-                fix=Fix((Edit(number, start, end, f"<{target}>"),)),
-            )
-
-
-@rule("VN105", "broken-relative-link")
-def broken_relative_link(doc: LintDocument) -> Iterator[Finding]:
-    """A relative link or image whose target file does not exist.
-
-    Bad:  ![overview](figs/missing.png)
-    Good: ![overview](figs/overview.png)
-    """
-    base = Path(doc.path).parent
-    for link in _links(doc):
-        url = link.url.strip()
-        if not url or re.match(r"^[a-z][a-z0-9+.\-]*:", url, re.I) or url.startswith(("#", "//", "<")):
-            continue
-        target = unquote(url.split("#")[0].split("?")[0])
-        if not target or (base / target).exists():
-            continue
-        col = doc.column_of(link.line, url)
-        yield Finding("VN105", f"link target '{target}' does not exist", link.line, col, end_column=col + len(url))
 
 
 @rule("VN106", "duplicate-paper")
@@ -232,116 +82,6 @@ def duplicate_across_files(docs: list[LintDocument]) -> Iterator[Finding]:
         for path, line in where:
             other = next((f"{p}:{n}" for p, n in where if p != path), "")
             yield Finding("VN106", f"arXiv {arxiv} also has an entry at {other}", line, path=path, severity="info")
-
-
-def _months(iso: str) -> int:
-    return int(iso[:4]) * 12 + int(iso[5:7])
-
-
-@rule("VN201", "date-arxiv-mismatch")
-def date_arxiv_mismatch(doc: LintDocument) -> Iterator[Finding]:
-    """A date written in an entry is more than a month away from its arXiv id's year and month.
-
-    A date in the last days of the month before is fine: papers submitted then get the next month's id.
-
-    Bad:  - Mon, 4 Jan 2021 [CLIP](https://arxiv.org/abs/2103.00020)
-    Good: - Fri, 26 Feb 2021 [CLIP](https://arxiv.org/abs/2103.00020)
-    """
-    for entry in doc.entries:
-        if not entry.arxiv_id or not entry.date or entry.date_rank != EXPLICIT or len(entry.date) < 7:
-            continue
-        yymm = date_from_arxiv_id(entry.arxiv_id)
-        if yymm and abs(_months(entry.date) - _months(yymm)) > 1:
-            yield Finding(
-                "VN201",
-                f"date {entry.date} is far from arXiv {entry.arxiv_id} ({yymm}); check the date or the link",
-                entry.line,
-            )
-
-
-@rule("VN204", "arxiv-disagreement", "info")
-def arxiv_disagreement(doc: LintDocument) -> Iterator[Finding]:
-    """An entry's date or title differs from what arXiv says (after `vlmnotes enrich`), or arXiv has no such paper.
-
-    Bad:  - Fri, 5 Mar 2021 [CLIP](https://arxiv.org/abs/2103.00020)   (arXiv: v1 on 2021-02-26)
-    Good: - Fri, 26 Feb 2021 [CLIP](https://arxiv.org/abs/2103.00020)
-    """
-    for entry in doc.entries:
-        record = doc.arxiv.get(entry.arxiv_id or "")
-        if not record or entry.passing:
-            continue
-        if record.get("status") == "not-found":
-            yield Finding("VN204", f"arXiv has no paper {entry.arxiv_id}; check the link", entry.line)
-            continue
-        published = record.get("published") or ""
-        if (
-            entry.date
-            and entry.date_rank == EXPLICIT
-            and len(entry.date) == 10
-            and published
-            and entry.date != published
-        ):
-            yield Finding("VN204", f"the entry says {entry.date}; arXiv has version 1 on {published}", entry.line)
-        title = record.get("title") or ""
-        if entry.title and title and norm_key(entry.title.partition(": ")[2] or entry.title) not in norm_key(title):
-            yield Finding("VN204", f"arXiv's title is '{title}'", entry.line)
-
-
-_RFC = re.compile(
-    r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?,?\s+(\d{1,2})\s+"
-    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+((?:19|20)\d{2})\b"
-)
-
-
-@rule("VN202", "weekday-mismatch", fixable=True)
-def weekday_mismatch(doc: LintDocument) -> Iterator[Finding]:
-    """A date whose weekday is wrong for its day.
-
-    Bad:  - Mon, 22 Oct 2020 [ViT](https://arxiv.org/abs/2010.11929)
-    Good: - Thu, 22 Oct 2020 [ViT](https://arxiv.org/abs/2010.11929)
-    """
-    for number, _raw, m in doc.text_matches(_RFC):
-        found = find_date(m[0])
-        if not found or len(found.iso) != 10:
-            continue
-        actual = dt.date.fromisoformat(found.iso).strftime("%a")
-        if actual != m[1]:
-            message = f"{found.iso} was a {actual}, not a {m[1]}"
-            yield _replacing("VN202", message, number, m.start(1), m.start(1) + 3, actual)
-
-
-_FORM_NAMES = {"rfc": "Thu, 22 Oct 2020", "mdy": "Oct 22 2020", "iso": "2020-10-22", "ymd": "2020.10.22",
-               "cjk": "2020年10月", "ym": "2020.10", "my": "Oct 2020"}  # fmt: skip
-
-
-@rule("VN203", "mixed-date-formats", "info")
-def mixed_date_formats(doc: LintDocument) -> Iterator[Finding]:
-    """One file writes its entries' dates in more than one format.
-
-    Bad:  - Thu, 22 Oct 2020 [ViT](…)  then  - 2021.02 [CLIP](…)
-    Good: - Thu, 22 Oct 2020 [ViT](…)  then  - Fri, 26 Feb 2021 [CLIP](…)
-    """
-    forms: list[tuple[str, int]] = []
-    for entry in doc.entries:
-        if entry.passing or entry.date_rank != EXPLICIT or entry.style not in ("dated-bullet", "generic", "table-row"):
-            continue
-        found = find_date(doc.line(entry.line))
-        if found and found.form:
-            forms.append((found.form, entry.line))
-    counts: dict[str, int] = defaultdict(int)
-    for form, _ in forms:
-        counts[form] += 1
-    if len(counts) < 2:
-        return
-    main = max(counts, key=lambda f: counts[f])
-    for form, line in forms:
-        if form != main:
-            yield Finding(
-                "VN203",
-                f"date written like '{_FORM_NAMES.get(form, form)}'; this file mostly writes "
-                f"'{_FORM_NAMES.get(main, main)}'",
-                line,
-            )
 
 
 _FIELD_ONLY = re.compile(r"^\s*(?:\*\*|__)?\s*([^\s:：*][^:：*]{0,19}?)\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*$")
@@ -463,7 +203,7 @@ def venue_alias(doc: LintDocument) -> Iterator[Finding]:
         new = renames[m[1]]
         if raw[: m.end()].endswith(new):
             continue  # 'MM' inside 'ACM MM' is already the new name
-        yield _replacing("VN306", f"venue '{m[1]}' is now called '{new}'", number, m.start(1), m.end(1), new)
+        yield replacing("VN306", f"venue '{m[1]}' is now called '{new}'", number, m.start(1), m.end(1), new)
 
 
 @rule("VN401", "heading-increment")
@@ -644,37 +384,6 @@ def unread_markup(doc: LintDocument) -> Iterator[Finding]:
     """
     for line, what in doc.doc.degraded:
         yield Finding("VN504", what, line)
-
-
-_URL_CHARS = r"[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]"
-_GLUE = "，。）；：！？、】」』》"
-_GLUED_URL = re.compile(rf"(?<![(<\[])(https?://{_URL_CHARS}+)([{_GLUE}])")
-# A URL ends where its characters do: the pattern above is tried only on a run of them that ends in a glued
-# full-width mark (tried from every `http` in a run that does not, it took the square of the run's length).
-_URL_RUN = re.compile(rf"{_URL_CHARS}+(?=[{_GLUE}])")
-
-
-@rule("VN601", "fullwidth-punct-in-url", fixable=True)
-def fullwidth_punct_in_url(doc: LintDocument) -> Iterator[Finding]:
-    """A full-width `，` or `）` right after a bare URL is pulled into the link on GitHub.
-
-    Bad:  代码在 https://github.com/salesforce/LAVIS，可以直接用
-    Good: 代码在 <https://github.com/salesforce/LAVIS>，可以直接用
-    """
-    for number, _raw, masked in doc.prose_lines():
-        for run in _URL_RUN.finditer(masked):
-            m = _GLUED_URL.search(masked, run.start(), run.end() + 1)
-            if m is None:
-                continue
-            url = m[1]
-            yield Finding(
-                "VN601",
-                f"'{m[2]}' is glued to the URL and becomes part of the link; write <{url}>",
-                number,
-                m.start(1) + 1,
-                end_column=m.end(2) + 1,
-                fix=Fix((Edit(number, m.start(1), m.end(1), f"<{url}>"),)),
-            )
 
 
 @rule("VN001", "unused-suppression", "info", fixable=True)
