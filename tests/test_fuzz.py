@@ -126,14 +126,16 @@ def assert_clean(result: Result, what: str) -> None:
 
 
 def assert_answered(result: Result, what: str) -> None:
-    """A query's answer: records (0) or none (1) with a quiet stderr, or one `error:` line (2)."""
+    """A query's answer: records (0; stderr quiet, or how many a limit left out) or none (1; one line saying so),
+    or one `error:` line (2)."""
     assert_clean(result, what)
+    lines = result.stderr.splitlines()
     if result.exit_code == 2:
-        lines = result.stderr.splitlines()
         assert lines and lines[0].startswith("error: "), (what, result.stderr)
         assert len(lines) == 1, (what, result.stderr)
     else:
-        assert result.stderr == "", (what, result.stderr)
+        said = r"no papers match .*" if result.exit_code else r"\d+ of \d+ papers \(--limit to see more\)"
+        assert lines == [] or (len(lines) == 1 and re.fullmatch(said, lines[0])), (what, result.stderr)
         records = json.loads(result.stdout)
         assert isinstance(records, list) and bool(records) == (result.exit_code == 0), what
 

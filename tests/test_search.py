@@ -312,13 +312,20 @@ def test_list_sorted_by_citations_puts_the_most_cited_first(vl: Vl) -> None:
     assert len(names) == EVERY_PAPER
 
 
-def test_list_limit_keeps_the_first_papers(vl: Vl) -> None:
-    assert found(vl, "list", "--limit", "3") == DATE_ORDER[:3]
-    assert found(vl, "list", "--sort", "citations", "--limit", "2") == ["Flamingo", "ALBEF"]
+def test_list_limit_keeps_the_first_papers_and_says_how_many_it_left_out(vl: Vl) -> None:
+    cut = vl("list", "--format", "json", "--limit", "3")
+    assert (cut.exit_code, labels(cut)) == (0, DATE_ORDER[:3])
+    assert cut.stderr == f"3 of {len(DATE_ORDER)} papers (--limit to see more)\n"
+    by_citations = vl("list", "--format", "json", "--sort", "citations", "--limit", "2")
+    assert labels(by_citations) == ["Flamingo", "ALBEF"]
+    assert by_citations.stderr == f"2 of {len(DATE_ORDER)} papers (--limit to see more)\n"
+    assert found(vl, "list", "--limit", str(len(DATE_ORDER))) == DATE_ORDER  # nothing left out, nothing said
 
 
-def test_search_limit_keeps_the_best(vl: Vl) -> None:
-    assert found(vl, "search", "--limit", "1", "CLIP") == ["CLIP"]
+def test_search_limit_keeps_the_best_and_says_how_many_it_left_out(vl: Vl) -> None:
+    cut = vl("search", "--format", "json", "--limit", "1", "CLIP")
+    assert labels(cut) == ["CLIP"]
+    assert cut.stderr == f"1 of {len(search(vl, 'CLIP'))} papers (--limit to see more)\n"
 
 
 def test_search_can_sort_by_date_instead_of_relevance(vl: Vl) -> None:
@@ -349,7 +356,7 @@ def test_search_with_nothing_found_exits_1_and_prints_an_empty_array(vl: Vl) -> 
 
     assert result.exit_code == 1
     assert result.stdout == "[]\n"
-    assert result.stderr == ""
+    assert result.stderr == "no papers match 'zebracorn'\n"
 
 
 def test_list_with_a_filter_that_selects_nothing_exits_1(vl: Vl) -> None:
@@ -357,6 +364,7 @@ def test_list_with_a_filter_that_selects_nothing_exits_1(vl: Vl) -> None:
 
     assert result.exit_code == 1
     assert result.stdout == "[]\n"
+    assert result.stderr == "no papers match --org 'Nobody Inc'\n"
 
 
 @pytest.mark.parametrize(
@@ -428,7 +436,8 @@ def _assert_clean(result: Result) -> None:
         assert len(stderr_lines(result)) == 1
         assert result.stderr.startswith("error: query: ")
     else:
-        assert result.stderr == ""
+        assert result.stderr == "" if result.exit_code == 0 else result.stderr.startswith("no papers match '")
+        assert len(stderr_lines(result)) <= 1
     assert "sqlite" not in result.stderr.lower()
 
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
     from typer._click import Context as ClickContext
 
-    from vlmnotes.index import Hit
+    from vlmnotes.index import Hit, Results
     from vlmnotes.kb import Config
     from vlmnotes.query import Filters
 
@@ -307,9 +307,12 @@ def _emit(records: list[dict[str, object]], fmt: OutFormat, snippets: list[str] 
         out.print(render.records_table(records, snippets))
 
 
-def _run_search(
+def _search(
     query: str | None, filters: "Filters", limit: int | None, sort: SortKey | None, snippets: bool = False
-) -> "list[Hit]":
+) -> "Results":
+    """The papers a query and filters select, best first or in `sort` order, at most `limit` of them (with the
+    index's snippets); a record file that could not be read is named on stderr and makes the command end with
+    exit code 1."""
     from vlmnotes.index import search as run_search
 
     kb = _fresh_kb()
@@ -321,7 +324,25 @@ def _run_search(
     for line in results.errors:
         _say(f"error: {line}")
     state.broken = bool(results.errors)
-    return list(results.hits)
+    return results
+
+
+def _run_search(query: str | None, filters: "Filters", limit: int | None, sort: SortKey | None) -> "list[Hit]":
+    return list(_search(query, filters, limit, sort).hits)
+
+
+def _listed(results: "Results", query: str | None, filters: "Filters | None" = None) -> None:
+    """How a listing ends, on stderr: how many papers a --limit left out, or that none matched (exit code 1)."""
+    if results.total > len(results.hits):
+        _say(f"{len(results.hits)} of {count(results.total, 'paper')} (--limit to see more)")
+    from vlmnotes.query import Filters, shown
+
+    given = (filters or Filters())._asdict().items()
+    options = [f"--{k} {shlex.quote(shown(str(v)))}" for k, v in given if v is not None]
+    if not results.hits and (query or options):
+        asked = [f"'{shown(query)}'"] if query else []
+        _say(f"no papers match {' '.join(asked + options)}")
+        raise typer.Exit(1)
 
 
 QUERY_HELP = """
@@ -408,7 +429,8 @@ def search(
     """Search the knowledge base, best match first, in English or Chinese.
 
     On a terminal: a table with a snippet showing why each paper matched; piped: tab-separated lines;
-    `--format json` prints an array of records as `list --format json` does, best first.
+    `--format json` prints an array of records as `list --format json` does, best first. When --limit
+    leaves papers out, stderr says how many.
 
     Examples: vlmnotes search CLIP · vlmnotes search 'llm:Qwen year:>=2023' · vlmnotes search 双流 -f json
     """
@@ -416,9 +438,10 @@ def search(
 
     _guard(lambda: parse_query(query))  # an empty or malformed query is a usage error before any work
     table = fmt is OutFormat.table and sys.stdout.isatty()  # snippets only show in the terminal table
-    hits = _run_search(query, Filters(), limit, sort, snippets=table)
-    _emit([h.record for h in hits], fmt, [h.snippet for h in hits], pager)
-    if not hits or state.broken:
+    results = _search(query, Filters(), limit, sort, snippets=table)
+    _emit([h.record for h in results.hits], fmt, [h.snippet for h in results.hits], pager)
+    _listed(results, query)
+    if state.broken:
         raise typer.Exit(1)
 
 
@@ -446,9 +469,10 @@ def list_papers(
     from vlmnotes.query import Filters
 
     filters = Filters(org=org, year=year, since=since, until=until, llm=llm, encoder=encoder, tag=tag)
-    hits = _run_search(query, filters, limit, sort)
-    _emit([h.record for h in hits], fmt, None, pager)
-    if state.broken or (not hits and (query or filters.nodes())):
+    results = _search(query, filters, limit, sort)
+    _emit([h.record for h in results.hits], fmt, None, pager)
+    _listed(results, query, filters)
+    if state.broken:
         raise typer.Exit(1)
 
 
@@ -688,7 +712,8 @@ def stats(
     from vlmnotes.timeline import stats as count_values
     from vlmnotes.timeline import stats_md
 
-    hits = _run_search(query, Filters(), None, SortKey.date)
+    results = _search(query, Filters(), None, SortKey.date)
+    hits = results.hits
     counts = count_values([h.record for h in hits])
     if fmt is CompareFormat.json:
         text = json.dumps({k: dict(v) for k, v in counts.items()}, ensure_ascii=False, indent=2)
@@ -700,6 +725,7 @@ def stats(
     else:
         _out().print(count(len(hits), "paper"), style="bold")
         _out().print(render.stats_view(counts))
+    _listed(results, query)
     if not hits or state.broken:
         raise typer.Exit(1)
 

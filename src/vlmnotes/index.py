@@ -558,10 +558,12 @@ def _positive_terms(node: Node) -> list[Term]:
 
 
 class Results(NamedTuple):
-    """Search results, best first, and the record files that could not be read."""
+    """Search results, best first, the record files that could not be read, and how many papers match in all
+    (more than the hits when a limit cut them)."""
 
     hits: list[Hit]
     errors: list[str]
+    total: int = 0
 
 
 class Hit(NamedTuple):
@@ -625,7 +627,7 @@ def _search(
         params: list[Any] = []
         where = "1" if node is None or single else _sql(node, params, synonyms)
         rank_match = " OR ".join(f"({_term_match(t, synonyms)})" for t in terms)
-        rowids = _ranked(con, rank_match, where, params, terms, single, limit, sort)
+        rowids, total = _ranked(con, rank_match, where, params, terms, single, limit, sort)
         records = _fetch(con, "SELECT rowid, record FROM papers WHERE rowid IN ({})", rowids)
         snips: dict[int, str] = {}
         if snippets and terms and rowids:
@@ -640,7 +642,7 @@ def _search(
     finally:
         index.close()
     hits = [Hit(json.loads(records[r]), unspace_cjk(snips.get(r) or "")) for r in rowids if r in records]
-    return Results(hits, errors)
+    return Results(hits, errors, total - (len(rowids) - len(hits)))
 
 
 def _ranked(
@@ -652,8 +654,9 @@ def _ranked(
     single: bool,
     limit: int | None,
     sort: str | None,
-) -> list[int]:
-    """The rowids of the matching papers in order: the papers named by a free-text term first, then by rank."""
+) -> tuple[list[int], int]:
+    """The rowids of the matching papers in order (the papers named by a free-text term first, then by rank),
+    and how many match in all: counted only when `limit` cut them."""
     weights = ", ".join(str(w) for _, w in COLUMNS)
     exact = [name_key(t.text) for t in terms if not t.field]
     if single and not sort and limit:
@@ -668,24 +671,37 @@ def _ranked(
             f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {weights}), rowid LIMIT ?",
             (rank_match, limit + len(named)),
         )
-        return list(dict.fromkeys([*named, *(r for (r,) in ranked)]))[:limit]
+        rowids = list(dict.fromkeys([*named, *(r for (r,) in ranked)]))[:limit]
+        if len(rowids) < limit:
+            return rowids, len(rowids)
+        (total,) = con.execute(
+            "SELECT count(*) FROM (SELECT rowid FROM fts WHERE fts MATCH ?"
+            " UNION SELECT paper FROM names WHERE key = ?)",
+            (rank_match, exact[0] if exact else None),
+        ).fetchone()
+        return rowids, total
     if terms:
         exact_sql = " OR ".join("?" for _ in exact)
         boost = f"p.rowid IN (SELECT paper FROM names WHERE key IN ({exact_sql}))" if exact else "0 = 1"
         order = _SORTS[sort] if sort else f"({boost}) DESC, r.score, COALESCE(p.date, '9999')"
         join = "JOIN" if single else "LEFT JOIN"
-        sql = (
-            f"SELECT p.rowid FROM papers p {join} (SELECT rowid, bm25(fts, {weights}) AS score FROM fts"
-            f" WHERE fts MATCH ?) r ON r.rowid = p.rowid WHERE {where} ORDER BY {order}"
+        found = (
+            f"FROM papers p {join} (SELECT rowid, bm25(fts, {weights}) AS score FROM fts"
+            f" WHERE fts MATCH ?) r ON r.rowid = p.rowid WHERE {where}"
         )
-        args = [rank_match, *params] + ([] if sort else list(exact))
+        found_args = [rank_match, *params]
+        sql, args = f"SELECT p.rowid {found} ORDER BY {order}", found_args + ([] if sort else list(exact))
     else:
-        sql = f"SELECT p.rowid FROM papers p WHERE {where} ORDER BY {_SORTS[sort or 'date']}"
-        args = params
+        found, found_args = f"FROM papers p WHERE {where}", params
+        sql, args = f"SELECT p.rowid {found} ORDER BY {_SORTS[sort or 'date']}", list(params)
     if limit:
         sql += " LIMIT ?"
         args.append(limit)
-    return [r for (r,) in con.execute(sql, args)]
+    rowids = [r for (r,) in con.execute(sql, args)]
+    if not limit or len(rowids) < limit:
+        return rowids, len(rowids)
+    (total,) = con.execute(f"SELECT count(*) {found}", found_args).fetchone()
+    return rowids, total
 
 
 def _fetch(con: sqlite3.Connection, sql: str, rowids: list[int], before: list[Any] | None = None) -> dict[int, Any]:
