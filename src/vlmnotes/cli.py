@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from vlmnotes.index import Hit, Results
     from vlmnotes.kb import Config
-    from vlmnotes.query import Filters
+    from vlmnotes.query import Filters, Term
 
 T = TypeVar("T")
 
@@ -280,7 +280,12 @@ def _fresh_kb() -> Path:
     return config.kb
 
 
-def _emit(records: list[dict[str, object]], fmt: OutFormat, snippets: list[str] | None, pager: bool) -> None:
+def _emit(
+    records: list[dict[str, object]], fmt: OutFormat, pager: bool, terms: "list[Term] | None" = None,
+    hints: list[str] | None = None,
+) -> None:  # fmt: skip
+    """Records in the format asked for: on a terminal a table as wide as it is (for a search, with the sentence
+    each paper matched the `terms` in; `hints`, the index's snippets); piped, tab-separated lines."""
     from vlmnotes import formats
 
     text: str | None = None
@@ -300,11 +305,12 @@ def _emit(records: list[dict[str, object]], fmt: OutFormat, snippets: list[str] 
     from vlmnotes import render
 
     out = _out()
+    table = render.records_table(records, out.width, terms, hints)
     if pager:
         with out.pager(styles=True):
-            out.print(render.records_table(records, snippets))
+            out.print(table)
     else:
-        out.print(render.records_table(records, snippets))
+        out.print(table)
 
 
 def _search(
@@ -428,18 +434,19 @@ def search(
 ) -> None:
     """Search the knowledge base, best match first, in English or Chinese.
 
-    On a terminal: a table with a snippet showing why each paper matched; piped: tab-separated lines;
-    `--format json` prints an array of records as `list --format json` does, best first. When --limit
-    leaves papers out, stderr says how many.
+    On a terminal: a table, and under each title the sentence of the notes the words were found in; piped:
+    tab-separated lines; `--format json` prints an array of records as `list --format json` does, best
+    first. When --limit leaves papers out, stderr says how many.
 
     Examples: vlmnotes search CLIP · vlmnotes search 'llm:Qwen year:>=2023' · vlmnotes search 双流 -f json
     """
-    from vlmnotes.query import Filters, parse_query
+    from vlmnotes.query import Filters
+    from vlmnotes.snippets import query_terms
 
-    _guard(lambda: parse_query(query))  # an empty or malformed query is a usage error before any work
+    terms = _guard(lambda: query_terms(query))  # an empty or malformed query is a usage error before any work
     table = fmt is OutFormat.table and sys.stdout.isatty()  # snippets only show in the terminal table
     results = _search(query, Filters(), limit, sort, snippets=table)
-    _emit([h.record for h in results.hits], fmt, [h.snippet for h in results.hits], pager)
+    _emit([h.record for h in results.hits], fmt, pager, terms, [h.snippet for h in results.hits])
     _listed(results, query)
     if state.broken:
         raise typer.Exit(1)
@@ -470,7 +477,7 @@ def list_papers(
 
     filters = Filters(org=org, year=year, since=since, until=until, llm=llm, encoder=encoder, tag=tag)
     results = _search(query, filters, limit, sort)
-    _emit([h.record for h in results.hits], fmt, None, pager)
+    _emit([h.record for h in results.hits], fmt, pager)
     _listed(results, query, filters)
     if state.broken:
         raise typer.Exit(1)
@@ -690,7 +697,8 @@ def compare(
     elif fmt is CompareFormat.md or not sys.stdout.isatty():
         sys.stdout.write(compare_md(records))
     else:
-        _out().print(render.compare_table(records))
+        out = _out()
+        out.print(render.compare_table(records, out.width))
 
 
 @app.command(epilog=QUERY_HELP, cls=_QueryCommand)
@@ -723,8 +731,9 @@ def stats(
     elif not sys.stdout.isatty():
         sys.stdout.write(render.stats_plain(counts))
     else:
-        _out().print(count(len(hits), "paper"), style="bold")
-        _out().print(render.stats_view(counts))
+        out = _out()
+        out.print(count(len(hits), "paper"), style="bold")
+        out.print(render.stats_view(counts, width=out.width))
     _listed(results, query)
     if not hits or state.broken:
         raise typer.Exit(1)

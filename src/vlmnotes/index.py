@@ -633,7 +633,7 @@ def _search(
         if snippets and terms and rowids:
             snips = _fetch(
                 con,
-                "SELECT rowid, snippet(fts, -1, char(2), char(3), '…', 12) FROM fts"
+                "SELECT rowid, snippet(fts, -1, char(2), char(3), '…', 64) FROM fts"
                 " WHERE fts MATCH ? AND rowid IN ({})",
                 rowids,
                 [rank_match],
