@@ -48,10 +48,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lint"
 SEEDS = REPO.parent / "shared" / "seeds"
 
 ALL_CODES = sorted(
-    "VN101 VN102 VN103 VN104 VN105 VN106 VN201 VN202 VN203 VN204 VN301 VN302 VN303 VN305 VN306 "
+    "VN101 VN102 VN103 VN104 VN105 VN106 VN107 VN108 VN201 VN202 VN203 VN204 VN205 VN301 VN302 VN303 VN305 VN306 "
     "VN401 VN402 VN501 VN502 VN503 VN504 VN601 VN001".split()
 )
-SAFE_FIXES = {"VN001", "VN103", "VN104", "VN202", "VN302", "VN306", "VN501", "VN502", "VN601"}  # VN303: unsafe
+# VN303 and VN108 offer unsafe fixes only.
+SAFE_FIXES = {"VN001", "VN103", "VN104", "VN107", "VN202", "VN302", "VN306", "VN501", "VN502", "VN601"}
 FIXTURE_FILES = sorted(p.name for p in FIXTURES.glob("*.md"))
 
 _EXPECT = re.compile(r"<!--\s*expect:\s*(.*?)\s*-->")
@@ -602,10 +603,10 @@ def test_fixes_on_one_line_do_not_corrupt_it(fixes_copy: Path, cli: Run) -> None
     text = fixes_copy.read_text("utf-8")
 
     assert (
-        "A crowded line: Thu, 22 Oct 2020 [ViT](https://arxiv.org/abs/2010.11929) at NeurIPS 2020, "
+        "A crowded line: Thu, 22 Oct 2020 [ViT](https://arxiv.org/abs/2010.11929v2) at NeurIPS 2020, "
         "boxes `<box>`(x1,y1)`</box>`, 代码 <https://github.com/google-research/vision_transformer>，好\n"
     ) in text
-    assert "- Mon, 30 Jan 2023 [BLIP-2](https://arxiv.org/abs/2301.12597)\n" in text
+    assert "- Mon, 30 Jan 2023 [BLIP-2](https://arxiv.org/abs/2301.12597v2)\n" in text  # the version is kept
     assert "  - **现有问题:** 冻结的模型之间没有桥梁\n" in text
 
 

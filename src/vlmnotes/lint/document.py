@@ -153,6 +153,7 @@ class LintDocument:
     arxiv: dict[str, Any] = field(default_factory=dict)  # what `vlmnotes enrich` fetched, by arXiv id
     lines: list[str] = field(init=False)
     tokens: list[Token] = field(init=False)
+    shared: dict[str, Any] = field(default_factory=dict, init=False)  # what several rules work out once
 
     def __post_init__(self) -> None:
         self.lines = self.text.split("\n")

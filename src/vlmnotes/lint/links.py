@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from vlmnotes.lint.document import LintDocument
 from vlmnotes.lint.registry import Edit, Finding, Fix, rule
+from vlmnotes.parse.fields import _URL_ID as ARXIV_URL
 from vlmnotes.parse.fields import arxiv_id_from_url, raw_arxiv_id, valid_arxiv_id
 from vlmnotes.parse.markdown import Link
 
@@ -50,25 +51,60 @@ def malformed_arxiv_id(doc: LintDocument) -> Iterator[Finding]:
 
 @rule("VN103", "non-canonical-arxiv-url", "info", fixable=True)
 def non_canonical_arxiv_url(doc: LintDocument) -> Iterator[Finding]:
-    """An arXiv link to the PDF, over http, or to one version, where the abstract page serves readers best.
+    """An arXiv link to the PDF or HTML page, over http or through www., where the abstract page serves readers
+    best. A version in the link is kept (`/pdf/2301.12597v1` → `/abs/2301.12597v1`): it pins what was read. A
+    link with a query or a `#fragment` after the id (`…/pdf/2301.12597#page=5`) is reported with an unsafe fix,
+    since the abstract page has no use for it and the fix drops it.
 
     Bad:  [BLIP-2](http://arxiv.org/pdf/2301.12597v2.pdf)
-    Good: [BLIP-2](https://arxiv.org/abs/2301.12597)
+    Good: [BLIP-2](https://arxiv.org/abs/2301.12597v2)
     """
+    cursor: dict[tuple[int, str], int] = {}  # where to look for the next copy of a URL on its line
     for link in links_of(doc):
-        arxiv = arxiv_id_from_url(link.url)
-        if not arxiv or link.image or "arxiv.org" not in link.url.lower():
+        # The parser's reading of an arXiv URL: the id (None when it cannot exist: VN102) and the version.
+        m = ARXIV_URL.match(link.url.strip()) if not link.image else None
+        arxiv = arxiv_id_from_url(m[0]) if m else None
+        if m is None or arxiv is None:
             continue
-        canonical = f"https://arxiv.org/abs/{arxiv}"
-        if link.url.rstrip("/") == canonical:
+        canonical = f"https://arxiv.org/abs/{arxiv}{m['ver'] or ''}"
+        rest = link.url.strip()[m.end() :]
+        if m[0] == canonical and rest in ("", "/"):
             continue
         raw = doc.line(link.line)
-        at = raw.find(link.url)
-        fix = Fix((Edit(link.line, at, at + len(link.url), canonical),)) if at >= 0 else None
+        start = cursor.get((link.line, link.url), 0)
+        at, text_at = _target_at(raw, link, start)
+        if at >= 0:
+            cursor[(link.line, link.url)] = at + len(link.url)
+        edits = [Edit(link.line, at, at + len(link.url), canonical)] if at >= 0 else []
+        if text_at >= 0:  # [https://arxiv.org/pdf/…](https://arxiv.org/pdf/…): the text shows the URL, keep them one
+            edits.insert(0, Edit(link.line, text_at, text_at + len(link.url), canonical))
+        dropped = rest.strip("/")
+        fix = Fix(tuple(edits), safe=not dropped) if edits else None
+        also = f"; this drops '{dropped}'" if dropped else ""
         col = at + 1 if at >= 0 else 1
         yield Finding(
-            "VN103", f"write the arXiv link as {canonical}", link.line, col, end_column=col + len(link.url), fix=fix
+            "VN103",
+            f"write the arXiv link as {canonical}{also}",
+            link.line,
+            col,
+            end_column=col + len(link.url),
+            fix=fix,
         )
+
+
+def _target_at(raw: str, link: Link, start: int) -> tuple[int, int]:
+    """Where a link's URL is written on its line, at or after `start`: the target of `[text](url)` or `<url>`, or
+    a bare URL; and where its text is written too when the text is that same URL (else -1)."""
+    url = link.url
+    for opener in ("](", "<", ""):
+        at = raw.find(opener + url, max(0, start - len(opener)))
+        if at >= 0:
+            at += len(opener)
+            break
+    if at < 0 or link.text != url or opener != "](":
+        return at, -1
+    text_at = raw.rfind("[" + url + "]", 0, at)
+    return at, (text_at + 1 if text_at >= 0 else -1)
 
 
 def _unparsed_link_targets(line: str) -> Iterator[tuple[int, int]]:
@@ -160,9 +196,85 @@ def broken_relative_link(doc: LintDocument) -> Iterator[Finding]:
         yield Finding("VN105", f"link target '{target}' does not exist", link.line, col, end_column=col + len(url))
 
 
+# A link's `(…)` closed, or opened and closed, with full-width parentheses: `[text](url）`, `[text]（url）`. A target
+# runs to a space or bracket, so each stretch of a line is read once whatever the number of `](` on it.
+_FULLWIDTH_CLOSE = re.compile(
+    r"\]\((?P<half>[^()\s（）\[\]]+)）|\]（(?P<full>(?:https?://|www\.|\.{0,2}/)[^()\s（）\[\]]+)）"
+)
+
+
+@rule("VN107", "fullwidth-link-paren", fixable=True)
+def fullwidth_link_paren(doc: LintDocument) -> Iterator[Finding]:
+    """A link closed with a full-width `）` (or written with `（…）` around its target) is no link: the brackets
+    and the URL show as text. The fix writes the ASCII `)`; where a `（` before the link is still open, the `）` is
+    taken to close it and the `)` goes before it.
+
+    Bad:  BLIP-2 [论文](https://arxiv.org/abs/2301.12597）提出了 Q-Former
+    Good: BLIP-2 [论文](https://arxiv.org/abs/2301.12597)提出了 Q-Former
+    """
+    for number, _raw, masked in doc.prose_lines():
+        if "）" not in masked or "]" not in masked:
+            continue
+        for m in _FULLWIDTH_CLOSE.finditer(masked):
+            bracket = masked.rfind("[", 0, m.start())
+            if bracket < 0:
+                continue
+            close = m.end() - 1
+            tail = masked[m.end() :].split(maxsplit=1)[0] if masked[m.end() :].strip() else ""
+            if m["half"] and not masked[m.end() : m.end() + 1].isspace() and ")" in tail:
+                continue  # `(https://zh.wikipedia.org/wiki/A（B）C)`: a `）` inside a target that `)` closes
+            edits: tuple[Edit, ...]
+            if m["full"]:
+                edits = (Edit(number, m.start() + 1, m.start() + 2, "("), Edit(number, close, close + 1, ")"))
+                message = "link written with full-width parentheses '（…）' is no link; write them as '(…)'"
+            elif masked.count("（", 0, bracket) > masked.count("）", 0, bracket):
+                edits = (Edit(number, close, close, ")"),)
+                message = "link closed with a full-width '）' is no link; write ')' before it"
+            else:
+                edits = (Edit(number, close, close + 1, ")"),)
+                message = "link closed with a full-width '）' is no link; write ')'"
+            yield Finding("VN107", message, number, close + 1, fix=Fix(edits))
+
+
+_EMPTY_TEXT = re.compile(r"(?<!!)\[\s*\]\(")
+_SIMPLE_TARGET = re.compile(r"(?P<url>[^()\s]*)\)")
+
+
+@rule("VN108", "empty-link-text", fixable=True)
+def empty_link_text(doc: LintDocument) -> Iterator[Finding]:
+    """A link with no text shows nothing at all: the reader never sees it. Write its text between the brackets;
+    the unsafe fix writes a web address as `<url>`, which shows the address itself.
+
+    Bad:  代码见 [](https://github.com/salesforce/LAVIS)
+    Good: 代码见 [LAVIS](https://github.com/salesforce/LAVIS)
+    """
+    empty: dict[int, int] = {}  # line → links markdown-it read with no text there
+    for link in links_of(doc):
+        if not link.image and not link.text.strip():
+            empty[link.line] = empty.get(link.line, 0) + 1
+    for number, _raw, masked in doc.prose_lines():
+        if number not in empty:
+            continue
+        for m in list(_EMPTY_TEXT.finditer(masked))[: empty[number]]:
+            target = _SIMPLE_TARGET.match(masked, m.end())
+            url = target["url"] if target else ""
+            fix = None
+            if target and re.match(r"https?://", url, re.I):
+                fix = Fix((Edit(number, m.start(), target.end(), f"<{url}>"),), safe=False)
+            what = (
+                f"; write its text between the brackets, or the address as <{url}>"
+                if fix
+                else ("; write its text between the brackets" if url else " and no target; fill it in or remove it")
+            )
+            yield Finding("VN108", f"link has no text, so it shows nothing{what}", number, m.start() + 1,
+                          end_column=(target.end() if target else m.end()) + 1, fix=fix)  # fmt: skip
+
+
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]"
-_GLUE = "，。）；：！？、】」』》"
-_GLUED_URL = re.compile(rf"(?<![(<\[])(https?://{_URL_CHARS}+)([{_GLUE}])")
+_OPENERS = "（【「『《“"
+_GLUE = "，。）；：！？、】」』》" + _OPENERS
+# Not a link target: `](url`, `<url`, `[url`, and `]（url` (VN107's).
+_GLUED_URL = re.compile(rf"(?<![(<\[])(?<!\]（)(https?://{_URL_CHARS}+)([{_GLUE}])")
 # A URL ends where its characters do: the pattern above is tried only on a run of them that ends in a glued
 # full-width mark (tried from every `http` in a run that does not, it took the square of the run's length).
 _URL_RUN = re.compile(rf"{_URL_CHARS}+(?=[{_GLUE}])")
@@ -170,10 +282,13 @@ _URL_RUN = re.compile(rf"{_URL_CHARS}+(?=[{_GLUE}])")
 
 @rule("VN601", "fullwidth-punct-in-url", fixable=True)
 def fullwidth_punct_in_url(doc: LintDocument) -> Iterator[Finding]:
-    """A full-width `，` or `）` right after a bare URL is pulled into the link on GitHub.
+    """A full-width `，` or `）` right after a bare URL is pulled into the link on GitHub; after an opening `（`,
+    `【`, `「`, `『`, `《` or `“` the text that follows goes into the link too.
 
     Bad:  代码在 https://github.com/salesforce/LAVIS，可以直接用
     Good: 代码在 <https://github.com/salesforce/LAVIS>，可以直接用
+    Bad:  见 https://arxiv.org/abs/2301.12597（BLIP-2）
+    Good: 见 <https://arxiv.org/abs/2301.12597>（BLIP-2）
     """
     for number, _raw, masked in doc.prose_lines():
         for run in _URL_RUN.finditer(masked):
@@ -181,9 +296,10 @@ def fullwidth_punct_in_url(doc: LintDocument) -> Iterator[Finding]:
             if m is None:
                 continue
             url = m[1]
+            what = ", which takes it and the text after it into" if m[2] in _OPENERS else " and becomes part of"
             yield Finding(
                 "VN601",
-                f"'{m[2]}' is glued to the URL and becomes part of the link; write <{url}>",
+                f"'{m[2]}' is glued to the URL{what} the link; write <{url}>",
                 number,
                 m.start(1) + 1,
                 end_column=m.end(2) + 1,
