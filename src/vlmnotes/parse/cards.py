@@ -12,11 +12,11 @@ from vlmnotes.parse.fields import (
     arxiv_id_from_url,
     clean_title,
     find_date,
-    find_venue,
     is_name_like,
     name_from_title,
     normalise_arxiv_id,
     read_authors,
+    read_venue,
 )
 from vlmnotes.parse.leads import Lead, _norm, apply_lead, read_lead
 from vlmnotes.parse.markdown import Block
@@ -193,17 +193,14 @@ def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Bloc
                 cand.title = title
                 cand.set_name(name_from_title(title), DERIVED)
         elif kind == "authors" and not cand.authors:
-            cand.authors, cand.authors_et_al = read_authors(re.sub(r"[*†‡]|[（(][^)）]*[)）]", "", value))
+            cand.authors, cand.authors_et_al = read_authors(value)
         elif kind == "orgs":
             for org in org_field_value("affiliation", value) or []:
                 org = _known_org(ctx.vocab, org) or org
                 if org not in cand.orgs:
                     cand.orgs.append(org)
         elif kind == "venue":
-            venue = find_venue(value, ctx.vocab)
-            if venue and not cand.venue:
-                cand.venue = venue[0]
-                cand.set_date(str(venue[1]), DERIVED)
+            _read_venue(ctx, cand, value)
             by = re.search(r"et\s+al\.?,?\s*\(?((?:19|20)\d{2})\b", value)
             if by:
                 cand.set_date(by[1], DERIVED)
@@ -213,6 +210,8 @@ def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Bloc
                 cand.set_date(found.iso, EXPLICIT)
             elif re.fullmatch(r"(?:19|20)\d{2}", value.strip()):
                 cand.set_date(value.strip(), EXPLICIT)
+            else:
+                _read_venue(ctx, cand, value)  # 'Published: TMLR': where, not when
         elif kind == "name" and is_name_like(value):
             cand.set_name(value, EXPLICIT)
         elif kind == "link":
@@ -222,6 +221,15 @@ def read_fields(ctx: Context, cand: Candidate, fields: list[tuple[str, str, Bloc
             for link in block.inline.links:
                 if link.line == line and not link.image:
                     cand.add_link(link.url)
+
+
+def _read_venue(ctx: Context, cand: Candidate, value: str) -> None:
+    """A venue field's venue ('CVPR 2024', 'TMLR', not 'Under review at ICLR 2025') and the year it gives."""
+    venue = read_venue(value, ctx.vocab)
+    if venue and not cand.venue:
+        cand.venue = venue[0]
+        if venue[1]:
+            cand.set_date(str(venue[1]), DERIVED)
 
 
 def _known_org(vocab: Vocabulary, text: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Small fields read out of note text: arXiv ids, dates, venues, names, link kinds and relations.
+"""Small fields read out of note text: arXiv ids, dates, venues, authors, names, link kinds and relations.
 
 Regexes here only ever look at a short piece of text (a URL, a line, a sentence), never at the
 structure of a document; that comes from the markdown-it token stream.
@@ -12,6 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+# The author-list reader lives in authors.py; it is read from here like every other small field.
+from vlmnotes.parse.authors import read_authors as read_authors
+from vlmnotes.parse.authors import strip_et_al as strip_et_al
 from vlmnotes.vocab import Vocabulary, fold
 
 # --- arXiv ids -------------------------------------------------------------------------------------------
@@ -162,55 +165,91 @@ def find_date(text: str) -> FoundDate | None:
 
 # --- venues -------------------------------------------------------------------------------------------------
 
-_VENUE = re.compile(r"(?P<v>[A-Za-z][A-Za-z\- ]{1,14}?)\s*[:：\-]?\s*(?:(?P<y>(?:19|20)\d{2})|['’](?P<yy>\d{2}))(?!\d)")
+# A venue and its year: 'ICML:2021', 'NIPS 2019', 'CVPR2023', "NeurIPS'23", 'AAAI-24', 'Findings of EMNLP 2023'.
+_VENUE = re.compile(
+    r"(?P<v>[A-Za-z][A-Za-z\- ]{1,24}?)\s*[:：\-]?\s*"
+    r"(?:(?P<y>(?:19|20)\d{2})|['’](?P<yy>\d{2})|(?<=-)(?P<hy>\d{2})(?![\w.]))(?!\d)"
+)
+# Where a paper was sent, not where it appeared: 'Under review at ICLR 2025', 'ICLR 2025 (rejected)', '在投'.
+_CUE = (
+    r"(?:\b(?:under\s+(?:review|submission)|in\s+submission|submitted|submissions?|rejected|withdrawn"
+    r"|desk[\s\-]*reject(?:ed)?)\b|在投|投稿|审稿中?|审核中|被拒|拒稿|未录用|未中)"
+)
+_SUBMITTED = re.compile(_CUE, re.I)
+# The cue right before the venue ('Submitted to NeurIPS 2024', '在投 ICLR 2025', 'Under review (ICLR 2025)') or
+# right after it ('ICLR 2025 (rejected)', 'ICLR 2025, rejected', 'ICLR 2025 conference submission', 'ICLR 2025 在投'),
+# but not a review at another venue ('NeurIPS 2023 (under review at TPAMI)').
+_CUE_BEFORE = re.compile(rf"{_CUE}(?:\s*(?:\b(?:at|to|for|in|the|by)\b|至|到|于))*[\s(（:：]*$", re.I)
+_CUE_AFTER = re.compile(rf"[\s(（,，:：\-–—]*(?:[A-Za-z]+\s+)?{_CUE}(?!\s+(?:at|to|in|for|by)\b)", re.I)
+_CLAUSE_END = re.compile(r"[,;，；。|\n]")
+_WORKSHOP = re.compile(r"\bworkshops?\b|研讨会", re.I)
+_FINDINGS = re.compile(r"\bfindings\b", re.I)
+
+
+def submitted(text: str) -> bool:
+    """True when `text` says a paper was submitted, is under review or was turned down ('在投', 'ICLR 2025
+    (rejected)'): a venue it names is not where the paper appeared."""
+    return bool(_SUBMITTED.search(text))
+
+
+def submission_clause(text: str) -> int | None:
+    """Where the last clause of `text` starts saying the paper was submitted ('Foo. Under review at ICLR 2025'
+    → 5), or None when it does not."""
+    start = max([0, *(m.end() for m in re.finditer(r"[,;，；。|\n]|\.\s", text))])
+    m = _SUBMITTED.search(text, start)
+    return m.start() if m else None
 
 
 def find_venue(text: str, vocab: Vocabulary) -> tuple[str, int] | None:
-    """A venue with year such as `ICML:2021`, `NIPS 2019` or `CVPR2023` → ('NeurIPS 2019', 2019)."""
-    for m in _VENUE.finditer(fold(text)):
+    """A venue with year such as `ICML:2021`, `NIPS 2019` or `CVPR2023` → ('NeurIPS 2019', 2019).
+
+    A workshop or the Findings track keeps saying so ('CVPR 2024 Workshop', 'CVPRW 2024' → 'CVPR 2024 Workshop';
+    'EMNLP 2023 Findings' → 'Findings of EMNLP 2023'); a venue the paper was only submitted to or rejected by
+    ('Under review at ICLR 2025', 'ICLR 2025 (rejected)', 'ICLR 2025 在投') is none."""
+    folded = fold(text)
+    for m in _VENUE.finditer(folded):
         words = m["v"].strip(" -").split()
-        year = m["y"] or f"20{m['yy']}"
+        year = m["y"] or f"20{m['yy'] or m['hy']}"
         # Try the longest tail of the words before the year that names a venue ("ACM MM", "MM").
         for i in range(len(words)):
-            name = vocab.venue(" ".join(words[i:]))
-            if name and name != "arXiv":
-                return f"{name} {year}", int(year)
+            tail = " ".join(words[i:])
+            name, workshop = vocab.venue(tail), False
+            base = vocab.venue(tail[:-1]) if not name and tail.endswith("W") else None
+            if base and vocab.venue_kind(base) == "conference":
+                name, workshop = base, True  # 'CVPRW 2024'
+            if not name or name == "arXiv":
+                continue
+            start = m.start("v") + m["v"].index(words[i])
+            if _CUE_BEFORE.search(folded[:start]) or _CUE_AFTER.match(folded[m.end() :]):
+                break
+            clause = _CLAUSE_END.split(folded[:start])[-1] + _CLAUSE_END.split(folded[m.end() :])[0]
+            if workshop or _WORKSHOP.search(clause):
+                return f"{name} {year} Workshop", int(year)
+            if _FINDINGS.search(clause):
+                return f"Findings of {name} {year}", int(year)
+            return f"{name} {year}", int(year)
     return None
 
 
-# --- authors ------------------------------------------------------------------------------------------------
-
-# What ends a list that names only the first authors: 'A、B 等', 'A, B et al.', 'A and others', 'A, B, ...'.
-_ET_AL = re.compile(
-    r"[\s,，、;；]*(?:等人?|(?<![A-Za-z])(?:et(?:\.\s*|\s+)al\b\.?|and\s+others)|\.{3}|…|⋯)\s*[.。]?\s*$", re.I
-)
-_AUTHOR_SEP = re.compile(r"\s*(?:[、,，;；]|\band\b)\s*")
-MAX_AUTHORS = 50  # a list longer than this is kept to its first names and marked incomplete
-
-
-def strip_et_al(text: str) -> tuple[str, bool]:
-    """`text` without the marker that ends an incomplete author list, and whether there was one
-    ('A、B 等' → ('A、B', True)); a lone 'others' is BibTeX's marker."""
-    rest, et_al = text.strip(), False
-    while m := _ET_AL.search(rest):
-        rest, et_al = rest[: m.start()], True
-    if rest.lower() == "others":
-        return "", True
-    return rest, et_al
-
-
-def read_authors(value: str | list[str]) -> tuple[list[str], bool]:
-    """The names of an author list and whether the note marks it incomplete ('A、B 等' → ([A, B], True)).
-    Text is split at 、,，;； and 'and'; a list (front matter, BibTeX) is taken a name an item. The marker is
-    never kept as part of a name; a list cut at MAX_AUTHORS counts as incomplete."""
-    if isinstance(value, list):
-        items = [" ".join(item.split()) for item in value]
-        last, et_al = strip_et_al(items[-1]) if items else ("", False)
-        names = [name for name in [*items[:-1], last] if name]
-    else:
-        rest, et_al = strip_et_al(value)
-        names = [name.strip() for name in _AUTHOR_SEP.split(rest) if name.strip()]
-    return names[:MAX_AUTHORS], (et_al or len(names) > MAX_AUTHORS) and bool(names)
+def read_venue(text: str, vocab: Vocabulary) -> tuple[str, int | None] | None:
+    """The venue a labelled venue field gives ('Venue: CVPR 2024', '发表：TMLR', 'Published in: Findings of ACL'),
+    and its year when it has one; None when the field names no venue the vocabulary knows, or only one the paper
+    was submitted to."""
+    found = find_venue(text, vocab)
+    if found:
+        return found
+    if submitted(text):
+        return None
+    folded = fold(text)
+    words = re.findall(r"[A-Za-z][A-Za-z\-]*", folded)
+    for n in (3, 2, 1):
+        for i in range(len(words) - n + 1):
+            name = vocab.venue(" ".join(words[i : i + n]))
+            if name and name != "arXiv":
+                if _WORKSHOP.search(folded):
+                    return f"{name} Workshop", None
+                return (f"Findings of {name}" if _FINDINGS.search(folded) else name), None
+    return None
 
 
 # --- names and titles ---------------------------------------------------------------------------------------

@@ -119,6 +119,9 @@ def _read_lead(ctx: Context, text: str, bold: str | None) -> Lead | None:
         if title is None and name_from_title(core) == name and len(core.split()) >= 3 and not _CJK.search(rest):
             title = core if title_like(core) else None  # not 'PaliGemma: SigLIP-So400m + Gemma-2B, linear …'
         return Lead([name], title, deco)
+    glossed = _GLOSSED_NAME.fullmatch(core)
+    if glossed and name_ok(glossed["name"], ctx.known):
+        return Lead([glossed["name"]], None, deco)  # '曾氏测试模型 ZengNet': what it is, then its name
     m = re.fullmatch(r"(.+?)\s*[(（]\s*([^()（）]{1,32}?)\s*[)）]", core)
     sentence_case = m is not None and m[1][:1].isupper() and len(m[1].split()) >= 4
     if m and name_ok(m[2], ctx.known) and (title_like(m[1]) or sentence_case):
@@ -128,6 +131,15 @@ def _read_lead(ctx: Context, text: str, bold: str | None) -> Lead | None:
         named = [n for n in [name_from_title(core)] if n and (name_ok(n.split()[0], ctx.known) or name_ok_word(n))]
         return Lead(named, core, deco)
     return None
+
+
+# A Chinese description of what a paper made (a model, a framework, a benchmark …), then its Latin name, and
+# nothing after it: '曾氏测试模型 ZengNet', '谷歌的多模态大模型：PaLI-X'. Not '使用 LoRA' or '视觉编码器 ViT': only
+# these kind words say that the name is the paper's.
+_GLOSSED_NAME = re.compile(
+    r"[\u4e00-\u9fff]{0,16}(?:模型|框架|方法|网络|算法|基准|数据集|评测集|论文)\s*[:：]?\s*"
+    r"(?P<name>[A-Za-z][\w.\-+]*(?:[ \-][A-Z0-9][\w.\-+]*){0,2})"
+)
 
 
 def apply_lead(cand: Candidate, lead: Lead, rank: int = EXPLICIT) -> None:

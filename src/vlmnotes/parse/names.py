@@ -13,7 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from vlmnotes.parse.fields import clean_title, find_date, find_venue, is_name_like
+from vlmnotes.parse.fields import (
+    clean_title,
+    find_date,
+    find_venue,
+    is_name_like,
+    submission_clause,
+    submitted,
+)
 from vlmnotes.parse.orgs import org_phrases
 from vlmnotes.vocab import Vocabulary
 
@@ -138,12 +145,23 @@ def decorations(text: str, vocab: Vocabulary, known: object = None) -> Decorated
     core = " ".join(p.strip() for p in kept if p.strip())
     # Trailing link labels written as text ('[paper] [code]' after a title whose links were stripped).
     core = re.sub(r"(?:\s*\[\s*(?:paper|code|pdf|arxiv|project|page|github|blog|demo)\s*\])+\s*$", "", core, flags=re.I)
-    # A venue written after the title: '… Language Models. CVPR2025', '…, NeurIPS 2022'.
-    tail = re.search(r"[.,;，；]?\s*\(?([A-Za-z][A-Za-z\- ]{1,14}?\s*['’]?(?:19|20)?\d{2})\)?\s*$", core)
+    # A venue written after the title: '… Language Models. CVPR2025', '…, NeurIPS 2022', '…, CVPR 2024 Workshop'.
+    tail = re.search(
+        r"[.,;，；]?\s*\(?([A-Za-z][A-Za-z\- ]{1,14}?\s*['’\-]?(?:19|20)?\d{2}(?:\s+(?:workshops?|findings))?)\)?\s*$",
+        core,
+        re.I,
+    )
     if tail and (venue := find_venue(tail[1], vocab)) and tail.start() > 0:
+        cut = submission_clause(core[: tail.end()]) if submitted(text) else None
         out.venue = out.venue or venue[0]
         out.year = out.year or venue[1]
-        core = core[: tail.start()]
+        core = core[: tail.start() if cut is None else cut]
+    if out.venue and submitted(text) and out.venue != (find_venue(text, vocab) or ("",))[0]:
+        # 'Foo: … Models. Under review at ICLR 2025', 'Foo, ICLR 2025 (rejected)': a venue read from a piece of the
+        # text that the whole text says the paper was only sent to
+        if out.year is not None and str(out.year) in out.venue:
+            out.year = None
+        out.venue = None
     out.text = clean_title(core)
     return out
 
@@ -216,6 +234,8 @@ def _read_tag(inner: str, out: Decorated, vocab: Vocabulary) -> bool:
         if rest and is_name_like(rest):
             out.names.append(rest)
         return True
+    if submitted(inner) and len(inner) <= 40:
+        return True  # '(rejected)', '(Under review at ICLR 2025)', '（在投）': where it was sent, not a name
     if re.fullmatch(r"(?:arxiv|arXiv|preprint)?\s*(?:19|20)\d{2}(?:[.\-/]\d{1,2})?", inner, re.I) and found:
         out.date = out.date or found.iso
         return True

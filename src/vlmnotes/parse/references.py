@@ -21,7 +21,6 @@ from vlmnotes.parse.fields import (
     name_from_title,
     normalise_arxiv_id,
     read_authors,
-    strip_et_al,
 )
 
 if TYPE_CHECKING:
@@ -90,16 +89,9 @@ def parse_reference(text: str, vocab: object = None) -> Reference | None:
     if vocab is not None:
         found_venue = find_venue(text[len(authors_part) :], vocab)  # type: ignore[arg-type]
         venue = found_venue[0] if found_venue else None
-    named, et_al = strip_et_al(authors_part)  # 'Li J, Li D, et al.': the list names only the first authors
-    # 'Tong, S., Liu, Z., & Xie, S.': surname and initials are one author, not two.
-    apa = re.findall(r"([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)?),\s*((?:[A-Z]\.\s*-?)+)", authors_part)
-    if len(apa) >= 1 and sum(len(a) + len(b) for a, b in apa) >= 0.6 * len(
-        re.sub(r"[\s,&]|and|\.\.\.", "", authors_part)
-    ):
-        authors = [f"{surname}, {initials.strip()}" for surname, initials in apa]
-    else:
-        authors = [a.strip(" .") for a in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", named) if a.strip(" .")]
-    et_al = et_al or bool(re.search(r"\.\.\.|…", authors_part)) or len(authors) > 40
+    # 'Li J, Li D, et al.', 'Tong, S., Liu, Z., & Xie, S.', 'Dao, Tri, et al.': the one author-list reader
+    authors, et_al = read_authors(authors_part)
+    et_al = et_al or len(authors) > 40
     return Reference(title, year, authors[:40], arxiv, venue, et_al)
 
 

@@ -39,6 +39,7 @@ from vlmnotes.parse.fields import (
     norm_key,
     normalise_arxiv_id,
     read_authors,
+    read_venue,
 )
 from vlmnotes.parse.generic import context_title, generic, named_link
 from vlmnotes.parse.markdown import Block, Document
@@ -206,6 +207,10 @@ def _card_field(ctx: Context, cand: Candidate, item: Block, named: bool) -> bool
         found = find_date(rest)
         if found:
             cand.set_date(found.iso, EXPLICIT)
+        elif (venue := read_venue(rest, ctx.vocab)) and not cand.venue:
+            cand.venue = venue[0]  # '发表：TMLR', 'Published: CVPR 2024': where it appeared
+            if venue[1]:
+                cand.set_date(str(venue[1]), DERIVED)
     elif low in _CITE_LABELS:
         digits = re.sub(r"[^\d]", "", rest)
         if digits:
@@ -409,7 +414,7 @@ def front_matter(ctx: Context) -> list[Candidate]:
         if re.fullmatch(r"(?:19|20)\d{2}", str(fm.get(key) or "").strip()):
             cand.set_date(str(fm[key]).strip(), EXPLICIT)
             break
-    venue = find_venue(str(fm.get("venue") or fm.get("conference") or fm.get("journal") or ""), ctx.vocab)
+    venue = read_venue(str(fm.get("venue") or fm.get("conference") or fm.get("journal") or ""), ctx.vocab)
     if venue:
         cand.venue = venue[0]
     tags = fm.get("tags")

@@ -1,9 +1,9 @@
 """Table rows as paper entries, read by their headers.
 
 A row is a paper when it links one or, without a link, when a name column (Model, Method, 名称, Paper, Base paper,
-Checkpoint, 논문) or a bold lead in a cell (`**ReCaption (2024)**：…`) names one. Title, venue, date, organisation,
-arXiv and component columns (Vision Encoder, LLM, Connector, 视觉编码器 …) fill its fields; a spreadsheet export's
-real header under a row of merged group headers is found and used.
+Checkpoint, 논문) or a bold lead in a cell (`**ReCaption (2024)**：…`) names one. Title, authors, venue, date,
+organisation, arXiv and component columns (Vision Encoder, LLM, Connector, 视觉编码器 …) fill its fields; a
+spreadsheet export's real header under a row of merged group headers is found and used.
 """
 
 from __future__ import annotations
@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING
 
 from vlmnotes.parse.entries import row_name
 from vlmnotes.parse.entry import COMPONENT_PARTS, DERIVED, EXPLICIT, Candidate, components_in
-from vlmnotes.parse.fields import clean_title, find_date, find_venue, is_name_like, normalise_arxiv_id
+from vlmnotes.parse.fields import (
+    clean_title,
+    find_date,
+    find_venue,
+    is_name_like,
+    normalise_arxiv_id,
+    read_authors,
+    read_venue,
+    submitted,
+)
 from vlmnotes.parse.leads import Lead, apply_lead
 from vlmnotes.parse.markdown import Block
 from vlmnotes.parse.names import GENERIC_LINK_TEXT, model_from_checkpoint
@@ -54,6 +63,9 @@ def table_row(ctx: Context, row: Block) -> list[Candidate]:
             continue
         if link is not None and link in cell.links and not GENERIC_LINK_TEXT.match(link.text):
             _name_and_title(cand, link.text)
+        elif column == "authors":  # '| Alec Radford, Jong Wook Kim et al. |', names linked to their pages or not
+            if text and not cand.authors:
+                cand.authors, cand.authors_et_al = read_authors(text)
         elif not text or (cell.links and column not in (*_SLOT_COLUMNS, "title", "name")):
             continue
         elif cell.links and len(text) - sum(len(lk.text) for lk in cell.links) < 8:
@@ -78,9 +90,9 @@ def table_row(ctx: Context, row: Block) -> list[Candidate]:
                 cand.title = clean_title(re.sub(r",\s*(?:[A-Z][A-Za-z]+\s*(?:19|20)\d{2}).*$", "", text))
         elif column == "arxiv" and (arxiv := normalise_arxiv_id(text.split()[0] if text.split() else "")):
             cand.arxiv_id = cand.arxiv_id or arxiv  # '| 2301.12597 |' in an arXiv column
-        elif column == "venue":
-            venue = find_venue(text, ctx.vocab)
-            cand.venue = venue[0] if venue else text
+        elif column == "venue" and not submitted(text):  # '在投', 'ICLR 2025 (rejected)': not published yet
+            named = read_venue(text, ctx.vocab)
+            cand.venue = named[0] if named else text  # a venue the vocabulary does not know, as written
         elif column == "org":
             cand.orgs += [ctx.vocab.org(o) or o for o in re.split(r"\s*[,，;；、]\s*", text) if o]
         elif column == "comment":
@@ -155,6 +167,7 @@ _COLUMNS = {
     "venue": ("venue", "conference", "conf", "journal", "publication", "published in", "会议", "期刊", "发表"),
     "org": ("org", "organization", "organisation", "institution", "affiliation", "机构", "单位"),
     "comment": ("comment", "comments", "description", "notes", "note", "resources", "remark", "备注", "说明", "简介"),
+    "authors": ("author", "作者"),  # after org: 'Author affiliation', '作者单位' hold organisations
 }
 
 
