@@ -209,7 +209,13 @@ _DATE = {
 }
 _NAME = {
     "type": "object",
-    "properties": {"family": {"type": "string"}, "given": {"type": "string"}, "literal": {"type": "string"}},
+    "properties": {
+        "family": {"type": "string"},
+        "given": {"type": "string"},
+        "non-dropping-particle": {"type": "string"},
+        "suffix": {"type": "string"},
+        "literal": {"type": "string"},
+    },
     "additionalProperties": False,
 }
 CSL_SCHEMA = {
@@ -227,6 +233,7 @@ CSL_SCHEMA = {
             "number": {"type": ["string", "number"]},
             "publisher": {"type": "string"},
             "genre": {"type": "string"},
+            "note": {"type": "string"},
             "DOI": {"type": "string"},
             "URL": {"type": "string"},
             "abstract": {"type": "string"},
@@ -275,7 +282,7 @@ def test_ris_parses_back_with_rispy(kb: Path, run: Run) -> None:
         SPECIAL_TITLE,
         CHINESE_TITLE,
     ]
-    assert entries[0]["authors"] == ["Alec Radford", "Jong Wook Kim"]
+    assert entries[0]["authors"] == ["Radford, Alec", "Kim, Jong Wook"]  # RIS: Family, Given
     assert entries[0]["year"] == "2021"
     assert entries[0]["type_of_reference"] == "GEN"  # an arXiv preprint: its id is no journal
     assert "journal_name" not in entries[0]
@@ -284,7 +291,7 @@ def test_ris_parses_back_with_rispy(kb: Path, run: Run) -> None:
         "arXiv:2103.00020",
         "2021/02/26",
     )
-    assert entries[3]["authors"] == ["Jürgen Müller", "Zoë Brontë"]
+    assert entries[3]["authors"] == ["Müller, Jürgen", "Brontë, Zoë"]
     assert entries[3]["doi"] == "10.5555/fast_cheap%21"
     assert entries[4]["authors"] == ["张三", "李四"]
 

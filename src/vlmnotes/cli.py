@@ -1003,7 +1003,7 @@ def export(
     ] = ExportFormat.bibtex,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when an entry lacks authors or a year (for CI).")
+        bool, typer.Option("--strict", help="Exit 1 when an entry lacks a title, authors or a year (for CI).")
     ] = False,
 ) -> None:
     """Export papers for the tools you write with: BibTeX (biblatex/natbib), CSL-JSON (Zotero, pandoc), RIS, …
@@ -1011,8 +1011,9 @@ def export(
     Citation keys (radford2021clip) are given once and stored in the record's `citekey` field, so a paper
     keeps its key in every later export; set `citekey` in a record file to choose one, or the pattern with
     `[tool.vlmnotes.export] citekey = "{author}{year}{shorttitle}"` in pyproject.toml. arXiv papers carry
-    eprint, archivePrefix and primaryClass. A bibliography says on stderr how many entries lack authors or
-    a year (`vlmnotes enrich` fills them in); with --strict that is an error.
+    eprint and archivePrefix, and primaryClass once `vlmnotes enrich` has fetched their category. A
+    bibliography says on stderr how many entries lack a title, authors or a year (`vlmnotes enrich` fills
+    them in); with --strict that is an error.
 
     Example: vlmnotes export 'year:>=2023' --format bibtex -o refs.bib
     """
@@ -1029,12 +1030,16 @@ def export(
     if fmt in (ExportFormat.bibtex, ExportFormat.csl_json, ExportFormat.ris):
         # A key, once given, is stored in the record: unique over the whole knowledge base, the same in every export.
         from vlmnotes.citekeys import assign_and_store, configured_pattern
+        from vlmnotes.index import search as search_kb
         from vlmnotes.vocab import load_vocabulary
 
         config = _guard(_config)
+        _guard(lambda: ex.check_unique_keys(records, config.kb))
         pattern = _guard(lambda: configured_pattern(config.notes[0]))
         vocab = _guard(lambda: load_vocabulary(config.vocab_file))
-        everything = records if not query else [h.record for h in _run_search(None, Filters(), None, None)]
+        # Every record's key is taken; searched quietly, as _run_search has named the broken files already.
+        every = _guard(lambda: search_kb(config.kb, None, snippets=False)).hits if query else hits
+        everything = [h.record for h in every]
         stored = assign_and_store(config.kb, records, everything, pattern, vocab)
         for line in stored.warnings:
             _say(f"warning: {line}")
@@ -1051,8 +1056,8 @@ def export(
     missing = ex.incomplete(records) if fmt in (ExportFormat.bibtex, ExportFormat.csl_json, ExportFormat.ris) else None
     if missing:
         _say(f"{'error' if strict else 'warning'}: {missing}")
-        if strict:
-            raise typer.Exit(1)
+    if (missing and strict) or state.broken:
+        raise typer.Exit(1)
 
 
 @app.command()

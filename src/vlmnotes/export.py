@@ -16,9 +16,10 @@ import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
-from vlmnotes.formats import json_safe, one_line, paper_link
+from vlmnotes.formats import json_safe, one_line, paper_link, web_link
 from vlmnotes.vocab import Vocabulary, load_vocabulary
 
 Record = dict[str, Any]
@@ -50,11 +51,12 @@ class Publication:
 
 def publication(record: Record, vocab: Vocabulary) -> Publication:
     """The record's venue (`NeurIPS 2022`: a conference of 2022, whatever year its arXiv id has), else the
-    venue arXiv's journal reference names, else the reference itself as a journal; a paper with none of them
-    is a preprint dated by its v1 (`published` once enriched, else the notes' date)."""
+    venue arXiv's journal reference names, else the reference itself as a journal; a paper with none of them,
+    or only a preprint server (arXiv, CoRR), is a preprint dated by its v1 (`published` once enriched, else
+    the notes' date)."""
     name, year = _split_year(record.get("venue") or "")
-    kind = vocab.venue_kind(name) if name else None
-    if kind is None and (ref := record.get("journal_ref")):
+    kind = venue_kind(name, vocab) if name else None
+    if kind in (None, "preprint") and (ref := record.get("journal_ref")):
         found = vocab.venue_in(ref)
         name, year = found or ref, _split_year(ref)[1]
         kind = vocab.venue_kind(found) if found else "journal"
@@ -65,10 +67,67 @@ def publication(record: Record, vocab: Vocabulary) -> Publication:
     return Publication(kind, vocab.venue(name) or name, [int(year)] if year else [])
 
 
+# How a venue the vocabulary does not know is cited, by the words in its name: the first rule that matches.
+# `preprint` and `CoRR` are in the vocabulary (aliases of arXiv); "under review at ICLR" is no ICLR paper yet.
+_KIND_WORDS = (
+    ("preprint", re.compile(r"\b(?:preprint|under review|submitted)\b", re.IGNORECASE)),
+    ("journal", re.compile(r"\b(?:journal|transactions|trans\.|letters|reviews?)(?!\w)", re.IGNORECASE)),
+    ("conference", re.compile(r"\b(?:workshops?|conference|proceedings|symposium)\b", re.IGNORECASE)),
+)
+
+
+def venue_kind(name: str, vocab: Vocabulary) -> str:
+    """How a venue (without its year) is cited: 'conference', 'journal' or 'preprint'. A venue the vocabulary
+    knows has its `kind` (Nature, TMLR: journal; CoRR: preprint); any other by the words it holds (Journal,
+    Transactions, Trans., Letters, Review: journal; Workshop, Conference, Proceedings, Symposium: conference),
+    else as the known venue it names ("Findings of ACL": a conference, as ACL), else a conference."""
+    if vocab.venue(name):
+        return vocab.venue_kind(name)
+    for kind, words in _KIND_WORDS:
+        if words.search(name):
+            return kind
+    known = vocab.venue_in(name)
+    return vocab.venue_kind(known) if known else "conference"
+
+
 def _split_year(venue: str) -> tuple[str, int | None]:
     """'NeurIPS 2022' → ('NeurIPS', 2022); 'CVPR' → ('CVPR', None); the year found last in any other text."""
     years = re.findall(r"\b(?:19|20)\d{2}\b", venue)
     return re.sub(r"\s*(?:19|20)\d{2}$", "", venue.strip()).strip(), int(years[-1]) if years else None
+
+
+def check_unique_keys(records: list[Record], kb: Path) -> None:
+    """Raise RecordError when two of the records carry the same `citekey` (compared as biber does, ignoring
+    case), naming the key and both record files: one key for two entries makes BibTeX cite the wrong paper
+    and a reference manager drop or merge one of them."""
+    from vlmnotes.errors import RecordError
+    from vlmnotes.store import Store
+
+    store = Store(kb)
+    holders: dict[str, str] = {}
+    for r in records:
+        if not r.get("citekey"):
+            continue
+        other = holders.setdefault(str(r["citekey"]).lower(), str(r["id"]))
+        if other != r["id"]:
+            first, second = (store.display(store.path_of(i)) for i in (other, str(r["id"])))
+            raise RecordError(
+                f"citation key '{r['citekey']}' is given to both {first} and {second}; change one of them"
+            )
+
+
+def _title(record: Record) -> str | None:
+    """The entry's title: the paper's title, else its name (a blog post such as Fuyu-8B has only a name)."""
+    title = record.get("title") or record.get("name")
+    return str(title) if title else None
+
+
+def _url(record: Record) -> str | None:
+    """Where a reader finds the paper: its paper or PDF link, else its arXiv abstract page, else its project
+    page or blog (LLaVA-NeXT, Fuyu-8B have nothing else)."""
+    links = record.get("links") or {}
+    arxiv = f"https://arxiv.org/abs/{record['arxiv_id']}" if record.get("arxiv_id") else None
+    return paper_link(record) or web_link(arxiv) or web_link(links.get("project"))
 
 
 def _author_list(record: Record) -> list[str]:
@@ -129,21 +188,26 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None, *, voca
         pub = publication(r, vocab)
         authors = _author_list(r)
         text_fields: list[tuple[str, Any]] = [
-            ("title", r.get("title") or r.get("name")),
+            ("title", _title(r)),
             ("author", " and ".join([*authors, "others"] if authors and r.get("authors_et_al") else authors)),
             ("year", str(pub.date[0]) if pub.date else None),
             ("booktitle", pub.venue if pub.kind == "conference" else None),
             ("journal", pub.venue if pub.kind == "journal" else None),
             ("primaryclass", r.get("primary_category")),
         ]
-        # Identifiers are written as they are: `_` or `%` in a URL or DOI must not become `\_`.
+        url = _url(r)
+        # Identifiers are written as they are: `_` or `%` in a URL or DOI must not become `\_`. A web page
+        # (a blog post, no eprint or DOI) also gets `howpublished`: `plain`, `alpha`, `ieee` and the like print
+        # no `url` field, so there it would be a title and nothing saying where to read it.
+        web_only = pub.kind == "preprint" and url and not r.get("arxiv_id") and not r.get("doi")
         raw[key] = [
             Field(k, _balanced(one_line(v), _IDENTIFIER_BRACE, _LONE_IN_IDENTIFIER))
             for k, v in (
                 ("eprint", r.get("arxiv_id")),
                 ("archiveprefix", "arXiv" if r.get("arxiv_id") else None),
                 ("doi", r.get("doi")),
-                ("url", paper_link(r)),
+                ("url", url),
+                ("howpublished", f"\\url{{{url}}}" if web_only else None),
             )
             if v
         ]
@@ -161,7 +225,7 @@ def to_bibtex(records: list[Record], keys: dict[str, str] | None = None, *, voca
     return text
 
 
-_IDENTIFIERS = ("eprint", "archiveprefix", "doi", "url")
+_IDENTIFIERS = ("eprint", "archiveprefix", "doi", "url", "howpublished")
 _PART = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -215,28 +279,77 @@ def parse_bibtex(text: str) -> list[dict[str, str]]:
 
 
 def incomplete(records: list[Record]) -> str | None:
-    """One line saying how many entries lack authors or a year and what fills them, or None when none does."""
-    no_authors = sum(1 for r in records if not r.get("authors"))
-    no_year = sum(1 for r in records if not r.get("year"))
-    if not no_authors and not no_year:
+    """One line saying how many entries lack a title (neither title nor name), authors or a year and what
+    fills them, or None when none does."""
+    counts = [
+        (sum(1 for r in records if not _title(r)), "title"),
+        (sum(1 for r in records if not r.get("authors")), "authors"),
+        (sum(1 for r in records if not r.get("year")), "year"),
+    ]
+    parts = [f"{n} no {what}" for n, what in counts if n]
+    if not parts:
         return None
-    parts = [f"{n} no {what}" for n, what in ((no_authors, "authors"), (no_year, "year")) if n]
-    return (
-        f"of {len(records)} entries, {' and '.join(parts)}; `vlmnotes enrich --all` fills them from arXiv "
-        "for papers with an arXiv id"
-    )
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    entries = "1 entry" if len(records) == 1 else f"{len(records)} entries"
+    return f"of {entries}, {listed}; `vlmnotes enrich --all` fills them from arXiv for papers with an arXiv id"
+
+
+# Lower-case words that start a family name ("Ludwig van Beethoven", "Jan van der Berg"): CSL's
+# non-dropping-particle, which styles print before the family name and may sort by or not.
+_PARTICLES = set("van von de der den del della di da du le la dos das ten ter".split())
+_SUFFIXES = {"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"}
+# Words of letters (with dots, hyphens, apostrophes: "J.", "Jean-Luc", "O'Hara"): anything else is no name to split.
+_NAME = re.compile(r"[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*)*")
+
+
+class PersonName(NamedTuple):
+    """A name in its parts, as CSL and RIS want it: 'Ludwig van Beethoven' → Ludwig · van · Beethoven."""
+
+    given: str
+    particle: str
+    family: str
+    suffix: str = ""
+
+
+def person_name(author: str) -> PersonName | None:
+    """An author's name split into its parts: 'Family, Given' (', Jr.' after either form) as written, a
+    Western 'Given [particle] Family' at its last word or its first lower-case particle; None for a name kept
+    as written (Chinese, one word, or nothing before the comma or after it)."""
+    parts = [p.strip() for p in author.strip().split(",")]
+    suffix = parts.pop() if len(parts) > 1 and parts[-1] in _SUFFIXES else ""
+    if re.search(r"[\u3400-\u9fff]", author) or len(parts) > 2 or not all(_NAME.fullmatch(p) for p in parts):
+        return None
+    if len(parts) == 2:
+        words, given = parts[0].split(), parts[1]
+        at = next((i for i, w in enumerate(words[:-1]) if w not in _PARTICLES), len(words) - 1)
+        return PersonName(given, " ".join(words[:at]), " ".join(words[at:]), suffix)
+    words = parts[0].split()
+    if not suffix and len(words) > 2 and words[-1] in _SUFFIXES:
+        suffix = words.pop()
+    if len(words) < 2:
+        return None
+    start = next((i for i in range(1, len(words) - 1) if words[i] in _PARTICLES), len(words) - 1)
+    end = next((i for i in range(start, len(words) - 1) if words[i] not in _PARTICLES), len(words) - 1)
+    return PersonName(" ".join(words[:start]), " ".join(words[start:end]), " ".join(words[end:]), suffix)
 
 
 def _csl_name(author: str) -> dict[str, str]:
-    """A CSL name: Chinese and one-word names as written (`literal`), 'Family, Given' and 'Given Family' split."""
-    author = author.strip()
-    if re.search(r"[\u3400-\u9fff]", author) or (" " not in author and "," not in author):
-        return {"literal": author}
-    if "," in author:
-        family, _, given = author.partition(",")
-    else:
-        given, _, family = author.rpartition(" ")
-    return {"family": family.strip(), "given": given.strip()} if given.strip() else {"literal": family.strip()}
+    """A CSL name: family, given, non-dropping-particle and suffix where the name splits, else `literal`."""
+    name = person_name(author)
+    if name is None:
+        return {"literal": author.strip()}
+    fields = {"family": name.family, "given": name.given, "non-dropping-particle": name.particle, "suffix": name.suffix}
+    return {k: v for k, v in fields.items() if v}
+
+
+def _ris_name(author: str) -> str:
+    """An RIS author, 'Family, Given' or 'Family, Given, Suffix' as the RIS spec writes it ('van Beethoven,
+    Ludwig'); a name that does not split (Chinese, one word, more than letters) as written."""
+    name = person_name(author)
+    if name is None:
+        return one_line(author.strip())
+    family = f"{name.particle} {name.family}" if name.particle else name.family
+    return one_line(", ".join(p for p in (family, name.given, name.suffix) if p))
 
 
 # CSL has no word for "and others"; a last name `{"literal": "others"}` is what pandoc makes of BibTeX's
@@ -247,17 +360,17 @@ _CSL_TYPE = {"conference": "paper-conference", "journal": "article-journal", "pr
 
 def to_csl_json(records: list[Record], keys: dict[str, str] | None = None, *, vocab: Vocabulary | None = None) -> str:
     """CSL-JSON (an array of items with id and type, as Zotero and pandoc import it): `paper-conference` or
-    `article-journal` with the venue as `container-title` and its year as `issued`; an arXiv preprint is an
-    `article` with publisher arXiv and number arXiv:ID, as Zotero writes a preprint, dated by its v1."""
+    `article-journal` with the venue as `container-title` and its year as `issued`, and its arXiv id as a note
+    `arXiv:ID` (Zotero's Extra, which styles do not print); an arXiv preprint is an `article` with publisher
+    arXiv and number arXiv:ID, as Zotero writes a preprint, dated by its v1. No title is written rather than
+    an id in its place (`incomplete` counts it)."""
     vocab = vocab or load_vocabulary()
     items = []
     for r, key in zip(records, _keys_for(records, keys), strict=True):
         pub = publication(r, vocab)
-        item: dict[str, Any] = {
-            "id": key,
-            "type": _CSL_TYPE[pub.kind],
-            "title": r.get("title") or r.get("name") or r.get("id"),
-        }
+        item: dict[str, Any] = {"id": key, "type": _CSL_TYPE[pub.kind]}
+        if title := _title(r):
+            item["title"] = title
         if r.get("authors"):
             item["author"] = [_csl_name(a) for a in r["authors"]] + ([_CSL_OTHERS] if r.get("authors_et_al") else [])
         if pub.date:
@@ -266,7 +379,9 @@ def to_csl_json(records: list[Record], keys: dict[str, str] | None = None, *, vo
             item["container-title"] = pub.venue
         if pub.kind == "preprint" and r.get("arxiv_id"):
             item.update({"number": f"arXiv:{r['arxiv_id']}", "publisher": "arXiv", "genre": "Preprint"})
-        for key, value in (("DOI", r.get("doi")), ("URL", paper_link(r)), ("abstract", r.get("abstract"))):
+        elif r.get("arxiv_id"):
+            item["note"] = f"arXiv:{r['arxiv_id']}"
+        for key, value in (("DOI", r.get("doi")), ("URL", _url(r)), ("abstract", r.get("abstract"))):
             if value:
                 item[key] = value
         items.append(item)
@@ -280,8 +395,9 @@ RIS_ET_AL_NOTE = "Author list incomplete: the notes name only the first authors 
 def to_ris(records: list[Record], keys: dict[str, str] | None = None, *, vocab: Vocabulary | None = None) -> str:
     """RIS records (Zotero, EndNote, Mendeley): a tag a line, so every value is on one line. A conference paper
     is CONF with the conference in T2, a journal article JOUR with the journal in JF and JO, anything else GEN
-    (an arXiv preprint with publisher arXiv and the id in M1, dated by its v1). RIS has no way to say "et al.":
-    an incomplete author list is written as far as it goes, with a note (N1) saying so."""
+    (an arXiv preprint with publisher arXiv, dated by its v1); an arXiv id is in M1 (`arXiv:ID`, which Zotero
+    keeps in Extra) whatever the type. Authors are 'Family, Given' as the RIS spec has them. RIS has no way to
+    say "et al.": an incomplete author list is written as far as it goes, with a note (N1) saying so."""
     import rispy
 
     vocab = vocab or load_vocabulary()
@@ -291,8 +407,8 @@ def to_ris(records: list[Record], keys: dict[str, str] | None = None, *, vocab: 
         entry: dict[str, Any] = {
             "type_of_reference": _RIS_TYPE[pub.kind],
             "id": key,  # ID: the citation key, as in the BibTeX and CSL-JSON of the same papers
-            "title": one_line(r.get("title") or r.get("name") or r.get("id")),
-            "authors": _author_list(r),
+            "title": one_line(_title(r)),
+            "authors": [_ris_name(a) for a in r.get("authors") or []],
         }
         if pub.date:
             entry["year"] = str(pub.date[0])
@@ -301,16 +417,30 @@ def to_ris(records: list[Record], keys: dict[str, str] | None = None, *, vocab: 
         elif pub.kind == "journal":
             entry["alternate_title3"] = entry["journal_name"] = one_line(pub.venue)  # JF and JO
         elif r.get("arxiv_id"):
-            entry.update({"publisher": "arXiv", "note": one_line(f"arXiv:{r['arxiv_id']}")})  # PB and M1
+            entry["publisher"] = "arXiv"
+        if r.get("arxiv_id"):
+            entry["note"] = one_line(f"arXiv:{r['arxiv_id']}")  # M1
         if pub.kind == "preprint" and len(pub.date) > 1:
             entry["date"] = "/".join(f"{p:02d}" for p in pub.date)  # DA: YYYY/MM/DD
         if r.get("authors") and r.get("authors_et_al"):
             entry["notes"] = [RIS_ET_AL_NOTE]
-        url = paper_link(r)
+        url = _url(r)
         for tag, value in (("doi", one_line(r.get("doi"))), ("urls", [url] if url else None),
                            ("abstract", one_line(r.get("abstract")))):  # fmt: skip
             if value:
                 entry[tag] = value
-        entries.append(entry)
-    text: str = rispy.dumps(entries)
+        entries.append({k: v for k, v in entry.items() if v})
+    text: str = rispy.dumps(entries, implementation=_ris_writer())
     return text
+
+
+def _ris_writer() -> type[Any]:
+    import rispy
+
+    class RisWriter(rispy.RisWriter):  # type: ignore[misc]
+        """rispy's writer without the `1.`, `2.` line it writes before each TY, which is no RIS tag."""
+
+        def set_header(self, count: int) -> str:
+            return ""
+
+    return RisWriter
