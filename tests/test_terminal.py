@@ -1,5 +1,6 @@
 """What a user sees in a terminal (issue 11, item 4): tables that fit 80 and 200 columns, snippets that show the
-sentence a word is in, every remark of an entry in `show`, counts that read as English, the end of a listing.
+sentence a word is in, every remark of an entry in `show`, counts that read as English, the end of a listing, help
+for every command with -h, the query table as written, and a global option put after the command explained.
 
 The terminal views only show on a terminal, so `terminal` makes CliRunner's stdout one; TERM=dumb keeps colour
 codes out, and COLUMNS with LINES sets rich's width.
@@ -19,6 +20,7 @@ from rich.padding import Padding
 from typer.testing import Result
 
 from conftest import Run, assert_no_traceback, write_notes
+from vlmnotes.cli import QUERY_HELP, app
 from vlmnotes.render import Prose
 from vlmnotes.snippets import Snippet, find, fit, query_terms
 
@@ -333,3 +335,99 @@ def test_a_list_filter_that_matches_nothing_names_the_options(built: Path, run: 
 
     assert result.exit_code == 1
     assert result.stderr == "no papers match 'clip' --org 'Nobody Inc' --since 2030\n"
+
+
+# --- the pager keeps colours ---------------------------------------------------------------------------------------
+
+
+def test_pager_keeps_colours_and_tells_less_to_show_them(
+    built: Path, run: Run, terminal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paged: list[tuple[str, str | None]] = []
+    monkeypatch.setattr(
+        "rich.pager.SystemPager._pager", lambda self, text: paged.append((text, __import__("os").environ.get("LESS")))
+    )
+    monkeypatch.delenv("LESS", raising=False)
+
+    result = run("list", "--pager", env={"TERM": "xterm-256color", "NO_COLOR": None, "COLUMNS": "80", "LINES": "50"})
+
+    assert result.exit_code == 0
+    [(text, less)] = paged
+    assert "\x1b[" in text and "CLIP" in text
+    assert less == "-R"
+
+
+def test_pager_leaves_a_less_setting_alone(
+    built: Path, run: Run, terminal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str | None] = []
+    monkeypatch.setattr(
+        "rich.pager.SystemPager._pager", lambda self, text: seen.append(__import__("os").environ.get("LESS"))
+    )
+    monkeypatch.setenv("LESS", "-FRX")
+
+    assert run("search", "CLIP", "--pager", env={"TERM": "xterm-256color"}).exit_code == 0
+    assert seen == ["-FRX"]
+
+
+# --- help and usage ----------------------------------------------------------------------------------------------
+
+
+def commands() -> list[str]:
+    group = typer.main.get_command(app)
+    return sorted(group.commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", ["", *commands()])
+def test_h_is_help_on_every_command(cli: Run, command: str) -> None:
+    short = cli(*command.split(), "-h")
+    long = cli(*command.split(), "--help")
+
+    assert short.exit_code == 0, short.output
+    assert short.stdout == long.stdout
+    assert short.stdout.startswith("Usage: vlmnotes")
+
+
+def test_help_shows_the_query_table_as_written(cli: Run) -> None:
+    table = QUERY_HELP.split("\b\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(table) > 10
+
+    for columns in (60, 80, 200):
+        lines = [line.rstrip() for line in cli("search", "--help", env={"COLUMNS": str(columns)}).stdout.splitlines()]
+        start = lines.index("  " + table[0])
+        assert lines[start : start + len(table)] == ["  " + row for row in table]
+    assert all(cell_len(row) <= 78 for row in table)  # indented by two, it fits 80 columns
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["list", "--notes", "x"],
+            "--notes is an option of vlmnotes itself: put it before the command: vlmnotes --notes x list",
+        ),
+        (
+            ["search", "CLIP", "--kb", "my kb"],
+            "--kb is an option of vlmnotes itself: put it before the command: vlmnotes --kb 'my kb' search CLIP",
+        ),
+        (
+            ["show", "-n", "notes", "CLIP"],
+            "-n is an option of vlmnotes itself: put it before the command: vlmnotes -n notes show CLIP",
+        ),
+        (
+            ["stats", "--ext=md"],
+            "--ext is an option of vlmnotes itself: put it before the command: vlmnotes --ext md stats",
+        ),
+        (
+            ["timeline", "--version"],
+            "--version is an option of vlmnotes itself: put it before the command: vlmnotes --version timeline",
+        ),
+    ],
+)
+def test_a_global_option_after_the_command_is_explained(project: Path, cli: Run, args: list[str], line: str) -> None:
+    result = cli(*args)
+
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {line}\n"
+    assert result.stdout == ""

@@ -20,7 +20,60 @@ from vlmnotes import __version__
 from vlmnotes.errors import UsageError, VlmnotesError
 from vlmnotes.formats import count
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+    from typer._click import Command as ClickCommand
+    from typer._click import Context as ClickContext
+
+    from vlmnotes.index import Hit, Results
+    from vlmnotes.kb import Config
+    from vlmnotes.query import Filters, Term
+
+# The options of vlmnotes itself, which go before the command, and what each takes (None: nothing).
+GLOBAL_OPTIONS = {"--notes": "PATH", "-n": "PATH", "--kb": "PATH", "--ext": "md,markdown,txt", "--version": None}
+
+
+class _Group(typer.core.TyperGroup):
+    """The vlmnotes command: a global option given after the command (`vlmnotes list --notes x`) is a usage error
+    that says where it goes, instead of click's 'No such option'."""
+
+    def resolve_command(
+        self, ctx: "ClickContext", args: list[str]
+    ) -> "tuple[str | None, ClickCommand | None, list[str]]":
+        name, command, rest = super().resolve_command(ctx, args)
+        if name is not None and command is not None:
+            hint = _misplaced(name, command, rest)
+            if hint is not None:
+                raise _fail(hint, 2)
+        return name, command, rest
+
+
+def _misplaced(name: str, command: "ClickCommand", args: list[str]) -> str | None:
+    """What to say of the first global option in a command's arguments that the command has no option of its own
+    by that name (None when there is none): that it goes before the command, and the command line that does so."""
+    own = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        option, eq, value = arg.partition("=")
+        if option not in GLOBAL_OPTIONS or option in own:
+            continue
+        takes = GLOBAL_OPTIONS[option]
+        if takes is not None and not eq:
+            value = args[i + 1] if i + 1 < len(args) else takes
+            rest = args[:i] + args[i + 2 :]
+        else:
+            rest = args[:i] + args[i + 1 :]
+        moved = [option, value] if takes is not None else [option]
+        fixed = shlex.join(["vlmnotes", *moved, name, *rest])
+        return f"{option} is an option of vlmnotes itself: put it before the command: {fixed}"
+    return None
+
+
 app = typer.Typer(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
     name="vlmnotes",
     help=(
         "A knowledge base over your reading notes on vision-language-model papers.\n\n"
@@ -35,15 +88,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-
-if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.progress import Progress
-    from typer._click import Context as ClickContext
-
-    from vlmnotes.index import Hit, Results
-    from vlmnotes.kb import Config
-    from vlmnotes.query import Filters, Term
 
 T = TypeVar("T")
 
@@ -307,6 +351,7 @@ def _emit(
     out = _out()
     table = render.records_table(records, out.width, terms, hints)
     if pager:
+        os.environ.setdefault("LESS", "-R")  # less shows the colours the pager keeps (styles=True) as colours
         with out.pager(styles=True):
             out.print(table)
     else:
@@ -351,22 +396,28 @@ def _listed(results: "Results", query: str | None, filters: "Filters | None" = N
         raise typer.Exit(1)
 
 
+# The query language, as a table: `\b` keeps click from re-flowing it, and every line fits 80 columns (the help
+# indents it by two); tests/test_terminal.py checks that `search --help` shows these lines as written.
 QUERY_HELP = """
 Query language (shared by search and list):
 
 \b
-  clip                     free text, a prefix (BLI finds BLIP and BLIP-2); case and width do not matter
-  CLIP-2  2103.00020       a number is matched whole (CLIP-2 does not find CLIP 2021)
-  双流  对比学习            Chinese works from two characters on
-  "frozen image encoder"   a phrase
-  name:BLIP-2              a whole name or alias (BLIP-2, not BLIP)
-  title: tag: author:      text fields
-  org:谷歌  venue:NIPS      by any name the vocabulary knows (as org:Google, venue:NeurIPS)
-  encoder: text-encoder: llm: connector: loss: arch:   components, by canonical name or alias
-  year:2021  year:>=2021  year:2021..2023  citations:>1000   numbers
-  status:read  arxiv:2103.00020  id:blip                  exact values
-  -term  NOT term          leave out; a query may start with one (vlmnotes list -status:read)
-  a OR b   either;   ( ... )   group;   terms side by side all match
+  clip                    free text: the start of a word (BLI finds BLIP,
+                          BLIP-2), in any case and width
+  CLIP-2  2103.00020      a number matches whole (CLIP-2 finds no CLIP 2021)
+  双流  对比学习          Chinese, from two characters on
+  "frozen image encoder"  a phrase
+  name:BLIP-2             a whole name or alias (BLIP-2, never BLIP)
+  title: tag: author:     text fields
+  org:谷歌  venue:NIPS    any name for it (= org:Google, venue:NeurIPS)
+  encoder: text-encoder: llm: connector: loss: arch:
+                          components, by canonical name or alias
+  year:2021  year:>=2021  year:2021..2023  citations:>1000
+                          numbers
+  status:read  arxiv:2103.00020  id:blip
+                          exact values
+  -term  NOT term         leave out; may start a query: list -status:read
+  a OR b  ( ... )         either; a group; side by side, all must match
 
 Exit codes: 0 results, 1 nothing matched, 2 a malformed query or option.
 """
