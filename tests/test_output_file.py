@@ -49,7 +49,7 @@ def test_a_folder_is_a_usage_error(built: Path, run: Run) -> None:
         result = run("export", "-o", target)
         assert_no_traceback(result)
         assert result.exit_code == 2
-        assert "is a folder; give --output a file name" in result.stderr
+        assert "is a folder; give --output the name of a file" in result.stderr
 
 
 def test_export_timeline_and_stats_take_a_query_that_starts_with_a_minus(built: Path, run: Run) -> None:

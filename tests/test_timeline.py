@@ -452,8 +452,8 @@ def test_timeline_output_file_holds_what_stdout_would(vl: Vl, tmp_path: Path, fm
 def test_timeline_output_to_a_folder_is_one_clear_error(vl: Vl, tmp_path: Path) -> None:
     result = vl("timeline", "--format", "html", "-o", str(tmp_path))
 
-    assert result.exit_code == 1
-    assert stderr_lines(result) == [f"error: {tmp_path}: cannot write (Is a directory)"]
+    assert result.exit_code == 2
+    assert stderr_lines(result) == [f"error: {tmp_path}: is a folder; give --output the name of a file"]
     assert_no_traceback(result)
 
 

@@ -707,7 +707,7 @@ def _write(text: str, output: Path | None) -> None:
     except OSError:
         mode = None
     if mode is not None and stat.S_ISDIR(mode):
-        raise _fail(f"{output}: is a folder; give --output a file name, e.g. -o refs.bib", 2)
+        raise _fail(f"{output}: is a folder; give --output the name of a file", 2)
     try:
         if mode is not None and not stat.S_ISREG(mode):
             with output.open("w", encoding="utf-8") as fh:
