@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, assert_no_traceback, edit, load_record, write_notes
+from conftest import Run, assert_no_traceback, edit, load_record, save_as_editor, write_notes
 from vlmnotes.citekeys import KeyPattern, base_key, family_name, key_problem, new_keys
 from vlmnotes.errors import UsageError
 from vlmnotes.export import parse_bibtex
@@ -114,7 +114,7 @@ def test_keys_given_before_are_remembered_in_kb_even_when_the_build_state_is_los
 
 def test_a_key_set_by_hand_comes_back_when_the_record_file_is_made_again(vista: Path, run: Run) -> None:
     path = vista / "kb" / "papers" / "2306.11111.yaml"
-    path.write_text(path.read_text("utf-8") + "citekey: mine2023\n", "utf-8")
+    save_as_editor(path, path.read_text("utf-8") + "citekey: mine2023\n")
     assert keys(run) == {"2306.11111": "mine2023"}
     path.unlink()  # the build writes it again from the notes, without the key
     assert run("build").exit_code == 0
@@ -179,10 +179,21 @@ def test_data_formats_give_no_key(vista: Path, run: Run) -> None:
         ("欧阳修文", "欧阳"),
         ("Jürgen Müller", "Müller"),
         ("Plato", "Plato"),
+        ("Li J", "Li"),
+        ("Kingma Diederik P.", "Kingma"),
+        ("Steven C.H. Hoi", "Hoi"),
+        ("A. Smith", "Smith"),
     ],
 )
 def test_family_name(author: str, family: str) -> None:
     assert family_name(author) == family
+
+
+def test_a_name_written_family_first_with_initials_splits_the_same_way_in_csl_and_ris() -> None:
+    from vlmnotes.export import _csl_name, _ris_name
+
+    assert _csl_name("Li J") == {"family": "Li", "given": "J"}
+    assert _ris_name("Savarese S") == "Savarese, S"
 
 
 def test_keys_are_ascii_and_fall_back_when_a_part_is_unknown() -> None:

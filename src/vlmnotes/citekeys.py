@@ -46,6 +46,8 @@ _LITERAL = re.compile(r"[A-Za-z0-9_:.\-/]*")
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _STOP = {"a", "an", "the", "on", "of", "for", "and", "to", "in", "with", "from", "towards", "via", "is", "are"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Initials only: J, S., J.-P., JW. A name that ends with them is written family first (Li J, Savarese S).
+INITIALS = re.compile(r"(?:[A-Z]\.?-?){1,3}")
 
 
 def key_problem(key: str) -> str | None:
@@ -128,6 +130,8 @@ def family_name(author: str) -> str:
     if _CJK.match(author) and " " not in author:
         return author[:2] if len(author) == 4 else author[:1]
     words = author.split()
+    if len(words) > 1 and INITIALS.fullmatch(words[-1]) and not INITIALS.fullmatch(words[0]):
+        return words[0]  # family first, initials after: Li J, Savarese S, Kingma Diederik P.
     return words[-1] if words else author
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from vlmnotes.citekeys import INITIALS
 from vlmnotes.formats import json_safe, one_line, paper_link, web_link
 from vlmnotes.vocab import Vocabulary, load_vocabulary
 
@@ -328,6 +329,8 @@ def person_name(author: str) -> PersonName | None:
         suffix = words.pop()
     if len(words) < 2:
         return None
+    if INITIALS.fullmatch(words[-1]) and not INITIALS.fullmatch(words[0]):  # family first: Li J, Kingma Diederik P.
+        return PersonName(" ".join(words[1:]), "", words[0], suffix)
     start = next((i for i in range(1, len(words) - 1) if words[i] in _PARTICLES), len(words) - 1)
     end = next((i for i in range(start, len(words) - 1) if words[i] not in _PARTICLES), len(words) - 1)
     return PersonName(" ".join(words[:start]), " ".join(words[start:end]), " ".join(words[end:]), suffix)
