@@ -246,3 +246,11 @@ def test_a_heading_glossing_a_model_in_chinese_before_its_name_names_it(tmp_path
 用 ViT-L/14。
 """
     assert list(papers(tmp_path, vocab, note)) == ["ZengNet"]
+
+
+@pytest.mark.parametrize("text", ["Computer Science 2023", "natural science 2021", "Data Science 2022 workshop"])
+def test_a_field_named_science_is_no_venue(text: str) -> None:
+    from vlmnotes.parse.fields import find_venue
+    from vlmnotes.vocab import load_vocabulary
+
+    assert find_venue(text, load_vocabulary()) is None

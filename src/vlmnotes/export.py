@@ -72,16 +72,18 @@ def publication(record: Record, vocab: Vocabulary) -> Publication:
 # `preprint` and `CoRR` are in the vocabulary (aliases of arXiv); "under review at ICLR" is no ICLR paper yet.
 _KIND_WORDS = (
     ("preprint", re.compile(r"\b(?:preprint|under review|submitted)\b", re.IGNORECASE)),
-    ("journal", re.compile(r"\b(?:journal|transactions|trans\.|letters|reviews?)(?!\w)", re.IGNORECASE)),
+    # Nature and Science by name here, not in the vocabulary, where the parser would read "Computer Science
+    # 2023" as the journal Science.
+    ("journal", re.compile(r"\b(?:journal|transactions|trans\.|letters|reviews?|nature|science)(?!\w)", re.IGNORECASE)),
     ("conference", re.compile(r"\b(?:workshops?|conference|proceedings|symposium)\b", re.IGNORECASE)),
 )
 
 
 def venue_kind(name: str, vocab: Vocabulary) -> str:
     """How a venue (without its year) is cited: 'conference', 'journal' or 'preprint'. A venue the vocabulary
-    knows has its `kind` (Nature, TMLR: journal; CoRR: preprint); any other by the words it holds (Journal,
-    Transactions, Trans., Letters, Review: journal; Workshop, Conference, Proceedings, Symposium: conference),
-    else as the known venue it names ("Findings of ACL": a conference, as ACL), else a conference."""
+    knows has its `kind` (TMLR: journal; CoRR: preprint); any other by the words it holds (Journal,
+    Transactions, Trans., Letters, Review, Nature, Science: journal; Workshop, Conference, Proceedings,
+    Symposium: conference), else as the known venue it names ("Findings of ACL": a conference, as ACL), else a conference."""
     if vocab.venue(name):
         return vocab.venue_kind(name)
     for kind, words in _KIND_WORDS:
