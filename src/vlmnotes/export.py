@@ -83,7 +83,8 @@ def venue_kind(name: str, vocab: Vocabulary) -> str:
     """How a venue (without its year) is cited: 'conference', 'journal' or 'preprint'. A venue the vocabulary
     knows has its `kind` (TMLR: journal; CoRR: preprint); any other by the words it holds (Journal,
     Transactions, Trans., Letters, Review, Nature, Science: journal; Workshop, Conference, Proceedings,
-    Symposium: conference), else as the known venue it names ("Findings of ACL": a conference, as ACL), else a conference."""
+    Symposium: conference), else as the known venue it names ("Findings of ACL": a conference, as ACL), else a
+    conference."""
     if vocab.venue(name):
         return vocab.venue_kind(name)
     for kind, words in _KIND_WORDS:
