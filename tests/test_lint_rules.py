@@ -8,6 +8,7 @@ The notes are our own; tests/test_lint.py holds the fixture files and the comman
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -326,3 +327,194 @@ def test_vn601_closers_keep_their_message() -> None:
     assert finding.message == (
         "'，' is glued to the URL and becomes part of the link; write <https://github.com/example/frobnet>"
     )
+
+
+# --- VN101: every entry without a paper link, as the build sees it ------------------------------------------------
+
+
+def _vn101(body: str) -> list[str]:
+    return [f.message.split("'")[1] for f in lint(f"# Reading list\n\n{body}", "VN101")]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "- 2024.03 Frobnet: Seeing Through Fog With Tokens",  # no link at all
+        "- 2024.03 [Frobnet: Seeing Through Fog With Tokens](https://frobnet.example.org/blog)",  # a blog
+        "- 2024.03 [Frobnet: Seeing Through Fog With Tokens](https://github.com/example/frobnet)",  # code
+        "- 2024.03 [Frobnet: Seeing Through Fog With Tokens](https://huggingface.co/example/frobnet-7b)",  # weights
+    ],
+)
+def test_vn101_an_entry_without_a_paper_link_whatever_other_links_it_has(item: str) -> None:
+    assert _vn101(item + "\n") == ["Frobnet"]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "- 2023.01 BLIP-2",  # a well-known paper: the build takes its id from the catalogue
+        "- 2023.01 [BLIP-2](https://github.com/salesforce/LAVIS)",  # the same with a code link: the same answer
+        "- Qwen2-VL 2B - 13.7 GB",  # a size of a known model
+        "- 2021.02 [Learning Transferable Visual Models From Natural Language Supervision](https://openai.com/x)",
+        "- [ ] Frobnet",  # still to read
+    ],
+)
+def test_vn101_passes_what_the_build_finds_without_a_link(item: str) -> None:
+    assert _vn101(item + "\n") == []
+
+
+def test_vn101_a_known_name_on_another_papers_title_is_reported() -> None:
+    # The catalogue's Gemini is another paper: the build gives this entry no id, and neither does lint.
+    assert _vn101("### Gemini: Weather Forecasts From Satellite Tiles\n\nA model for rain.\n") == ["Gemini"]
+
+
+def test_vn101_a_paper_cited_by_a_footnote_has_its_link() -> None:
+    text = (
+        "## Frobnet-1\n\nFrobnet-1[^1] reads images through fog.\n\n## Quuxformer-2\n\nA model of its own.\n\n"
+        "[^1]: [Frobnet](https://arxiv.org/abs/2401.01234)\n"
+    )
+
+    assert [f.message.split("'")[1] for f in lint(text, "VN101")] == ["Quuxformer-2"]
+
+
+def test_vn101_a_paper_like_address_counts_as_the_paper() -> None:
+    assert _vn101("## [Frobnet: Seeing Through Fog](https://example.org/static/frobnet-research-paper)\n") == []
+    assert _vn101("## [Frobnet: Seeing Through Fog](https://example.org/blog/frobnet-launch)\n") == ["Frobnet"]
+
+
+def test_vn101_a_reference_list_cites_its_papers() -> None:
+    text = (
+        "Frobnet builds on attention.\n\n## References\n\n"
+        "1. Doe, J., Roe, R. (2019). Frobnet: Seeing Through Fog With Tokens. In Proceedings of the Conference on "
+        "Imaginary Vision, pages 1-10.\n"
+        "2. Poe, E. (2020). Quuxformer: Tokens for Every Pixel. Journal of Made-Up Results, 3(2).\n"
+    )
+
+    assert lint(text, "VN101") == []
+
+
+# --- VN106: within one file a warning, across files an info once a file ----------------------------------------
+
+
+def test_vn106_within_one_file_is_a_warning() -> None:
+    text = (
+        "- [Frobnet](https://arxiv.org/abs/2401.01234)\n"
+        "- [Quuxformer](https://arxiv.org/abs/2402.01234)\n"
+        "- [Frobnet again](https://arxiv.org/abs/2401.01234)\n"
+    )
+
+    [finding] = lint(text, "VN106")
+
+    assert (finding.line, finding.message) == (
+        3,
+        "'Frobnet again' has the same arXiv id 2401.01234 as 'Frobnet' at line 1",
+    )
+    assert RULES["VN106"].severity == "warning"
+
+
+def test_vn106_a_pointer_without_a_name_and_a_footnote_are_no_second_entry() -> None:
+    text = (
+        "#### Frobnet: Seeing Through Fog\n\npaper link: [here](https://arxiv.org/pdf/2401.01234)\n\n"
+        "#### Frobnet-2: Seeing Through Smoke\n\npaper link: [here](https://arxiv.org/pdf/2405.01234)\n\n"
+        "updated version: [here](https://arxiv.org/pdf/2401.01234)\n\n"
+        "Frobnet[^1] came first.\n\n[^1]: [Frobnet](https://arxiv.org/abs/2401.01234)\n"
+    )
+
+    assert lint(text, "VN106") == []
+
+
+def test_vn106_across_files_is_an_info_once_a_file(here: Path, cli: Run) -> None:
+    import json
+
+    write_notes(
+        here / "notes",
+        {
+            "a.md": "# A\n\n- [Frobnet](https://arxiv.org/abs/2401.01234)\n- [Frobnet, again](https://arxiv.org/abs/2401.01234)\n",
+            "b.md": "# B\n\n- [Frobnet](https://arxiv.org/abs/2401.01234)\n",
+        },
+    )
+
+    result = cli("lint", "notes", "--select", "VN106", "--format", "json")
+    found = [(f["path"], f["line"], f["severity"], f["message"]) for f in json.loads(result.stdout)]
+
+    assert found == [
+        ("notes/a.md", 3, "info", "arXiv 2401.01234 also has an entry at notes/b.md:3"),
+        ("notes/a.md", 4, "warning", "'Frobnet, again' has the same arXiv id 2401.01234 as 'Frobnet' at line 3"),
+        ("notes/b.md", 3, "info", "arXiv 2401.01234 also has an entry at notes/a.md:3"),
+    ]
+
+
+def test_the_readme_rule_table_lists_every_rule_with_its_severity() -> None:
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text("utf-8")
+    rows = {m[0]: m[1] for m in re.findall(r"^\| (VN\d{3}) \| `[a-z\-]+` \| ([a-z, ]+) \|", readme, re.M)}
+
+    assert sorted(rows) == sorted(RULES)
+    for code, severity in rows.items():
+        assert severity.startswith(RULES[code].severity), code
+    assert rows["VN106"] == "warning, info across files"
+
+
+# --- no false alarms on the shapes real notes have ----------------------------------------------------------
+
+
+REAL_SHAPES = """\
+---
+title: "Notes: FrobNet and friends"
+date: 2024-03-05
+tags: [vlm, reading]
+description: What I read in March: FrobNet, Quuxformer (2024-13 was a typo of mine).
+---
+
+# FrobNet and friends
+
+## FrobNet
+
+> [!NOTE] FrobNet
+> **Arxiv** [2401.01234](https://arxiv.org/abs/2401.01234)
+>
+> **代码** [GitHub](https://github.com/example/frobnet)
+
+<!-- a comment over lines: 2025-13-01, [](x), **unclosed
+     and <box> stay unread here -->
+
+| Model | Vision | LLM | Weights |
+|---|---|---|---|
+| FrobNet-7B | ViT-L/14 | Vicuna-7B | [hf](https://huggingface.co/example/frobnet-7b) |
+| FrobNet-13B | ViT-L/14 | Vicuna-13B | [hf](https://huggingface.co/example/frobnet-13b) |
+
+The loss is $\\mathcal{L} = -\\sum_i y_i^{**} \\log p_i$, with $a<box>b$ written as math, and \\\\( x^{**} \\\\) too.
+
+$$
+s^{**} = \\max_{j} s_j
+$$
+
+```python
+# code: **bold, <box>, 2025-13-01, [](x), https://x.org（y）
+print("Mon, 31 Feb 2025")
+```
+
+![figure](/images/frobnet.png) and ![logo]({{ site.baseurl }}/logo.png)
+
+Quuxformer[^1] came a month later.
+
+[^1]: [Quuxformer: Tokens for Every Pixel](https://arxiv.org/abs/2402.01234)
+"""
+
+
+def test_real_shapes_raise_no_false_alarm() -> None:
+    found = [(f.code, f.line, f.message) for code in RULES if code != "VN001" for f in lint(REAL_SHAPES, code)]
+
+    assert found == []
+
+
+def test_vn101_a_model_table_row_of_a_paper_the_note_links() -> None:
+    text = (
+        "# Models\n\n- 2024.01 [FrobNet: Seeing Through Fog](https://arxiv.org/abs/2401.01234)\n\n## Checkpoints\n\n"
+        "| Model | Params | Weights |\n|---|---|---|\n"
+        "| FrobNet-7B | 7B | [hf](https://huggingface.co/example/frobnet-7b) |\n"
+        "| QuuxNet-2B | 2B | [hf](https://huggingface.co/example/quuxnet-2b) |\n"
+    )
+
+    assert [f.message.split("'")[1] for f in lint(text, "VN101")] == ["QuuxNet-2B"]

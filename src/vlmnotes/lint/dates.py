@@ -166,8 +166,9 @@ def _judge(number: int, raw: str, form: str, m: re.Match[str]) -> WrittenDate | 
 
 @rule("VN205", "impossible-date", "error")
 def impossible_date(doc: LintDocument) -> Iterator[Finding]:
-    """A date that cannot exist (a month 13, a 31 February, a day 0), in any form the parser reads: the parser
-    passes it over or keeps only its year and month, so the entry gets the wrong date or none.
+    """A date that cannot exist (a month 13, a 31 February, a day 0), in any form the parser reads.
+
+    The parser passes such a date over or keeps only its year and month, so the entry gets a wrong date or none.
 
     Bad:  - Mon, 31 Feb 2025 [Q-Former paper](https://arxiv.org/abs/2502.01234)
     Good: - Fri, 28 Feb 2025 [Q-Former paper](https://arxiv.org/abs/2502.01234)

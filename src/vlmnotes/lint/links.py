@@ -51,10 +51,10 @@ def malformed_arxiv_id(doc: LintDocument) -> Iterator[Finding]:
 
 @rule("VN103", "non-canonical-arxiv-url", "info", fixable=True)
 def non_canonical_arxiv_url(doc: LintDocument) -> Iterator[Finding]:
-    """An arXiv link to the PDF or HTML page, over http or through www., where the abstract page serves readers
-    best. A version in the link is kept (`/pdf/2301.12597v1` → `/abs/2301.12597v1`): it pins what was read. A
-    link with a query or a `#fragment` after the id (`…/pdf/2301.12597#page=5`) is reported with an unsafe fix,
-    since the abstract page has no use for it and the fix drops it.
+    """An arXiv link to the PDF or HTML page, over http or through www., where the abstract page serves readers best.
+
+    A version in the link is kept (`/pdf/2301.12597v1` → `/abs/2301.12597v1`): it pins what was read. A link with
+    a query or a `#fragment` after the id (`…/pdf/2301.12597#page=5`) gets an unsafe fix, which drops it.
 
     Bad:  [BLIP-2](http://arxiv.org/pdf/2301.12597v2.pdf)
     Good: [BLIP-2](https://arxiv.org/abs/2301.12597v2)
@@ -167,6 +167,8 @@ def link_target_space(doc: LintDocument) -> Iterator[Finding]:
                 continue  # [x](url "title"): a link with a title, which markdown-it reads as a link
             if not target or (number, target.split()[0]) in parsed:
                 continue
+            if "{{" in target or "{%" in target:
+                continue  # '{{ site.baseurl }}/x.png': a template fills it in before Markdown is read
             yield Finding(
                 "VN104",
                 f"link target '{target}' has a space, so this is not a link; write it as <{target}>",
@@ -181,14 +183,19 @@ def link_target_space(doc: LintDocument) -> Iterator[Finding]:
 def broken_relative_link(doc: LintDocument) -> Iterator[Finding]:
     """A relative link or image whose target file does not exist.
 
+    A path from the site's root (`/images/x.png`) or one a template fills in (`{{ site.baseurl }}/x.png`) is the
+    site's to resolve and is not checked.
+
     Bad:  ![overview](figs/missing.png)
     Good: ![overview](figs/overview.png)
     """
     base = Path(doc.path).parent
     for link in links_of(doc):
         url = link.url.strip()
-        if not url or re.match(r"^[a-z][a-z0-9+.\-]*:", url, re.I) or url.startswith(("#", "//", "<")):
-            continue
+        if not url or re.match(r"^[a-z][a-z0-9+.\-]*:", url, re.I) or url.startswith(("#", "/", "<")):
+            continue  # '/image/x.png' is a path on the site the note is published to, not on this disk
+        if "{{" in url or "{%" in url or "%7B%7B" in url or "%7B%25" in url:
+            continue  # '{{ site.baseurl }}/x.png': a template fills it in
         target = unquote(url.split("#")[0].split("?")[0])
         if not target or (base / target).exists():
             continue
@@ -205,9 +212,10 @@ _FULLWIDTH_CLOSE = re.compile(
 
 @rule("VN107", "fullwidth-link-paren", fixable=True)
 def fullwidth_link_paren(doc: LintDocument) -> Iterator[Finding]:
-    """A link closed with a full-width `）` (or written with `（…）` around its target) is no link: the brackets
-    and the URL show as text. The fix writes the ASCII `)`; where a `（` before the link is still open, the `）` is
-    taken to close it and the `)` goes before it.
+    """A link closed with a full-width `）`, or written `[text]（url）`, is no link: brackets and URL show as text.
+
+    The fix writes the ASCII `)`; where a `（` before the link is still open, the `）` is taken to close it and the
+    `)` goes before it.
 
     Bad:  BLIP-2 [论文](https://arxiv.org/abs/2301.12597）提出了 Q-Former
     Good: BLIP-2 [论文](https://arxiv.org/abs/2301.12597)提出了 Q-Former
@@ -242,8 +250,9 @@ _SIMPLE_TARGET = re.compile(r"(?P<url>[^()\s]*)\)")
 
 @rule("VN108", "empty-link-text", fixable=True)
 def empty_link_text(doc: LintDocument) -> Iterator[Finding]:
-    """A link with no text shows nothing at all: the reader never sees it. Write its text between the brackets;
-    the unsafe fix writes a web address as `<url>`, which shows the address itself.
+    """A link with no text, `[](url)`, shows nothing at all: the reader never sees it.
+
+    Write its text between the brackets; the unsafe fix writes a web address as `<url>`, which shows the address.
 
     Bad:  代码见 [](https://github.com/salesforce/LAVIS)
     Good: 代码见 [LAVIS](https://github.com/salesforce/LAVIS)

@@ -10,13 +10,21 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from difflib import get_close_matches
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from vlmnotes.lint import dates as _dates  # noqa: F401  (registers the date rules)
 from vlmnotes.lint.document import LintDocument
 from vlmnotes.lint.links import replacing
 from vlmnotes.lint.registry import Edit, Finding, Fix, rule
-from vlmnotes.parse.entry import SECTION_LABELS
-from vlmnotes.parse.fields import norm_key
+from vlmnotes.parse import fill_from_catalogue
+from vlmnotes.parse.context import paper_link
+from vlmnotes.parse.entry import SECTION_LABELS, Candidate
+from vlmnotes.parse.fields import link_kind, norm_key
+from vlmnotes.parse.names import base_name
+
+if TYPE_CHECKING:
+    from vlmnotes.catalogue import Catalogue
 
 
 def _label(entry_name: str | None, title: str | None, where: str) -> str:
@@ -25,37 +33,113 @@ def _label(entry_name: str | None, title: str | None, where: str) -> str:
 
 @rule("VN101", "missing-paper-link")
 def missing_paper_link(doc: LintDocument) -> Iterator[Finding]:
-    """An entry recognised as a paper has no link to the paper; unchecked `- [ ]` to-read items and well-known
-    papers the catalogue names (`### CLIP`) are exempt.
+    """An entry recognised as a paper has no link to the paper (no link at all, or only a blog, code or model page).
+
+    Not reported: unchecked `- [ ]` to-read items; papers the knowledge base finds without a link, as the build
+    fills them in from the catalogue of well-known papers (`### CLIP`, a review card with CLIP's title, `Qwen2-VL
+    2B`); an entry whose paper is cited by a footnote (`BLIP-2[^4]`, `[^4]: <arXiv link>`) or linked under a
+    paper-like address (`…/movie-gen-research-paper`); an entry another one in the note links under the same
+    name, a size aside (`| Frobnet-7B | … |` in a model table under `## [Frobnet](…)`); a citation in a reference
+    list.
 
     Bad:  ### 3. Align before Fuse: Vision and Language Representation Learning
     Good: ### 3. [Align before Fuse: Vision and Language Representation Learning](https://arxiv.org/abs/2107.07651)
+    Bad:  - 2025.02 [Frobnet](https://github.com/example/frobnet)
+    Good: - 2025.02 [Frobnet](https://arxiv.org/abs/2502.01234) [code](https://github.com/example/frobnet)
     """
     from vlmnotes.catalogue import load_catalogue
 
-    known = load_catalogue()
+    catalogue = load_catalogue()
     for entry in doc.entries:
         if entry.passing or entry.status == "unread" or entry.arxiv_id:
             continue
-        if entry.links.get("paper") or entry.links.get("pdf"):
+        if entry.links.get("paper") or entry.links.get("pdf") or _paper_like(entry):
             continue
-        if any(known.lookup(n) for n in [entry.name, *entry.aliases] if n):
-            continue  # '### 1. CLIP': a well-known paper the knowledge base finds without a link
+        if entry.style in ("reference", "footnote"):
+            continue  # '[3] Vaswani et al. (2017). Attention Is All You Need. NeurIPS.': the citation names the paper
+        if _catalogued(entry, catalogue) or _cited(doc, entry) or _linked_elsewhere(doc, entry):
+            continue
         name = _label(entry.name, entry.title, entry.where)
         yield Finding("VN101", f"'{name}' has no paper link; add its arXiv or proceedings URL", entry.line)
 
 
+_PAPER_PATH = re.compile(r"(?i)(?:^|[/_.\-])(?:papers?|technical[_\-]?report|tech[_\-]?report|whitepaper)(?:$|[/_.\-])")
+
+
+def _paper_like(entry: Candidate) -> bool:
+    """A project-page link whose path says it is the paper ('…/movie-gen-research-paper', '…/tech-report/')."""
+    for url in [entry.links.get("project", ""), *entry.other_links]:
+        path = urlsplit(url).path if url else ""
+        if path and link_kind(url) == "project" and _PAPER_PATH.search(path):
+            return True
+    return False
+
+
+def _catalogued(entry: Candidate, catalogue: Catalogue) -> bool:
+    """True when the build gives the entry an arXiv id from the catalogue of well-known papers (by its name, its
+    name without a size, or its title), as parse.fill_from_catalogue does; the entry itself is left as it is."""
+    probe = Candidate(entry.style, entry.file, entry.line, entry.end_line, name=entry.name, title=entry.title)
+    probe.aliases = list(entry.aliases)
+    fill_from_catalogue(probe, catalogue)
+    return probe.arxiv_id is not None
+
+
+def _names(entry: Candidate) -> set[str]:
+    return {norm_key(base_name(n)) for n in [entry.name, *entry.aliases] if n} - {""}
+
+
+def _linked_elsewhere(doc: LintDocument, entry: Candidate) -> bool:
+    """True when another entry of the note links the paper under the same name, a size or checkpoint aside
+    ('| Frobnet-7B | … | [weights](…) |' under '## [Frobnet](arXiv link)'): the build joins them in one record."""
+    linked: set[str] | None = doc.shared.get("linked-names")
+    if linked is None:
+        linked = set()
+        for other in doc.entries:
+            if not other.passing and (other.arxiv_id or other.links.get("paper") or other.links.get("pdf")):
+                linked |= _names(other)
+        doc.shared["linked-names"] = linked
+    return bool(_names(entry) & linked)
+
+
+def _cited(doc: LintDocument, entry: Candidate) -> bool:
+    """True when the entry cites a footnote that links a paper ('BLIPv2 … BLIP-2[^4]', '[^4]: [arXiv](…)'): the
+    first such reference in the entry's own lines."""
+    notes: dict[str, bool] | None = doc.shared.get("footnote-papers")
+    if notes is None:
+        notes = {}
+        for block in doc.doc.blocks:
+            for sub in block.walk():
+                if sub.kind == "footnote":
+                    notes[sub.label] = any(paper_link(b.inline.links) for b in sub.walk())
+        doc.shared["footnote-papers"] = notes
+    if not any(notes.values()):
+        return False
+    for block in doc.doc.blocks:
+        for sub in block.walk():
+            if sub.kind == "footnote" or not entry.line <= sub.line <= entry.end_line:
+                continue
+            for inline in [sub.inline, *sub.cells]:
+                if any(notes.get(label) for label, _ in inline.footnote_refs):
+                    return True
+    return False
+
+
 @rule("VN106", "duplicate-paper")
 def duplicate_paper(doc: LintDocument) -> Iterator[Finding]:
-    """The same paper (arXiv id or title) has two entries in one file.
+    """The same paper (arXiv id or title) has two entries in one file (a warning), or entries in two files (info).
+
+    The same arXiv id in entries of two files is reported as info naming the other place, once a file: a reading
+    list and a note on one of its papers often both have it.
+
+    A footnote definition is where a citation points, and a link with no name of its own ('updated version:
+    [here](…)') points at a paper: neither is a second entry.
 
     Bad:  - [CLIP](https://arxiv.org/abs/2103.00020) … and later again - [CLIP](https://arxiv.org/abs/2103.00020)
     Good: one entry, with everything said about the paper under it
     """
     seen: dict[str, tuple[int, str]] = {}
     for entry in doc.entries:
-        # A footnote definition is where a citation points, not a second entry.
-        if entry.passing or entry.style == "footnote":
+        if entry.passing or entry.style == "footnote" or not (entry.name or entry.title or entry.aliases):
             continue
         name = _label(entry.name, entry.title, entry.where)
         for key, what in [(entry.arxiv_id, f"arXiv id {entry.arxiv_id}"), (norm_key(entry.title or ""), "title")]:
@@ -69,18 +153,18 @@ def duplicate_paper(doc: LintDocument) -> Iterator[Finding]:
 
 
 def duplicate_across_files(docs: list[LintDocument]) -> Iterator[Finding]:
-    """VN106 across files: the same arXiv id in several notes (info, naming the other place)."""
-    places: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    """VN106 across files: the same arXiv id in entries of several notes, as info naming the other place. One
+    finding a file, at its first entry of the paper (the others in the file are VN106 warnings of their own)."""
+    places: dict[str, dict[str, int]] = defaultdict(dict)  # arXiv id → file → first line
     for doc in docs:
-        for entry in doc.entries:
-            if entry.arxiv_id and not entry.passing and (doc.path, entry.line) not in places[entry.arxiv_id]:
-                places[entry.arxiv_id].append((doc.path, entry.line))
+        for entry in sorted(doc.entries, key=lambda e: e.line):
+            if entry.arxiv_id and not entry.passing:
+                places[entry.arxiv_id].setdefault(doc.path, entry.line)
     for arxiv, where in places.items():
-        files = {p for p, _ in where}
-        if len(files) < 2:
+        if len(where) < 2:
             continue
-        for path, line in where:
-            other = next((f"{p}:{n}" for p, n in where if p != path), "")
+        for path, line in where.items():
+            other = next(f"{p}:{n}" for p, n in where.items() if p != path)
             yield Finding("VN106", f"arXiv {arxiv} also has an entry at {other}", line, path=path, severity="info")
 
 
@@ -268,6 +352,8 @@ def cjk_emphasis_unclosed(doc: LintDocument) -> Iterator[Finding]:
         if run.kind != "text" or "**" not in run.text or run.line in seen:
             continue
         seen.add(run.line)
+        if "**" not in doc.masked(run.line):
+            continue  # `$x^{**}$`: the asterisks are math (or code), which renderers typeset as such
         raw = doc.line(run.line)
         m = _CLOSE_AFTER_PUNCT.search(raw)
         if m:
@@ -315,6 +401,8 @@ def bare_special_token(doc: LintDocument) -> Iterator[Finding]:
             continue
         raw = doc.line(run.line)
         at = raw.find(run.text)
+        if at >= 0 and not doc.masked(run.line)[at : at + len(run.text)].strip():
+            continue  # `$a<b>c$`: math, which renderers typeset
         fix = Fix((Edit(run.line, at, at + len(run.text), f"`{run.text}`"),)) if at >= 0 else None
         yield Finding(
             "VN502",
