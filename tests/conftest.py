@@ -137,6 +137,15 @@ def edit(path: Path, old: str, new: str) -> None:
     os.utime(path, ns=(later, later))
 
 
+def save_as_editor(path: Path, text: str) -> None:
+    """Save a file as most editors, git and `sed -i` do: a new file renamed over the old one. The folder's time
+    changes with it, which is what tells a search that a record file changed (an edit in place is read by the
+    next build)."""
+    tmp = path.with_name(f"{path.name}.saving~")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def record_bytes(kb: Path) -> dict[str, bytes]:
     """Every record file's name and bytes."""
     return {p.name: p.read_bytes() for p in sorted((kb / "papers").glob("*.yaml"))}

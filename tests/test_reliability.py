@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, edit, load_record, record_bytes, stderr_lines, write_notes
+from conftest import Run, edit, load_record, record_bytes, save_as_editor, stderr_lines, write_notes
 from vlmnotes.build import run_build
 from vlmnotes.kb import Config
 from vlmnotes.state import db_path, kb_lock
@@ -149,7 +149,7 @@ def test_a_key_given_twice_in_a_record_is_named_and_the_file_left_alone(built: P
 
 def test_an_unquoted_date_written_by_hand_is_that_date(built: Path, run: Run) -> None:
     path = built / "kb" / "papers" / f"{CLIP}.yaml"
-    path.write_text(path.read_text("utf-8").replace("date: '2021-02-26'", "date: 2021-02-27"), "utf-8")
+    save_as_editor(path, path.read_text("utf-8").replace("date: '2021-02-26'", "date: 2021-02-27"))
 
     result = run("list", "--format", "json", "CLIP")
 
@@ -405,7 +405,7 @@ def test_a_record_edited_while_the_build_runs_is_left_as_the_user_saved_it(
 
 def test_an_impossible_date_in_a_record_is_named_and_the_rest_still_loads(built: Path, run: Run) -> None:
     path = built / "kb" / "papers" / f"{CLIP}.yaml"
-    path.write_text(path.read_text("utf-8").replace("date: '2021-02-26'", "date: 2023-02-30"), "utf-8")
+    save_as_editor(path, path.read_text("utf-8").replace("date: '2021-02-26'", "date: 2023-02-30"))
 
     result = run("list", "--format", "json")
 
@@ -427,7 +427,7 @@ def test_the_temporary_files_of_a_killed_build_are_cleared_by_the_next(built: Pa
 
 def test_show_names_the_record_files_it_could_not_read_instead_of_guessing(built: Path, run: Run) -> None:
     path = built / "kb" / "papers" / f"{BLIP2}.yaml"
-    path.write_text(path.read_text("utf-8") + "name: [\n", "utf-8")
+    save_as_editor(path, path.read_text("utf-8") + "name: [\n")
 
     result = run("show", "BLIP-2")
 

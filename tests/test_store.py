@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RECORD_FILES, Run, edit, load_record, record_bytes, stderr_lines
+from conftest import RECORD_FILES, Run, edit, load_record, record_bytes, save_as_editor, stderr_lines
 
 CLIP_REMARK = "  - CLIP (OpenAI), an image tower and a text tower trained to agree on matching pairs\n"
 NEW_CLIP_REMARK = "  - CLIP (OpenAI), zero-shot transfer by writing class names as prompts\n"
@@ -430,7 +430,8 @@ def test_unknown_field_in_a_record_names_the_line_and_the_fix(built: Path, run: 
 
 def test_list_shows_a_hand_edit_at_once(built: Path, run: Run) -> None:
     run("list")  # the index now knows the built records
-    edit(built / "kb" / "papers" / "2103.00020.yaml", "orgs:\n- OpenAI\n", "orgs:\n- OpenAI Research\n")
+    path = built / "kb" / "papers" / "2103.00020.yaml"
+    save_as_editor(path, path.read_text("utf-8").replace("orgs:\n- OpenAI\n", "orgs:\n- OpenAI Research\n"))
 
     listed = run("list", "--format", "json")
     shown = run("show", "CLIP", "--format", "json")
@@ -438,6 +439,16 @@ def test_list_shows_a_hand_edit_at_once(built: Path, run: Run) -> None:
     assert json.loads(shown.stdout)[0]["orgs"] == ["OpenAI Research"]
     clip = next(r for r in json.loads(listed.stdout) if r["name"] == "CLIP")
     assert clip["orgs"] == ["OpenAI Research"]
+
+
+def test_a_hand_edit_saved_in_place_is_shown_after_the_next_build(built: Path, run: Run) -> None:
+    # A search checks the papers folder's stamp only (one stat at any size), which an edit in place leaves
+    # as it was; `vlmnotes build` compares every record file and reads it.
+    run("list")
+    edit(built / "kb" / "papers" / "2103.00020.yaml", "orgs:\n- OpenAI\n", "orgs:\n- OpenAI Research\n")
+
+    assert run("build").exit_code == 0
+    assert json.loads(run("show", "CLIP", "--format", "json").stdout)[0]["orgs"] == ["OpenAI Research"]
 
 
 @pytest.mark.parametrize(

@@ -22,11 +22,11 @@ A query means what the user means:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -238,26 +238,36 @@ class IndexStatus:
         self.errors: tuple[str, ...] = ()
 
 
-# Up to this many record files, every query checks each file's time and size, so a record edited in
-# place is seen at once; past it (a stat costs ~4 µs, 400 ms at 100k) only the folder and the build's
-# state file are checked, and an in-place edit is seen after the next `vlmnotes build`.
-FULL_CHECK_LIMIT = 5000
+# A folder's time comes from a clock that advances a tick at a time (1-10 ms on Linux; a second or two on some
+# file systems): a file added in the same tick as the stamp was read leaves the stamp as it was. A stamp read
+# sooner than this after the folder changed is not trusted (see _kb_signature).
+_SETTLE_NS = 20_000_000
+_COARSE_SETTLE_NS = 2_000_000_000
 
 
-def _kb_signature(kb: Path, count: int | None) -> str:
+def _kb_signature(kb: Path, *, settle: bool = False) -> str:
+    """The stamp of kb/papers that says whether the index may have fallen behind its record files: the folder's
+    time, size and inode. O(1) in the number of records: a record created, deleted or replaced (renamed over,
+    as the build, git, most editors and `sed -i` do) changes the folder's time; a record rewritten in place
+    (`>>`, some editors) does not, and is read by the next `vlmnotes build`, which compares every file.
+
+    "" (which matches no stored stamp) while the folder changed too recently for its time to tell one change
+    from the next; with `settle`, wait out that moment instead when it is short (the build does, so that the
+    first search after it need not check every file)."""
     papers = kb / "papers"
-    parts = []
-    try:
-        st = papers.stat()
-        parts.append(f"{st.st_mtime_ns}:{st.st_size}")
-    except OSError:
-        parts.append("-")
-    if count is not None and count <= FULL_CHECK_LIMIT:
-        digest = hashlib.sha1()
-        for name, mtime, size in sorted(_scan(papers)):
-            digest.update(f"{name}\0{mtime}\0{size}\n".encode())
-        parts.append(digest.hexdigest())
-    return "|".join(parts)
+    for _ in range(2):
+        try:
+            st = papers.stat()
+        except OSError:
+            return "-"
+        coarse = st.st_mtime_ns % 1_000_000_000 == 0  # a file system that keeps whole seconds only
+        wait = (_COARSE_SETTLE_NS if coarse else _SETTLE_NS) - (time.time_ns() - st.st_mtime_ns)
+        if wait <= 0:
+            return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+        if not settle or wait > _SETTLE_NS:
+            return ""
+        time.sleep(wait / 1e9)
+    return ""
 
 
 class Index:
@@ -278,10 +288,11 @@ class Index:
         return self.con
 
     def _is_fresh(self, con: sqlite3.Connection) -> bool:
-        rows = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        if rows.get("schema") != _SCHEMA_VERSION or "count" not in rows:
+        """Whether no record file was added, removed or replaced since the index last read the folder: one stat."""
+        rows: dict[str, str] = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('schema', 'kb')"))
+        if rows.get("schema") != _SCHEMA_VERSION or not rows.get("kb"):
             return False
-        return rows.get("kb") == _kb_signature(self.kb, int(rows["count"]))
+        return rows["kb"] == _kb_signature(self.kb)
 
     def errors(self) -> list[str]:
         """One line for each record file that could not be read."""
@@ -342,6 +353,7 @@ class Index:
     def sync(self, con: sqlite3.Connection, *, write_meta: bool = True) -> IndexStatus:
         """Read the record files whose time or size changed into the index, within the caller's transaction."""
         status = IndexStatus()
+        signature = _kb_signature(self.kb)  # before the scan: a change made during it is seen next time
         known = {
             row[0]: (row[1], row[2], row[3]) for row in con.execute("SELECT file, mtime_ns, size, rowid FROM papers")
         }
@@ -387,7 +399,7 @@ class Index:
         if write_meta:
             count = len(seen)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('count', ?)", (str(count),))
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('kb', ?)", (_kb_signature(self.kb, count),))
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('kb', ?)", (signature,))
         status.errors = tuple(errors)
         return status
 
@@ -811,9 +823,12 @@ def broken_records(kb: Path) -> list[str]:
 
 def apply_build(
     con: sqlite3.Connection, kb: Path, written: list[tuple[str, dict[str, Any]]], removed: list[str]
-) -> None:
-    """Within the build's transaction: put the records it has just written (file name, record) into the index
-    and drop the files it deleted (call prepare first). Files changed by hand are read by the next query."""
+) -> IndexStatus:
+    """Within the build's transaction: put the records it has just written (file name, record) into the index,
+    drop the files it deleted (call prepare first), then compare every other record file with the index and
+    read those that changed (a hand edit in place, which the folder's stamp does not show, is read here), and
+    stamp the index current: the first search after a build checks one stamp, like any other."""
+    _kb_signature(kb, settle=True)  # let the folder's time settle after the build's writes (see _SETTLE_NS)
     aliases = _vocab_aliases(_user_vocab(con)) if written else ({}, {})
     for name in removed + [n for n, _ in written]:
         for (rowid,) in con.execute("SELECT rowid FROM papers WHERE file = ?", (name,)).fetchall():
@@ -822,3 +837,4 @@ def apply_build(
     for name, record in written:
         st = (kb / "papers" / name).stat()
         _insert(con, name, st.st_mtime_ns, st.st_size, record, aliases)
+    return Index(kb).sync(con)
