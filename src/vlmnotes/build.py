@@ -30,7 +30,17 @@ from typing import Any
 
 from vlmnotes.enrich import load_fetched
 from vlmnotes.errors import NoteReadError, RecordError, UsageError, VlmnotesError
-from vlmnotes.kb import Config, NoteFile, NoteList, key_path, list_notes, note_key, vocab_signature
+from vlmnotes.kb import (
+    BuildReport,
+    Config,
+    NoteFile,
+    NoteList,
+    build_inputs,
+    key_path,
+    list_notes,
+    note_key,
+    vocab_signature,
+)
 from vlmnotes.model import Paper
 from vlmnotes.resolve import load_resolved, search_link
 from vlmnotes.state import (
@@ -63,43 +73,28 @@ from vlmnotes.store import (
 )
 
 
-@dataclass
-class BuildReport:
-    """What a build did (or, with --check, would do)."""
-
-    papers: int = 0
-    created: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # one line per note that could not be read
-    errors: list[str] = field(default_factory=list)  # one line per record file that could not be read
-    warnings: list[str] = field(default_factory=list)  # read anyway, but the user should know
-    gone: list[str] = field(default_factory=list)  # notes built from before, now deleted from disk
-    pruned: list[str] = field(default_factory=list)  # notes built from before, dropped by --prune
-    reparsed: int = 0
-    notes: int = 0
-
-    @property
-    def changes(self) -> int:
-        """How many record files were (or would be) created, changed or deleted."""
-        return len(self.created) + len(self.changed) + len(self.deleted)
-
-
-def run_build(config: Config, *, check: bool = False, prune: bool = False, wait: float | None = None) -> BuildReport:
-    """Bring kb/ up to date with the notes; with check, change nothing and report what would change.
+def run_build(
+    config: Config,
+    listed: NoteList | None = None,
+    *,
+    check: bool = False,
+    prune: bool = False,
+    wait: float | None = None,
+) -> BuildReport:
+    """Bring kb/ up to date with the notes (`listed`: list_notes(config), when the caller has it); with check,
+    change nothing and report what would change.
 
     Raises UsageError when no note is found (nothing is changed), VlmnotesError when kb/ cannot be written
     or another vlmnotes command holds it for longer than `wait` seconds (default: the lock timeout)."""
-    # A build makes hundreds of thousands of small objects and frees few of them before it returns:
-    # the cyclic garbage collector's passes over them cost a tenth of a one-note rebuild, for nothing.
-    listed = list_notes(config)
+    listed = listed if listed is not None else list_notes(config)
     if not listed.notes:
         where = ", ".join(str(p) for p in config.notes)
         endings = ", ".join(config.extensions)
         raise UsageError(
             f"{where}: no note files found (looked for {endings}); nothing changed. Check --notes and --ext"
         )
+    # A build makes hundreds of thousands of small objects and frees few of them before it returns:
+    # the cyclic garbage collector's passes over them cost a tenth of a one-note rebuild, for nothing.
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -155,7 +150,10 @@ def _run(config: Config, listed: NoteList, con: sqlite3.Connection, *, check: bo
     if check:
         return report
     write(store, con, plan, report)
-    commit(config, con, plan, collected)
+    # What the next build reports if nothing changed by then (kb.unchanged): the papers and the warnings every
+    # build gives again; nothing when a note could not be read, which the next build tries again.
+    again = None if report.skipped else {"papers": report.papers, "warnings": grouped.suspicious}
+    commit(config, con, plan, collected, again)
     _drop_legacy(config.kb)
     return report
 
@@ -176,7 +174,8 @@ class Collected:
     pruned: list[str] = field(default_factory=list)
     reparsed: int = 0
     considered: int = 0  # notes read or tried, skipped ones included
-    vocab: str = ""
+    vocab: str = ""  # the vocabulary's signature (kb.vocab_signature)
+    inputs: str = ""  # the stamps of kb/arxiv.jsonl and kb/resolved.json (kb.build_inputs), taken before reading them
 
 
 def collect(config: Config, asked: list[NoteFile], con: sqlite3.Connection, *, prune: bool) -> Collected:
@@ -187,7 +186,7 @@ def collect(config: Config, asked: list[NoteFile], con: sqlite3.Connection, *, p
     from vlmnotes.vocab import load_vocabulary
 
     vocab = load_vocabulary(config.vocab_file)
-    out = Collected([], {}, {}, vocab=vocab_signature(config))
+    out = Collected([], {}, {}, vocab=vocab_signature(config), inputs=build_inputs(config.kb))
     try:
         catalogue = load_catalogue(config.catalogue_file)
     except VlmnotesError as exc:  # a broken vlmnotes-papers.tsv costs its own rows, never the build
@@ -671,14 +670,17 @@ def _recover(con: sqlite3.Connection, store: Store) -> None:
 # --- 6. commit ----------------------------------------------------------------------------------------------
 
 
-def commit(config: Config, con: sqlite3.Connection, plan: Plan, collected: Collected) -> None:
-    """Record in one transaction what the build wrote, the caches, and the search index."""
+def commit(
+    config: Config, con: sqlite3.Connection, plan: Plan, collected: Collected, again: dict[str, Any] | None = None
+) -> None:
+    """Record in one transaction what the build wrote, the caches, the search index, and what a build with
+    nothing to do reports (kb.unchanged)."""
     from vlmnotes.index import apply_build, prepare, use_vocabulary
 
     try:
         prepare(con)
         with con:
-            for sql, params in _state_changes(con, plan, collected):
+            for sql, params in _state_changes(con, plan, collected, again):
                 con.executemany(sql, params)
             use_vocabulary(con, config.vocab_file, collected.vocab)
             apply_build(
@@ -689,9 +691,10 @@ def commit(config: Config, con: sqlite3.Connection, plan: Plan, collected: Colle
 
 
 def _state_changes(
-    con: sqlite3.Connection, plan: Plan, collected: Collected
+    con: sqlite3.Connection, plan: Plan, collected: Collected, again: dict[str, Any] | None
 ) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """The state's changes as (SQL, rows) pairs: records, merge cache, parse cache, signature, journal."""
+    """The state's changes as (SQL, rows) pairs: records, merge cache, parse cache, signatures, journal, and
+    `again`, the report of a build that finds nothing changed."""
     old_groups = {gid for (gid,) in con.execute("SELECT group_id FROM groups")}
     known = {bytes(k) for (k,) in con.execute("SELECT path FROM notes")}
     new_groups = [
@@ -712,6 +715,9 @@ def _state_changes(
         ),
         ("UPDATE notes SET name = ?, mtime_ns = ?, size = ? WHERE path = ?", stamps),
         ("INSERT OR REPLACE INTO meta VALUES ('vocab', ?)", [(collected.vocab,)]),
+        ("INSERT OR REPLACE INTO meta VALUES ('inputs', ?)", [(collected.inputs,)]),
+        ("DELETE FROM meta WHERE key = 'report'", [()]),
+        ("INSERT INTO meta VALUES ('report', ?)", [(json.dumps(again, ensure_ascii=False),)] if again else []),
         ("DELETE FROM pending", [()]),
     ]
 

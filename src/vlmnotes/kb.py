@@ -3,6 +3,10 @@
 Data flows one way: notes → parse → merge → store → index (see vlmnotes.build for the stages). The build's
 derived state (parse cache, merge cache, what it wrote, the search index) lives in one SQLite database in
 kb/ (vlmnotes.state); the YAML records are the source of truth.
+
+Whether kb/ is current is told from stamps (time and size) kept in that database, without loading the parser:
+a search asks about the notes only (is_current); a build also about every record file (unchanged), and
+does nothing more when none changed.
 """
 
 from __future__ import annotations
@@ -11,14 +15,12 @@ import json
 import os
 import stat
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from vlmnotes import __version__
 from vlmnotes.errors import UsageError
-
-if TYPE_CHECKING:  # the store and the model load lazily: a fresh-index search needs neither
-    from vlmnotes.build import BuildReport
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 USER_VOCAB_NAME = "vlmnotes-vocab.yaml"
@@ -235,9 +237,161 @@ def is_current(config: Config) -> bool:
     return all(key_path(config.kb, key).is_file() for key in known)
 
 
+# The files in kb/ that a build reads besides the records: what `enrich` fetched from arXiv and the title
+# searches it made (vlmnotes.enrich.ARXIV_FILE, vlmnotes.resolve.RESOLVED_FILE; a test keeps them in step).
+BUILD_INPUTS = ("arxiv.jsonl", "resolved.json")
+
+
+def build_inputs(kb: Path) -> str:
+    """The stamps (time and size) of the files in kb/ that a build reads besides the notes and the records."""
+    parts: list[object] = []
+    for name in BUILD_INPUTS:
+        try:
+            st = (kb / name).stat()
+            parts.append([name, st.st_mtime_ns, st.st_size])
+        except OSError:
+            parts.append([name, None])
+    return json.dumps(parts)
+
+
+@dataclass
+class BuildReport:
+    """What a build did (or, with --check, would do)."""
+
+    papers: int = 0
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one line per note that could not be read
+    errors: list[str] = field(default_factory=list)  # one line per record file that could not be read
+    warnings: list[str] = field(default_factory=list)  # read anyway, but the user should know
+    gone: list[str] = field(default_factory=list)  # notes built from before, now deleted from disk
+    pruned: list[str] = field(default_factory=list)  # notes built from before, dropped by --prune
+    reparsed: int = 0
+    notes: int = 0
+
+    @property
+    def changes(self) -> int:
+        """How many record files were (or would be) created, changed or deleted."""
+        return len(self.created) + len(self.changed) + len(self.deleted)
+
+
+def unchanged(config: Config, listed: NoteList, *, prune: bool = False) -> BuildReport | None:
+    """The report of a build that would change nothing, when nothing a build reads changed since the last one:
+    the notes (listed, and those built from before), the vocabulary and the parser, kb/arxiv.jsonl and
+    kb/resolved.json, and every record file (each one's time and size against what the build wrote, so that
+    a hand edit, in place or not, is read by the build). None when anything did, or the last build was
+    interrupted, read a note it could not, or left files it did not write: the build proper runs then.
+
+    Reads stamps only, never a note or a record: a build with nothing to do loads no parser and no YAML."""
+    import sqlite3
+
+    from vlmnotes.state import LEGACY_CACHE, LEGACY_FILES, LEGACY_STATE, STATE_SCHEMA, connect, db_path
+
+    kb = config.kb
+    path = db_path(kb)
+    if (
+        not listed.notes
+        or not path.is_file()
+        or any(os.path.lexists(kb / n) for n in (*LEGACY_FILES, LEGACY_STATE, LEGACY_CACHE))
+    ):
+        return None
+    try:
+        con = connect(path, readonly=True)
+        try:
+            con.execute("BEGIN")  # one snapshot of the state
+            meta = dict(con.execute("SELECT key, value FROM meta"))
+            pending = con.execute("SELECT count(*) FROM pending").fetchone()[0]
+            known = {
+                bytes(k): (name, m, s) for k, name, m, s in con.execute("SELECT path, name, mtime_ns, size FROM notes")
+            }
+            written = {f: (m, s) for f, m, s in con.execute("SELECT file, mtime_ns, size FROM records")}
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    if (
+        pending
+        or "report" not in meta
+        or meta.get("state_schema") != STATE_SCHEMA
+        or meta.get("vocab") != vocab_signature(config)
+        or meta.get("index_vocab") != meta.get("vocab")
+        or meta.get("inputs") != build_inputs(kb)
+    ):
+        return None
+    asked = set()
+    for note in listed.notes:
+        key = note_key(kb, note.path)
+        name, mtime, size = known.get(key, ("", None, None))
+        if (mtime, size) != (note.mtime_ns, note.size) or (name != note.name and not name.endswith("/" + note.name)):
+            return None
+        asked.add(key)
+    others = [key for key in known if key not in asked]
+    if others and prune:
+        return None
+    for key in others:
+        try:
+            st = key_path(kb, key).stat()
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode) or (st.st_mtime_ns, st.st_size) != known[key][1:]:
+            return None
+    if _record_stamps(kb / "papers") != written:
+        return None
+    last = json.loads(meta["report"])
+    return BuildReport(
+        papers=last["papers"], warnings=[*listed.warnings, *last["warnings"]], notes=len(asked) + len(others)
+    )
+
+
+def _record_stamps(papers: Path) -> dict[str, tuple[int, int]] | None:
+    """Time and size of every record file; None when there is no papers folder or a killed build left a
+    temporary file in it (the build clears it)."""
+    out = {}
+    try:
+        with os.scandir(papers) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and ".yaml." in entry.name:
+                    return None
+                if entry.name.endswith(".yaml") and entry.is_file():
+                    st = entry.stat()
+                    out[entry.name] = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        return None
+    return out
+
+
 def build(config: Config, *, check: bool = False, prune: bool = False, wait: float | None = None) -> BuildReport:
     """Bring kb/ up to date with the notes (see vlmnotes.build); with check, only report; `wait` bounds the
-    seconds spent waiting for another command writing kb/."""
+    seconds spent waiting for another command writing kb/.
+
+    When nothing changed (see unchanged), the build ends there; the search index is brought up to date first
+    when its stamp says the record files may have moved on."""
+    from vlmnotes.state import db_path, kb_lock
+
+    listed = list_notes(config)
+    if listed.notes and db_path(config.kb).is_file():
+        if check:
+            report = unchanged(config, listed, prune=prune)
+            if report is not None:
+                return report
+        else:
+            with kb_lock(config.kb, wait=wait):
+                report = unchanged(config, listed, prune=prune)
+                if report is not None:
+                    _refresh_index(config.kb)
+                    return report
     from vlmnotes.build import run_build
 
-    return run_build(config, check=check, prune=prune, wait=wait)
+    return run_build(config, listed, check=check, prune=prune, wait=wait)
+
+
+def _refresh_index(kb: Path) -> None:
+    from vlmnotes.index import Index
+
+    index = Index(kb)
+    try:
+        index.refresh()
+    finally:
+        index.close()
