@@ -69,13 +69,26 @@ def is_cjk(char: str) -> bool:
     return any(lo <= char <= hi for lo, hi in _CJK_RANGES)
 
 
+class _Spacing(dict[int, str]):
+    """fts_text's str.translate table, filled as characters are met (a table of every CJK character would cost a
+    search its import): a CJK character between spaces, the value separator a space, anything else itself."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = value = f" {char} " if is_cjk(char) else " " if char == _SEP else char
+        return value
+
+
+_SPACING = _Spacing()
+
+
 def fts_text(text: str) -> str:
     """Text as the index stores it: NFKC, and a space on each side of every CJK character (and none of the
     character that separates values)."""
     text = unicodedata.normalize("NFKC", text)
     if text.isascii():
         return text
-    return "".join(f" {c} " if is_cjk(c) else " " if c == _SEP else c for c in text)
+    return text.translate(_SPACING)
 
 
 def unspace_cjk(text: str) -> str:
