@@ -101,7 +101,7 @@ def test_a_list_fits_every_width_a_line_a_paper(
     header = lines[0].split()
     assert header[:3] == ["name", "year", "org"] or header[:3] == ["name", "date", "org"]
     assert header[-1] == "title"
-    if columns >= 160:
+    if columns >= 200:  # components only beside whole titles
         assert header == ["name", "date", "org", "venue", "arXiv", "components", "title"]
         assert "EVA-CLIP ViT-g/14 + Q-Former + Vicuna-7B" in lines[3]
 
@@ -154,6 +154,23 @@ def test_a_field_matched_through_an_alias_names_the_alias() -> None:
     assert find(paper, query_terms("双流"), hint) == Snippet("arch: dual-encoder (双流)", ((20, 22),))
     assert find(paper, query_terms("llm:Qwen")) is None
     assert find(record(components={"llm": ["Qwen-7B"]}), query_terms("llm:Qwen")) == Snippet("LLM: Qwen-7B", ((5, 9),))
+
+
+def test_a_word_the_title_shows_needs_no_field_under_it() -> None:
+    tagged = record(title="Hallucination in MLLMs", tags=["survey: Hallucination of MLLM"])
+    untitled = record(tags=["survey: Hallucination of MLLM"])
+
+    assert find(tagged, query_terms("hallucination")) is None
+    assert find(untitled, query_terms("hallucination")) == Snippet("tag: survey: Hallucination of MLLM", ((13, 26),))
+
+
+def test_a_cut_snippet_starts_at_a_word() -> None:
+    text = "在解码阶段引入外部验证器（reward-based）或探测器（hallucination detector）的方法"
+    at = text.index("hallucination")
+    cut = fit(Snippet(text, ((at, at + 13),)), 30)
+
+    assert cut.text.startswith("…或探测器（hallucination")
+    assert cell_len(cut.text) <= 30
 
 
 def test_fit_cuts_around_the_first_match_with_ellipses() -> None:

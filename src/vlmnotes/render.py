@@ -157,9 +157,11 @@ def components_summary(record: dict[str, Any]) -> str:
 
 
 # Columns of a list of papers, in the order they join the table as the terminal widens: the name, year,
-# organisations and title always; then venue, the full date for the year, the arXiv id and the components, each
-# while the title keeps TITLE_ROOM cells (or all it needs). No cell wraps: each paper is one line.
+# organisations and title always; then venue, the full date for the year and the arXiv id, each while the title
+# keeps TITLE_ROOM cells (or all it needs), and the components while it keeps COMPONENTS_ROOM: a whole title
+# says more than a component list cut short. No cell wraps: each paper is one line.
 TITLE_ROOM = 50
+COMPONENTS_ROOM = 100
 GAP = 2  # cells between two columns: the padding and the (blank) rule between them
 
 
@@ -193,27 +195,35 @@ def _list_columns(records: list[dict[str, Any]], width: int, under_title: tuple[
     def cells(key: str) -> list[str]:
         return [one_line(r.get(key)) for r in records]
 
-    name = _Column("name", [one_line(r.get("name") or r.get("id")) for r in records], 24, "bold cyan")
+    # A paper without a name goes by its id (which `show` takes), as wide as the names leave room for.
+    names = [one_line(r.get("name")) for r in records]
+    widest = max((cell_len(n) for n in names), default=0)
+    name = _Column(
+        "name",
+        [n or one_line(r.get("id")) for n, r in zip(names, records, strict=True)],
+        min(24, max(10, widest)),
+        "bold cyan",
+    )
     orgs = _Column("org", [one_line(", ".join(map(short_org, r.get("orgs") or []))) for r in records], 18, "green")
     title = _Column("title", cells("title"), 120, under=under_title)
     year = _Column("year", [one_line(r.get("year")) for r in records], 4)
     extras = [
-        _Column("venue", cells("venue"), 16),
-        _Column("date", cells("date"), 10),
-        _Column("arXiv", cells("arxiv_id"), 12),
-        _Column("components", [one_line(components_summary(r)) for r in records], 40, "magenta"),
+        (_Column("venue", cells("venue"), 16), TITLE_ROOM),
+        (_Column("date", cells("date"), 10), TITLE_ROOM),
+        (_Column("arXiv", cells("arxiv_id"), 12), TITLE_ROOM),
+        (_Column("components", [one_line(components_summary(r)) for r in records], 40, "magenta"), COMPONENTS_ROOM),
     ]
     columns = [name, year, orgs]
 
     def room(cols: list[_Column]) -> int:
         return width - sum(c.width + GAP for c in cols)
 
-    for extra in extras:
+    for extra, keep in extras:
         if not any(extra.cells):
             continue  # a column no paper has a value for
         trial = [c for c in columns if not (extra.header == "date" and c.header == "year")] + [extra]
         trial.sort(key=lambda c: [*_ORDER, c.header].index(c.header))
-        if room(trial) >= min(title.width, TITLE_ROOM):
+        if room(trial) >= min(title.width, keep):
             columns = trial
     # A terminal too narrow for even these: the organisations, then the names, give way to the title.
     for i, least in ((2, 6), (0, 10)):
@@ -247,8 +257,10 @@ def records_table(
     for column in columns:
         table.add_column(column.header, width=column.width, no_wrap=True, overflow="ellipsis", style=column.style)
     in_title = [t for t in terms or [] if t.field in (None, "title")]
-    for i in range(len(records)):
+    for i, record in enumerate(records):
         row: list[RenderableType] = [as_text(c.cells[i]) for c in columns]
+        if not record.get("name"):
+            row[0] = as_text(columns[0].cells[i], style="dim")  # an id, not a name
         if terms is not None:
             title = row[-1]
             assert isinstance(title, Text)

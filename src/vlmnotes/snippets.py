@@ -30,6 +30,8 @@ _LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*\)")
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`+|~~")
 _LEAD = re.compile(r"^\s*(?:>\s*)*(?:#{1,6}\s+)?(?:[-*+]\s+|\d{1,9}[.)]\s+)?(?:\[[ xX]\]\s+)?")
 _RULE = re.compile(r"^[\s|:\-=*_]*$")
+_LATIN = re.compile(_LETTER)
+_CLOSING = frozenset("、。，．：；？！）」』】〉》,.;:?!)]}")
 _CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")  # the index's spaces between CJK characters
 _SENTENCE_END = re.compile(r"(?<=[。！？；])\s*|(?<=[.!?;])\s+")
 
@@ -163,13 +165,15 @@ def sentences(markdown: str) -> Iterator[str]:
 
 def find(record: dict[str, Any], terms: list[Term], hint: str = "") -> Snippet | None:
     """The snippet that shows why `record` matched the terms: a sentence of its notes, else a field; None when
-    the terms are only in its name or title (or there are no terms). `hint` is the index's own snippet of the
-    record (matched words between \\x02 and \\x03, values apart by ';'), which names the alias a field matched by."""
-    prose = [t for t in terms if t.field in (None, "title")]
-    if prose:
-        found = _best_sentence(record, [t for t in prose if t.field is None])
-        if found is not None:
-            return found
+    the terms are only in its name or title, or the title shows a free word and no sentence holds one (or there
+    are no terms). `hint` is the index's own snippet of the record (matched words between \\x02 and \\x03, values
+    apart by ';'), which names the alias a field matched by."""
+    free = [t for t in terms if t.field is None]
+    found = _best_sentence(record, free)
+    if found is not None:
+        return found
+    if free and marks(record.get("title") or "", free):
+        return None  # the title, marked in the table, shows why
     return _field_snippet(record, terms, hint)
 
 
@@ -264,9 +268,11 @@ def fit(snippet: Snippet, width: int) -> Snippet:
             end -= 1
             used += cells(text[end])
         start = min(start, end)
-        if start > 0 and text[start - 1] != " ":
-            space = text.find(" ", start, first)
-            start = space + 1 if space >= 0 else start
+        # Start at the start of a word: past the rest of one cut, and past punctuation that closes.
+        while 0 < start < first and _LATIN.match(text[start - 1]) and _LATIN.match(text[start]):
+            start += 1
+        while start < first and (text[start].isspace() or text[start] in _CLOSING):
+            start += 1
     lead = "…" if start > 0 else ""
     budget = width - len(lead)
     end, used = start, 0
