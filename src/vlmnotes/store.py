@@ -10,6 +10,7 @@ delete the record file) to hand the field back to the notes.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -17,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from pydantic import ValidationError
@@ -53,6 +54,22 @@ _RecordLoader.yaml_implicit_resolvers = {
 class _RecordDumper(_Dumper):
     """Block style for multi-line text, Chinese kept as Chinese."""
 
+    # The emitter asks for each value's implicit tag twice, and the resolver tries a handful of patterns each
+    # time: the keys and the values that recur from record to record (organisations, venues, years) are
+    # answered from this table, the first few thousand short ones met.
+    _resolved: ClassVar[dict[tuple[Any, str, Any], Any]] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if not isinstance(value, str):  # a list or a mapping: asked once each
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        key = (kind, value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(self._resolved) < 4096 and len(value) <= 40:
+                self._resolved[key] = tag
+        return tag
+
 
 def _str_presenter(dumper: _RecordDumper, data: str) -> yaml.ScalarNode:
     if "\n" in data:
@@ -81,16 +98,60 @@ def stored_form(data: Any) -> Any:
 _RecordDumper.add_representer(str, _str_presenter)
 
 
+_DUMP_OPTIONS: dict[str, Any] = {
+    "allow_unicode": True,
+    "sort_keys": False,
+    "width": 100000,
+    "default_flow_style": False,
+}
+_STR, _NULL, _BOOL, _INT = (f"tag:yaml.org,2002:{t}" for t in ("str", "null", "bool", "int"))
+_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
+
+class _Unusual(Exception):
+    """Data _node leaves to PyYAML's own representer: a float, another type, a list or dict met twice."""
+
+
 def dump_record(data: dict[str, Any]) -> str:
-    """A record as YAML text: keys in schema order, block text, unicode as is, no line folding."""
-    return yaml.dump(
-        data,
-        Dumper=_RecordDumper,
-        allow_unicode=True,
-        sort_keys=False,
-        width=100000,
-        default_flow_style=False,
-    )
+    """A record as YAML text: keys in schema order, block text, unicode as is, no line folding.
+
+    The YAML nodes are made by _node rather than by PyYAML's representer, which took two thirds of the time
+    of writing a record, and written by libyaml's C emitter where PyYAML has it; the text is byte for byte what
+    yaml.dump gives, with either dumper (tests/test_dump_record.py)."""
+    stream = io.StringIO()
+    dumper = _RecordDumper(stream, **_DUMP_OPTIONS)
+    try:
+        try:
+            node = _node(data, set())
+        except _Unusual:
+            return str(yaml.dump(data, Dumper=_RecordDumper, **_DUMP_OPTIONS))
+        dumper.open()
+        dumper.serialize(node)
+        dumper.close()
+    finally:
+        dumper.dispose()
+    return stream.getvalue()
+
+
+def _node(data: Any, seen: set[int]) -> yaml.Node:
+    """The node SafeRepresenter (with _str_presenter, block style) makes of record data of plain JSON types."""
+    kind = type(data)
+    if kind is str:
+        if "\n" in data:
+            return yaml.ScalarNode(_STR, _line_ends_stripped(data), style="|")
+        return yaml.ScalarNode(_STR, data)
+    if data is None:
+        return yaml.ScalarNode(_NULL, "null")
+    if kind is bool:
+        return yaml.ScalarNode(_BOOL, "true" if data else "false")
+    if kind is int:
+        return yaml.ScalarNode(_INT, str(data))
+    if (kind is not list and kind is not dict) or id(data) in seen:
+        raise _Unusual  # PyYAML writes a list or dict met twice as an anchor and an alias
+    seen.add(id(data))
+    if kind is list:
+        return yaml.SequenceNode(_SEQ, [_node(item, seen) for item in data], flow_style=False)
+    return yaml.MappingNode(_MAP, [(_node(k, seen), _node(v, seen)) for k, v in data.items()], flow_style=False)
 
 
 # File names stay well under the 255 bytes most file systems allow, whatever the id.
