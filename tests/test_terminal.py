@@ -448,3 +448,10 @@ def test_a_global_option_after_the_command_is_explained(project: Path, cli: Run,
     assert result.exit_code == 2
     assert result.stderr == f"error: {line}\n"
     assert result.stdout == ""
+
+
+def test_a_timeline_that_matches_nothing_says_so(built: Path, run: Run) -> None:
+    result = run("timeline", "--since", "2030")
+    assert (result.exit_code, result.stderr) == (1, "no papers match --since 2030\n")
+    result = run("timeline", "nosuchpaper")
+    assert (result.exit_code, result.stderr) == (1, "no papers match 'nosuchpaper'\n")

@@ -607,7 +607,9 @@ def timeline(
     from vlmnotes import timeline as tl_mod
     from vlmnotes.query import Filters
 
-    hits = _run_search(query, Filters(since=since, until=until), None, SortKey.date)
+    filters = Filters(since=since, until=until)
+    results = _search(query, filters, None, SortKey.date)
+    hits = results.hits
     tl = tl_mod.build_timeline([h.record for h in hits], by.value)
     writers = {
         TimelineFormat.json: lambda: formats.records_json(tl.records()),
@@ -622,7 +624,8 @@ def timeline(
         _write(render.timeline_plain(tl), output)
     else:
         _out().print(render.timeline_tree(tl))
-    if not hits or state.broken:
+    _listed(results, query, filters)  # nothing matched: says so, exit 1
+    if state.broken:
         raise typer.Exit(1)
 
 
