@@ -153,3 +153,14 @@ def records_yaml(records: list[dict[str, Any]]) -> str:
     from vlmnotes.store import dump_record
 
     return "".join("---\n" + dump_record(Paper.model_validate(r).to_dict()) for r in records)
+
+
+# Component slots as a reader names them (model.SLOTS in order).
+SLOT_LABELS = {
+    "vision_encoder": "vision encoder",
+    "text_encoder": "text encoder",
+    "llm": "LLM",
+    "connector": "connector",
+    "losses": "losses",
+    "architecture": "architecture",
+}

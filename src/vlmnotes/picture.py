@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from vlmnotes import lineage
-from vlmnotes.formats import json_safe, one_line, paper_link, web_link
+from vlmnotes.formats import SLOT_LABELS, json_safe, one_line, paper_link, web_link
 from vlmnotes.lanes import LANE_KINDS, NONE_LABELS, Lanes, Layout, Mark, place, span, text_width
 from vlmnotes.lanes import lanes as make_lanes
 from vlmnotes.timeline import Record, Timeline, key_components, label, xml_text
@@ -236,14 +236,6 @@ def _svg_linked(record: Record, inner: str, hover: str) -> str:
 # --- the HTML page -----------------------------------------------------------------------------------------------
 
 ARROW_INVERSE = {"improves-on": "improves on", "builds-on": "builds on", "uses": "uses"}
-SLOT_NAMES = {
-    "vision_encoder": "vision encoder",
-    "text_encoder": "text encoder",
-    "llm": "LLM",
-    "connector": "connector",
-    "losses": "losses",
-    "architecture": "architecture",
-}
 SUMMARY_CHARS = 320
 
 
@@ -267,7 +259,7 @@ def _paper_data(record: Record) -> dict[str, Any]:
     orgs = [one_line(o) for o in record.get("orgs") or []]
     tags = [one_line(t) for t in record.get("tags") or []]
     title = one_line(record.get("title"))
-    components = [[name, one_line(", ".join(comps.get(slot) or []))] for slot, name in SLOT_NAMES.items()]
+    components = [[name, one_line(", ".join(comps.get(slot) or []))] for slot, name in SLOT_LABELS.items()]
     fields = [one_line(label(record)), title, one_line(record.get("venue")), *orgs, *tags, *(c[1] for c in components)]
     return {
         "label": one_line(label(record)),

@@ -27,7 +27,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from vlmnotes.formats import clean, count, one_line
+from vlmnotes.formats import SLOT_LABELS, clean, count, one_line
 
 if TYPE_CHECKING:
     from rich.console import JustifyMethod, OverflowMethod
@@ -37,14 +37,6 @@ if TYPE_CHECKING:
     from vlmnotes.snippets import Snippet
     from vlmnotes.timeline import Timeline
 
-SLOT_LABELS = {
-    "vision_encoder": "vision encoder",
-    "text_encoder": "text encoder",
-    "llm": "LLM",
-    "connector": "connector",
-    "losses": "losses",
-    "architecture": "architecture",
-}
 
 # Line breaking as in Chinese and Japanese typesetting: a line may break between two wide characters, or
 # beside one, but never before closing punctuation nor after opening punctuation.

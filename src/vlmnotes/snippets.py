@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from vlmnotes.query import And, Node, Or, Term, parse_query
+from vlmnotes.query import TEXT_FIELDS, And, Node, Or, Term, parse_query
 
 _CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"  # the index's CJK blocks (index.is_cjk)
 _LETTER = f"[^\\W_{_CJK}]"  # a letter or digit of a word that is not Chinese, Japanese or Korean
@@ -50,20 +50,6 @@ FIELDS = (
     ("venue", "venue"),
     ("relations", "relation"),
 )
-# A query's field → the record key it searches.
-_FIELD_KEYS = {
-    "encoder": "vision_encoder",
-    "vision-encoder": "vision_encoder",
-    "text-encoder": "text_encoder",
-    "llm": "llm",
-    "connector": "connector",
-    "loss": "losses",
-    "arch": "architecture",
-    "tag": "tags",
-    "author": "authors",
-    "org": "orgs",
-    "venue": "venue",
-}
 
 Span = tuple[int, int]
 
@@ -227,7 +213,8 @@ def _field_snippet(record: dict[str, Any], terms: list[Term], hint: str) -> Snip
         values = _field_values(record, key)
         if not values:
             continue
-        own = [t for t in terms if t.field and _FIELD_KEYS.get(t.field) == key]
+        # A query field's index column is named as the record key it reads (org: orgs, llm: llm, …).
+        own = [t for t in terms if t.field and TEXT_FIELDS.get(t.field) == key]
         text = ", ".join(values)
         found = marks(text, own + free)
         if not found and at is not None:
