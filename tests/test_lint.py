@@ -272,7 +272,7 @@ def test_pyproject_lint_table_is_read(mixed: Path, cli: Run) -> None:
     result, findings = lint_json(cli, "notes")
 
     assert codes(findings) == MIXED_CODES - {"VN301", "VN102"}
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # the warnings left (VN302, VN5xx) fail the run
 
 
 def test_pyproject_without_a_lint_table_is_passed_over(mixed: Path, cli: Run) -> None:
@@ -351,7 +351,8 @@ def test_severity_override_by_prefix_lets_an_error_pass(mixed: Path, cli: Run) -
 
     result, findings = lint_json(cli, "notes")
 
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # warnings fail too, unless --fail-on error
+    assert lint_json(cli, "notes", "--fail-on", "error")[0].exit_code == 0
     assert {f["code"]: f["severity"] for f in findings} == {
         "VN102": "warning",
         "VN301": "warning",
@@ -572,7 +573,13 @@ def test_fix_summary_counts_the_fixes(fixes_copy: Path, cli: Run) -> None:
     result = cli("lint", str(fixes_copy), "--fix", "--format", "concise")
 
     assert result.exit_code == 1  # VN102 is left, and it is an error
-    assert result.stderr == f"{count(len(found_before) - len(safe), 'finding')} in 1 file, {len(safe)} fixed\n"
+    fixed = Counter(f.code for f in safe)
+    which = ", ".join(code + (f" ×{n}" if n > 1 else "") for code, n in sorted(fixed.items()))
+    assert result.stderr == (
+        f"notes/fixes.md: fixed {len(safe)} ({which})\n"
+        f"{count(len(found_before) - len(safe), 'finding')} in 1 file, {len(safe)} fixed, "
+        "1 fixable with --unsafe-fixes\n"  # VN303
+    )
 
 
 @pytest.mark.parametrize("name", [n for n in FIXTURE_FILES if "-bad" in n])
@@ -594,7 +601,7 @@ def test_a_second_fix_changes_nothing(fixes_copy: Path, cli: Run) -> None:
     result = cli("lint", str(fixes_copy), "--fix", "--format", "concise")
 
     assert fixes_copy.read_bytes() == once
-    assert result.stderr.splitlines()[-1].endswith(", 0 fixed")
+    assert result.stderr == "3 findings in 1 file, 0 fixed, 1 fixable with --unsafe-fixes\n"  # no file fixed
 
 
 def test_fixes_on_one_line_do_not_corrupt_it(fixes_copy: Path, cli: Run) -> None:
@@ -692,7 +699,7 @@ def test_fix_keeps_the_bytes_of_lines_it_does_not_target(
     ("fixture", "args", "code"),
     [
         ("VN103-good.md", [], 0),  # clean
-        ("VN301-bad.md", [], 0),  # warnings only
+        ("VN301-bad.md", [], 1),  # warnings fail, as in ruff
         ("VN203-bad.md", [], 0),  # info only
         ("VN102-bad.md", [], 1),  # an error
         ("VN301-bad.md", ["--fail-on", "warning"], 1),

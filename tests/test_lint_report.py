@@ -158,8 +158,8 @@ def test_github_escapes_file_names_and_messages(notes: Path, cli: Run) -> None:
     ]
 
 
-def test_github_escapes_a_line_break_inside_a_message(notes: Path, cli: Run) -> None:
-    # An HTML tag may run over two lines; VN502 quotes it whole in its message.
+def test_github_shows_a_line_break_inside_a_message_as_backslash_n(notes: Path, cli: Run) -> None:
+    # An HTML tag may run over two lines; VN502 quotes it whole in its message, the line break escaped.
     write_notes(notes / "notes", {"tag.md": '# Tag\n\nThe answer is <ref\nid="1"> here.\n'})
 
     result = cli("lint", "notes/tag.md", "--format", "github")
@@ -167,7 +167,7 @@ def test_github_escapes_a_line_break_inside_a_message(notes: Path, cli: Run) -> 
     lines = result.stdout.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("::warning file=notes/tag.md,line=3,")
-    assert lines[0].endswith('::\'<ref%0Aid="1">\' is read as an HTML tag and vanishes; write it as `<ref%0Aid="1">`')
+    assert lines[0].endswith('::\'<ref\\nid="1">\' is read as an HTML tag and vanishes; write it as `<ref\\nid="1">`')
 
 
 def test_github_escaping_follows_the_actions_toolkit() -> None:
@@ -175,7 +175,7 @@ def test_github_escaping_follows_the_actions_toolkit() -> None:
 
     assert report.github([finding]) == (
         "::notice file=a%3Ab%2Cc%25d%0D%0A.md,line=2,col=3,endLine=2,endColumn=4,title=VN301 x"
-        "::100%25 sure%0D%0Areally: a, b\n"
+        "::100%25 sure\\r\\nreally: a, b\n"  # a message is one line before any format sees it
     )
 
 

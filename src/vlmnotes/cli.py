@@ -812,7 +812,12 @@ Configuration: [tool.vlmnotes.lint] in pyproject.toml or [lint] in .vlmnotes.tom
 select, ignore, extend-select (codes or prefixes such as VN5), per-file-ignores and severity; options here
 win. Inline: <!-- vlmnotes-disable VN301 -->, vlmnotes-enable, vlmnotes-disable-next-line, vlmnotes-disable-file.
 
-Exit codes: 0 clean or only warnings/info (see --fail-on), 1 findings at or above --fail-on, 2 usage or I/O error.
+Exit codes, as ruff's: 0 no finding left at or above --fail-on (default warning: info never fails); 1 a warning or
+error left after --fix (--fail-on error: only errors; info: any finding); 2 a usage error or a note that could not be
+read or written. --exit-zero: 0 whatever is found, still 2 when lint itself fails.
+
+--fix fixes, lints the fixed text and fixes again until nothing more is fixable (at most 10 rounds), writes each
+file once, and says what it fixed in each file and what is left; a second --fix changes nothing.
 """
 
 
@@ -827,11 +832,16 @@ def lint(
     select: Annotated[str | None, typer.Option("--select", help="Only these codes or prefixes (VN1,VN501).")] = None,
     ignore: Annotated[str | None, typer.Option("--ignore", help="Leave out these codes or prefixes.")] = None,
     extend_select: Annotated[str | None, typer.Option("--extend-select", help="Add codes to the selection.")] = None,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes in place.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes in place, round after round.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a diff; change nothing.")] = False,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Apply unsafe fixes too.")] = False,
     statistics: Annotated[bool, typer.Option("--statistics", help="Count findings by rule.")] = False,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that fails the run.")] = FailOn.error,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Lowest severity that fails the run (exit 1).")
+    ] = FailOn.warning,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 whatever is found (2 still when lint itself fails).")
+    ] = False,
     list_rules: Annotated[bool, typer.Option("--list", help="List the rules and exit.")] = False,
     explain_code: Annotated[str | None, typer.Option("--explain", help="Explain one rule and exit.")] = None,
 ) -> None:
@@ -877,8 +887,7 @@ def lint(
     elif fmt is LintFormat.concise:
         sys.stdout.write(rep.concise(result.findings))
     else:
-        sources = {f.path: Path(f.path).read_text("utf-8", errors="replace").split("\n") for f in result.findings}
-        sys.stdout.write(rep.full(result.findings, sources))
+        sys.stdout.write(rep.full(result.findings, result.sources))
     if statistics:  # beside machine-readable output the counts go to stderr, so stdout still parses
         counts = rep.statistics(result.findings)
         if fmt in (LintFormat.json, LintFormat.sarif, LintFormat.github):
@@ -886,14 +895,11 @@ def lint(
         else:
             sys.stdout.write(counts)
     if fmt in (LintFormat.full, LintFormat.concise) and not diff:
-        fixed = sum(result.fixed.values())
-        fixable = sum(1 for f in result.findings if f.fix is not None and (f.fix.safe or unsafe_fixes))
-        summary = f"{count(len(result.findings), 'finding')} in {count(result.files, 'file')}"
-        summary += f", {fixed} fixed" if fix else (f", {fixable} fixable with --fix" if fixable else "")
-        _say(summary)
+        for line in rep.summary(result, fix=fix, unsafe=unsafe_fixes).splitlines():
+            _say(line)
     if result.errors:
         raise typer.Exit(2)
-    if any(severity_at_least(f.severity, fail_on.value) for f in result.findings):
+    if not exit_zero and any(severity_at_least(f.severity, fail_on.value) for f in result.findings):
         raise typer.Exit(1)
 
 

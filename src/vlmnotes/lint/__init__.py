@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,21 @@ from vlmnotes.lint.registry import RULES, SEVERITIES, Edit, Finding, Selection, 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 
 
+MAX_FIX_ROUNDS = 10  # --fix lints and fixes again until nothing changes, at most this often
+
+
 @dataclass
 class LintResult:
-    """Findings sorted by file and place, the files read, and the files that could not be read."""
+    """Findings sorted by file and place, the files read, and the files that could not be read; with --fix, what
+    was fixed in each file (codes counted) and in how many rounds; the lines the findings point into."""
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     errors: list[str] = field(default_factory=list)
-    fixed: dict[str, int] = field(default_factory=dict)  # path → findings fixed
+    fixed: dict[str, Counter[str]] = field(default_factory=dict)  # path → codes of the findings fixed
+    rounds: int = 0  # rounds of fixes that changed a file
     diffs: list[str] = field(default_factory=list)
+    sources: dict[str, list[str]] = field(default_factory=dict)  # path → lines the findings count columns in
 
 
 def lint_files(paths: list[Path], extensions: tuple[str, ...] = DEFAULT_EXTENSIONS) -> list[Path]:
@@ -109,12 +116,16 @@ def check(doc: LintDocument, selection: Selection) -> list[Finding]:
 
 def run(paths: list[Path], selection: Selection, *, fix: bool = False, unsafe: bool = False, diff: bool = False,
         extensions: tuple[str, ...] = DEFAULT_EXTENSIONS) -> LintResult:  # fmt: skip
-    """Lint the files under paths; with fix or diff, apply (or show) the fixes as well."""
-    from vlmnotes.lint.rules import duplicate_across_files
-
+    """Lint the files under paths. With fix (or diff), fix what is fixable, lint the fixed text again and fix
+    again, until nothing more changes (at most MAX_FIX_ROUNDS rounds); then write the files (or show the diffs).
+    The findings are those of the text on disk at the end: after the fixes written, or as it was with diff."""
     result = LintResult()
     docs: list[LintDocument] = []
+    seen: set[str] = set()
     for path in lint_files(paths, extensions):
+        if _display(path) in seen:  # a file named twice (`lint notes notes/a.md`) is linted once
+            continue
+        seen.add(_display(path))
         try:
             docs.append(_load(path))
         except NoteReadError as exc:
@@ -122,32 +133,56 @@ def run(paths: list[Path], selection: Selection, *, fix: bool = False, unsafe: b
         except RecursionError:
             result.errors.append(f"{_display(path)}: nested too deeply to lint")
     result.files = len(docs)
+    per_file = {doc.path: check(doc, selection) for doc in docs}
+    # Fix rounds lint again only the files that changed; the suppression comments of the others must then be as
+    # their own rules left them before the cross-file rules and VN001 look at them again.
+    used = {doc.path: [s.used for s in doc.suppressions] for doc in docs} if fix or diff else {}
+    findings = _whole(docs, per_file, selection)
+    final = docs
+    if (fix or diff) and any(_fixable(f, unsafe) for f in findings):
+        fixed, after = _fix_rounds(result, docs, per_file, used, findings, selection, unsafe)
+        changed = [(old, new) for old, new in zip(docs, fixed, strict=True) if new is not old]
+        if diff:  # nothing is written: the findings stay those of the files as they are
+            result.diffs = [_diff(old, new) for old, new in changed]
+        else:
+            failed = {new.path for _, new in changed if not _write(result, new)}
+            findings = [f for f in after if f.path not in failed] + [f for f in findings if f.path in failed]
+            final = [old if old.path in failed else new for old, new in zip(docs, fixed, strict=True)]
+            for name in failed:
+                del result.fixed[name]
+    findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
+    result.findings = findings
+    flagged = {f.path for f in findings}
+    result.sources = {doc.path: doc.lines for doc in final if doc.path in flagged}
+    return result
+
+
+def _whole(docs: list[LintDocument], per_file: dict[str, list[Finding]], selection: Selection,
+           used: dict[str, list[bool]] | None = None) -> list[Finding]:  # fmt: skip
+    """The findings of every file: its own rules' (per_file), then VN106 across files and VN001 (which needs to
+    know which suppression comments every other rule used). `used`: the suppression flags to start from."""
+    from vlmnotes.lint.rules import duplicate_across_files
+
+    if used:
+        for doc in docs:
+            for comment, was_used in zip(doc.suppressions, used[doc.path], strict=True):
+                comment.used = was_used
+    out = [f for doc in docs for f in per_file[doc.path]]
     by_path = {d.path: d for d in docs}
-    for doc in docs:
-        result.findings += check(doc, selection)
     if selection.enabled("VN106"):
         for finding in duplicate_across_files(docs):
             doc = by_path[finding.path]
             if selection.enabled("VN106", doc.path) and not doc.suppressed("VN106", finding.line):
                 finding.slug = RULES["VN106"].slug
                 finding.severity = selection.configured("VN106") or finding.severity
-                result.findings.append(finding)
+                out.append(finding)
     for doc in docs:  # unused suppressions are known only once every other rule has run
         if selection.enabled("VN001", doc.path):
             for finding in RULES["VN001"].check(doc):
                 finding.path, finding.slug = doc.path, RULES["VN001"].slug
                 finding.severity = selection.severity("VN001")
-                result.findings.append(finding)
-    if fix or diff:
-        _apply(result, by_path, unsafe=unsafe, write=fix, diff=diff)
-        if result.fixed:
-            # Report what is left as a fresh run would: positions and messages on the fixed text.
-            again = run(paths, selection, extensions=extensions)
-            again.fixed, again.diffs = result.fixed, result.diffs
-            again.errors = list(dict.fromkeys(result.errors + again.errors))
-            return again
-    result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
-    return result
+                out.append(finding)
+    return out
 
 
 def _fixable(finding: Finding, unsafe: bool) -> bool:
@@ -182,53 +217,72 @@ def apply_edits(lines: list[str], edits: list[Edit]) -> tuple[list[str], set[int
     return [line for i, line in enumerate(out, 1) if i not in deleted], applied
 
 
-def _apply(result: LintResult, docs: dict[str, LintDocument], *, unsafe: bool, write: bool, diff: bool) -> None:
+def _fix_rounds(result: LintResult, docs: list[LintDocument], per_file: dict[str, list[Finding]],
+                used: dict[str, list[bool]], findings: list[Finding], selection: Selection,
+                unsafe: bool) -> tuple[list[LintDocument], list[Finding]]:  # fmt: skip
+    """Fix, lint the fixed text, fix again, until a round changes nothing (or MAX_FIX_ROUNDS): the documents as
+    fixed (in memory; the unchanged ones are the same objects) and their findings. Counts what it fixed."""
     from vlmnotes.parse.markdown import parse_document
 
-    by_file: dict[str, list[Finding]] = {}
-    for finding in result.findings:
-        if _fixable(finding, unsafe):
-            by_file.setdefault(finding.path, []).append(finding)
-    fixed_ids: set[int] = set()
-    for path, findings in by_file.items():
-        doc = docs[path]
-        owners = [(f, e) for f in findings for e in (f.fix.edits if f.fix else ())]
-        new_lines, applied = apply_edits(doc.lines, [e for _, e in owners])
-        skipped = {id(f) for k, (f, _) in enumerate(owners) if k not in applied}
-        findings = [f for f in findings if id(f) not in skipped]
-        new_text = "\n".join(new_lines)
-        if new_text == doc.text:
-            continue
-        try:
-            parse_document(path, new_text)  # a fix must leave a file that still parses
-        except Exception:
-            result.errors.append(f"{path}: fixes left a file that does not parse; left untouched")
-            continue
-        if diff:
-            result.diffs.append(
-                "".join(
-                    difflib.unified_diff(
-                        [line + "\n" for line in doc.lines],
-                        [line + "\n" for line in new_lines],
-                        fromfile=f"a/{path}",
-                        tofile=f"b/{path}",
-                    )
-                )
-            )
-        if write:
-            from vlmnotes.add import write_note
-
-            try:
-                # Written back in the file's own encoding and line ends (untouched lines keep their bytes), mode
-                # and symlink kept.
-                write_note(Path(path), doc.note.encode(new_text) if doc.note else new_text.encode("utf-8"))
-            except OSError as exc:
-                result.errors.append(f"{path}: cannot write fixes ({exc.strerror})")
+    current = {doc.path: doc for doc in docs}
+    stuck: set[str] = set()  # files whose fixes would break them: left as they are
+    for _ in range(MAX_FIX_ROUNDS):
+        by_file: dict[str, list[Finding]] = {}
+        for finding in findings:
+            if _fixable(finding, unsafe) and finding.path not in stuck:
+                by_file.setdefault(finding.path, []).append(finding)
+        changed: list[LintDocument] = []
+        for path, fixable in by_file.items():
+            doc = current[path]
+            owners = [(f, e) for f in fixable for e in (f.fix.edits if f.fix else ())]
+            new_lines, applied = apply_edits(doc.lines, [e for _, e in owners])
+            skipped = {id(f) for k, (f, _) in enumerate(owners) if k not in applied}
+            new_text = "\n".join(new_lines)
+            if new_text == doc.text:
                 continue
-            result.fixed[path] = len(findings)
-            fixed_ids.update(id(f) for f in findings)
-    if write:
-        result.findings = [f for f in result.findings if id(f) not in fixed_ids]
+            try:
+                parse_document(path, new_text)  # a fix must leave a file that still parses
+            except Exception:
+                result.errors.append(f"{path}: fixes would leave a file that does not parse; not applied")
+                stuck.add(path)
+                continue
+            new = LintDocument(path, new_text, doc.vocab)
+            new.note, new.arxiv = doc.note, doc.arxiv
+            current[path] = new
+            result.fixed.setdefault(path, Counter()).update(f.code for f in fixable if id(f) not in skipped)
+            changed.append(new)
+        if not changed:
+            break
+        result.rounds += 1
+        for doc in changed:
+            per_file[doc.path] = check(doc, selection)
+            used[doc.path] = [s.used for s in doc.suppressions]
+        findings = _whole(list(current.values()), per_file, selection, used)
+    return list(current.values()), findings
+
+
+def _diff(old: LintDocument, new: LintDocument) -> str:
+    return "".join(
+        difflib.unified_diff(
+            [line + "\n" for line in old.lines],
+            [line + "\n" for line in new.lines],
+            fromfile=f"a/{old.path}",
+            tofile=f"b/{old.path}",
+        )
+    )
+
+
+def _write(result: LintResult, doc: LintDocument) -> bool:
+    """Write a fixed note back in its own encoding and line ends (untouched lines keep their bytes), mode and
+    symlink kept; False (and an error said) when it cannot be written."""
+    from vlmnotes.add import write_note
+
+    try:
+        write_note(Path(doc.path), doc.note.encode(doc.text) if doc.note else doc.text.encode("utf-8"))
+    except OSError as exc:
+        result.errors.append(f"{doc.path}: cannot write fixes ({exc.strerror})")
+        return False
+    return True
 
 
 # --- configuration ------------------------------------------------------------------------------------------

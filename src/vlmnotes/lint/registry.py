@@ -14,6 +14,7 @@ A rule yields Findings; a finding may carry a Fix (line edits) that `vlmnotes li
 from __future__ import annotations
 
 import inspect
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -47,7 +48,8 @@ class Fix:
 
 @dataclass
 class Finding:
-    """One problem at one place in one file."""
+    """One problem at one place in one file: line and columns (1-based, in characters of the line as the file
+    has it; end_column is exclusive); the message is one line (see escape_controls)."""
 
     code: str
     message: str
@@ -63,6 +65,29 @@ class Finding:
     def __post_init__(self) -> None:
         self.end_line = self.end_line or self.line
         self.end_column = self.end_column or self.column + 1
+        self.message = escape_controls(self.message)
+
+
+# Line breaks, control characters and the bidi overrides that reorder what a terminal shows.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_controls(text: str) -> str:
+    """Text with every line break, control character and bidi override written as an escape (`\\n`, `\\x1b`,
+    `\\u2028`), so that a message quoting a note (a tag over two lines, a link with `%0A` decoded) stays one line
+    in every output format, and a terminal shows it as text."""
+    if text.isprintable():  # the common case, checked in C; ideographic and other spaces fail it: look closer
+        return text
+    return "".join(_escaped(c) for c in text)
+
+
+def _escaped(char: str) -> str:
+    if char in _NAMED:
+        return _NAMED[char]
+    if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI:
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    return char
 
 
 Check = Callable[["LintDocument"], Iterator[Finding]]

@@ -1,15 +1,21 @@
-"""Lint output: full (with the source line and a caret), concise, json, github workflow commands, SARIF 2.1.0."""
+"""Lint output: full (with the source line and a caret), concise, json, github workflow commands, SARIF 2.1.0, and the
+summary on stderr. Messages are one line in each (Finding escapes them); columns count characters of the line."""
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from vlmnotes import __version__
-from vlmnotes.lint.registry import RULES, Finding
+from vlmnotes.formats import count
+from vlmnotes.lint.registry import RULES, Finding, escape_controls
+
+if TYPE_CHECKING:
+    from vlmnotes.lint import LintResult
 
 
 def _marker(finding: Finding) -> str:
@@ -18,44 +24,45 @@ def _marker(finding: Finding) -> str:
 
 def concise(findings: list[Finding]) -> str:
     """`path:line:col: CODE [*] message`, one line each."""
-    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code}{_marker(f)} {f.message}\n" for f in findings)
+    return "".join(
+        f"{escape_controls(f.path)}:{f.line}:{f.column}: {f.code}{_marker(f)} {f.message}\n" for f in findings
+    )
 
 
 def full(findings: list[Finding], sources: dict[str, list[str]]) -> str:
-    """The concise line, then the source line and a caret under the column."""
+    """The concise line, then the source line and a caret under the columns. `sources`: the lines of each file as
+    the linter read them (decoded, line ends removed), which the columns count in."""
     out = []
     for f in findings:
-        out.append(f"{f.path}:{f.line}:{f.column}: {f.code}{_marker(f)} {f.message} [{f.severity}]\n")
+        out.append(f"{escape_controls(f.path)}:{f.line}:{f.column}: {f.code}{_marker(f)} {f.message} [{f.severity}]\n")
         lines = sources.get(f.path, [])
         if 0 < f.line <= len(lines):
-            raw = lines[f.line - 1].rstrip("\r")
+            shown, cells = _shown(lines[f.line - 1])
             end = f.end_column if f.end_line == f.line and f.end_column > f.column else f.column + 1
-            before = _cells(raw[: f.column - 1])
-            width = max(1, _cells(raw[: end - 1]) - before)
-            out.append(f"  {f.line:>4} | {_expand(raw)}\n")
+            before = cells[min(f.column, len(cells)) - 1]
+            width = max(1, cells[min(end, len(cells)) - 1] - before)
+            out.append(f"  {f.line:>4} | {shown}\n")
             out.append(f"       | {' ' * before}{'^' * width}\n")
     return "".join(out)
 
 
-def _expand(text: str) -> str:
-    """Tabs expanded the way _cells counts them, so the caret lines up."""
-    out: list[str] = []
-    for char in text:
-        out.append(" " * (4 - _cells("".join(out)) % 4) if char == "\t" else char)
-    return "".join(out)
-
-
-def _cells(text: str) -> int:
-    """Terminal cells the text takes: tabs to the next multiple of 4, wide (CJK) characters two."""
-    import unicodedata
-
-    cells = 0
-    for char in text:
+def _shown(line: str) -> tuple[str, list[int]]:
+    """A source line as a terminal should show it, and the cell each character starts at (plus where the line
+    ends): tabs to the next multiple of 4, wide (CJK) characters two cells, control characters escaped (`\\x1b`
+    takes four cells), so the caret lines up and the line cannot move the cursor or change colours."""
+    pieces: list[str] = []
+    cells = [0]
+    for char in line:
         if char == "\t":
-            cells += 4 - cells % 4
+            piece = " " * (4 - cells[-1] % 4)
+            width = len(piece)
+        elif (piece := escape_controls(char)) != char:
+            width = len(piece)
         else:
-            cells += 2 if unicodedata.east_asian_width(char) in "WF" else 1
-    return cells
+            width = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        pieces.append(piece)
+        cells.append(cells[-1] + width)
+    return "".join(pieces), cells
 
 
 def as_json(findings: list[Finding], unsafe: bool = False) -> str:
@@ -179,6 +186,30 @@ def _uri(path: str, root: Path) -> str:
         return (p.resolve().relative_to(root.resolve())).as_posix()
     except ValueError:
         return p.as_posix()
+
+
+def summary(result: LintResult, *, fix: bool, unsafe: bool) -> str:
+    """What stderr says after the findings: with fix, a line for each file fixed (how many, of which rules);
+    then the count of findings and files, and what is fixed, fixable, or fixable only with --unsafe-fixes.
+
+        notes/a.md: fixed 3 (VN501 ×2, VN103)
+        2 findings in 4 files, 3 fixed, 1 more fixable with --unsafe-fixes
+    """
+    out = []
+    for path, codes in sorted(result.fixed.items()) if fix else ():
+        which = ", ".join(code + (f" ×{n}" if n > 1 else "") for code, n in sorted(codes.items()))
+        out.append(f"{escape_controls(path)}: fixed {sum(codes.values())} ({which})\n")
+    safe = sum(1 for f in result.findings if f.fix is not None and (f.fix.safe or unsafe))
+    hidden = sum(1 for f in result.findings if f.fix is not None and not f.fix.safe and not unsafe)
+    line = f"{count(len(result.findings), 'finding')} in {count(result.files, 'file')}"
+    if fix:
+        line += f", {sum(sum(c.values()) for c in result.fixed.values())} fixed"
+        line += f", {safe} still fixable" if safe else ""  # a fix that would break the file, or a write that failed
+    elif safe:
+        line += f", {safe} fixable with --fix"
+    if hidden:
+        line += f", {hidden} {'more ' if safe and not fix else ''}fixable with --unsafe-fixes"
+    return "".join(out) + line + "\n"
 
 
 def statistics(findings: list[Finding]) -> str:
