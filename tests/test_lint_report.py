@@ -295,11 +295,32 @@ SARIF_SCHEMA: dict[str, Any] = {
 }
 
 
+# The official SARIF 2.1.0 schema (OASIS, errata 01), vendored: see fixtures/sarif/LICENSE.txt.
+OFFICIAL = json.loads((Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+OFFICIAL_VALIDATOR = jsonschema.Draft4Validator(OFFICIAL, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+
+
 def _sarif(cli: Run, *args: str) -> dict[str, Any]:
+    """The SARIF log of `vlmnotes lint ARGS`, checked against the official schema and what code scanning needs."""
     result = cli("lint", *args, "--format", "sarif")
     assert result.stderr == ""
     log: dict[str, Any] = json.loads(result.stdout)
+    OFFICIAL_VALIDATOR.validate(log)
+    jsonschema.Draft202012Validator(SARIF_SCHEMA).validate(log)
     return log
+
+
+def test_the_official_schema_is_the_oasis_one_and_rejects_a_broken_log() -> None:
+    assert (
+        OFFICIAL["id"] == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+    )
+    good = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t"}}, "results": []}]}
+    assert OFFICIAL_VALIDATOR.is_valid(good)
+    for path, value in [("version", "2.0.0"), ("runs", [{"tool": {}}]), ("extra", 1)]:
+        assert not OFFICIAL_VALIDATOR.is_valid({**good, path: value}), path
+    region = {"startLine": 0}  # lines count from 1
+    result = {"message": {"text": "m"}, "locations": [{"physicalLocation": {"region": region}}]}
+    assert not OFFICIAL_VALIDATOR.is_valid({**good, "runs": [{**good["runs"][0], "results": [result]}]})
 
 
 def test_the_sarif_schema_rejects_what_code_scanning_rejects() -> None:
@@ -345,7 +366,12 @@ def test_sarif_validates_and_describes_every_rule(notes: Path, cli: Run) -> None
     assert sorted(r["id"] for r in rules) == sorted(RULES)
     for r in rules:
         assert r["shortDescription"]["text"] == RULES[r["id"]].summary
+        assert r["fullDescription"]["text"].startswith(RULES[r["id"]].summary)
+        assert "Bad:" not in r["fullDescription"]["text"]  # the examples are in help
         assert "Bad:" in r["help"]["text"] and "Good:" in r["help"]["text"]
+        assert "```markdown" in r["help"]["markdown"]  # examples as code, not rendered as Markdown
+        assert r["helpUri"] == "https://github.com/vlmnotes/vlmnotes#linting-notes"
+    assert "## Linting notes" in (Path(__file__).parents[1] / "README.md").read_text("utf-8")  # the anchor
 
 
 def test_sarif_results_point_at_the_findings(notes: Path, cli: Run) -> None:
@@ -400,6 +426,59 @@ def test_sarif_of_clean_notes_has_no_results_but_every_rule(notes: Path, cli: Ru
     jsonschema.Draft202012Validator(SARIF_SCHEMA).validate(log)
     assert log["runs"][0]["results"] == []
     assert len(log["runs"][0]["tool"]["driver"]["rules"]) == len(RULES)
+
+
+def _fingerprints(run: dict[str, Any]) -> list[tuple[str, int, str]]:
+    return [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"], *r["partialFingerprints"].values())
+        for r in run["results"]
+    ]
+
+
+def test_sarif_fingerprints_stay_when_lines_move(notes: Path, cli: Run) -> None:
+    before = _fingerprints(_sarif(cli, "notes")["runs"][0])
+    write_notes(notes / "notes", {"report.md": REPORT_MD.replace("# Report\n", "# Report\n\nThree\nnew\nlines.\n")})
+
+    after = _fingerprints(_sarif(cli, "notes")["runs"][0])
+
+    assert [(code, line + 4, key) for code, line, key in before] == after  # only the lines moved
+    assert len({key for *_, key in after}) == 3
+    for *_, key in after:
+        assert re.fullmatch(r"[0-9a-f]{32}:1", key)
+    keys = [set(r["partialFingerprints"]) for r in _sarif(cli, "notes")["runs"][0]["results"]]
+    assert keys == [{"vlmnotesMatchHash/v1"}] * 3  # not GitHub's primaryLocationLineHash, which its upload computes
+
+
+def test_sarif_fingerprints_follow_the_rule_the_file_and_the_text(notes: Path, cli: Run) -> None:
+    twice = "# T\n\nBoxes <box> and <box> and <ref>.\n"
+    write_notes(notes / "notes", {"a.md": twice, "b.md": twice})
+    (notes / "notes" / "report.md").unlink()
+
+    results = _sarif(cli, "notes")["runs"][0]["results"]
+
+    keys = [
+        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["partialFingerprints"]) for r in results
+    ]
+    values = [next(iter(k.values())) for _, k in keys]
+    assert len(values) == 6 and len(set(values)) == 6
+    hashes = [v.split(":") for v in values]
+    # In each file: <box> once and again (the same hash, occurrence 1 and 2), then <ref> (another hash).
+    for a, b, c in (hashes[:3], hashes[3:]):
+        assert a[0] == b[0] != c[0] and (a[1], b[1], c[1]) == ("1", "2", "1")
+    assert hashes[0][0] != hashes[3][0]  # the same text in another file is another alert
+
+
+def test_fingerprint_and_matched_text() -> None:
+    lines = ["# T", "", "Boxes <box> here.", "- **背景:**"]
+    box = Finding("VN502", "m", 3, 7, end_column=12)
+    place = Finding("VN301", "m", 4, 5)  # one character: a place, so the whole line counts
+
+    assert report.matched_text(box, lines) == "<box>"
+    assert report.matched_text(place, lines) == "- **背景:**"
+    assert report.matched_text(Finding("VN301", "m", 9), lines) == ""
+    assert report.fingerprint("VN502", "a.md", "<box>") != report.fingerprint("VN503", "a.md", "<box>")
+    assert report.fingerprint("VN502", "a.md", "<box>") != report.fingerprint("VN502", "b.md", "<box>")
+    assert report.fingerprint("VN502", "a.md", "<box>") == report.fingerprint("VN502", "a.md", "<box>")
 
 
 # --- statistics ---------------------------------------------------------------------------------------------

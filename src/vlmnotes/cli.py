@@ -883,7 +883,7 @@ def lint(
     elif fmt is LintFormat.github:
         sys.stdout.write(rep.github(result.findings))
     elif fmt is LintFormat.sarif:
-        sys.stdout.write(rep.sarif(result.findings, Path.cwd()))
+        sys.stdout.write(rep.sarif(result.findings, Path.cwd(), result.sources))
     elif fmt is LintFormat.concise:
         sys.stdout.write(rep.concise(result.findings))
     else:

@@ -3,6 +3,7 @@ summary on stderr. Messages are one line in each (Finding escapes them); columns
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 from collections import Counter
@@ -12,10 +13,13 @@ from urllib.parse import quote
 
 from vlmnotes import __version__
 from vlmnotes.formats import count
-from vlmnotes.lint.registry import RULES, Finding, escape_controls
+from vlmnotes.lint.registry import RULES, Finding, Rule, escape_controls
 
 if TYPE_CHECKING:
     from vlmnotes.lint import LintResult
+
+PROJECT_URL = "https://github.com/vlmnotes/vlmnotes"
+HELP_URL = f"{PROJECT_URL}#linting-notes"  # the README section on lint, where the rules are listed
 
 
 def _marker(finding: Finding) -> str:
@@ -116,26 +120,18 @@ def github(findings: list[Finding]) -> str:
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def sarif(findings: list[Finding], root: Path) -> str:
-    """A SARIF 2.1.0 log as GitHub code scanning reads it: rules with help, repo-relative URIs, full regions."""
+def sarif(findings: list[Finding], root: Path, sources: dict[str, list[str]] | None = None) -> str:
+    """A SARIF 2.1.0 log as GitHub code scanning reads it: every rule with its descriptions, help and helpUri;
+    results with repo-relative URIs, full regions and a partial fingerprint that survives lines moving."""
     used = sorted({f.code for f in findings} | set(RULES))
-    rules: list[dict[str, Any]] = []
-    for code in used:
-        rule = RULES[code]
-        rules.append(
-            {
-                "id": code,
-                "name": rule.slug,
-                "shortDescription": {"text": rule.summary},
-                "fullDescription": {"text": rule.doc},
-                "help": {"text": rule.doc, "markdown": rule.doc},
-                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
-                "properties": {"tags": ["vlmnotes", "markdown"]},
-            }
-        )
+    rules = [_sarif_rule(RULES[code]) for code in used]
     index = {code: i for i, code in enumerate(used)}
     results = []
+    seen: Counter[str] = Counter()
     for f in findings:
+        uri = _uri(f.path, root)
+        key = fingerprint(f.code, uri, matched_text(f, (sources or {}).get(f.path, [])))
+        seen[key] += 1
         results.append(
             {
                 "ruleId": f.code,
@@ -145,7 +141,7 @@ def sarif(findings: list[Finding], root: Path) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": quote(_uri(f.path, root)), "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": {"uri": quote(uri), "uriBaseId": "%SRCROOT%"},
                             "region": {
                                 "startLine": f.line,
                                 "startColumn": f.column,
@@ -155,7 +151,8 @@ def sarif(findings: list[Finding], root: Path) -> str:
                         }
                     }
                 ],
-                "partialFingerprints": {"primaryLocationLineHash": f"{f.code}:{f.path}:{f.line}"},
+                # The nth finding of one rule on one text in one file: a line added above it changes nothing.
+                "partialFingerprints": {FINGERPRINT_KEY: f"{key}:{seen[key]}"},
             }
         )
     log = {
@@ -167,7 +164,7 @@ def sarif(findings: list[Finding], root: Path) -> str:
                     "driver": {
                         "name": "vlmnotes",
                         "version": __version__,
-                        "informationUri": "https://github.com/vlmnotes/vlmnotes",
+                        "informationUri": PROJECT_URL,
                         "rules": rules,
                     }
                 },
@@ -178,6 +175,61 @@ def sarif(findings: list[Finding], root: Path) -> str:
         ],
     }
     return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+
+
+# Not GitHub's own primaryLocationLineHash, which its upload action computes from the lines around a result and
+# warns about when a tool sets it to anything else.
+FINGERPRINT_KEY = "vlmnotesMatchHash/v1"
+
+
+def fingerprint(code: str, path: str, text: str) -> str:
+    """A stable hash of what a finding is about: its rule, its file (repo-relative) and the text it points at."""
+    return hashlib.sha256(f"{code}\0{path}\0{text}".encode()).hexdigest()[:32]
+
+
+def matched_text(f: Finding, lines: list[str]) -> str:
+    """The text a finding points at, stripped; for a finding that marks a place rather than a stretch (one
+    character), its whole line."""
+    if not 0 < f.line <= len(lines):
+        return ""
+    first = lines[f.line - 1]
+    if f.end_line > f.line:
+        last = lines[f.end_line - 1] if f.end_line <= len(lines) else ""
+        text = "\n".join([first[f.column - 1 :], *lines[f.line : f.end_line - 1], last[: f.end_column - 1]])
+    else:
+        text = first[f.column - 1 : f.end_column - 1]
+    return text.strip() if len(text.strip()) > 1 else first.strip()
+
+
+def _sarif_rule(rule: Rule) -> dict[str, Any]:
+    description, examples = _split_doc(rule.doc)
+    markdown = description + "".join(f"\n\n{label}\n\n```markdown\n{text}\n```" for label, text in examples)
+    return {
+        "id": rule.code,
+        "name": rule.slug,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": description},
+        "help": {"text": rule.doc, "markdown": markdown},
+        "helpUri": HELP_URL,
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        "properties": {"tags": ["vlmnotes", "markdown"]},
+    }
+
+
+def _split_doc(doc: str) -> tuple[str, list[tuple[str, str]]]:
+    """A rule's docstring as its description (the paragraphs before the examples) and its `Bad:` and `Good:`
+    examples, each (label, text)."""
+    description: list[str] = []
+    examples: list[tuple[str, str]] = []
+    for line in doc.strip().split("\n"):
+        label, _, text = line.strip().partition(":")
+        if label in ("Bad", "Good") and text:
+            examples.append((f"{label}:", text.strip()))
+        elif examples:  # a line continuing an example
+            examples[-1] = (examples[-1][0], f"{examples[-1][1]}\n{line.strip()}")
+        else:
+            description.append(line)
+    return "\n".join(description).strip(), examples
 
 
 def _uri(path: str, root: Path) -> str:
