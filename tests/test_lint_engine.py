@@ -5,6 +5,7 @@ line whatever the notes quote."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,8 +97,14 @@ def test_help_documents_the_exit_status(cli: Run) -> None:
 def test_readme_documents_the_exit_status() -> None:
     readme = " ".join((REPO / "README.md").read_text("utf-8").split())
 
-    for words in ("--exit-zero", "--fail-on error", "info never fails", "at most 10 rounds"):
+    for words in (
+        "--exit-zero",
+        "--fail-on error",
+        "info never fails",
+        "vlmnotes lint notes/ --format sarif --exit-zero",
+    ):
         assert words in readme, words
+    assert "pip install vlmnotes\n" not in (REPO / "README.md").read_text("utf-8")  # not on PyPI
 
 
 @pytest.fixture
@@ -307,3 +314,18 @@ def test_full_shows_the_line_as_the_linter_read_it(here: Path, cli: Run, encodin
     assert message.startswith("notes/g.md:1:4: VN502 [*] ")
     assert source == "     1 | 中文 <box> 好"
     assert caret == "       | " + " " * 5 + "^^^^^"
+
+
+def test_the_pre_commit_hook_the_readme_names_is_shipped() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    readme = (REPO / "README.md").read_text("utf-8")
+
+    (hook,) = hooks
+    assert f"- id: {hook['id']}" in readme
+    # pre-commit installs the repository itself (language: python) and runs the entry with the staged files.
+    assert (hook["id"], hook["entry"], hook["language"]) == ("vlmnotes-lint", "vlmnotes lint", "python")
+    assert hook["require_serial"] is True  # one lint at a time: --fix holds the notes' lock
+    assert re.search(hook["files"], "notes/a.md") and re.search(hook["files"], "notes/b.txt")
+    assert not re.search(hook["files"], "src/a.py")
