@@ -85,6 +85,12 @@ def _loosened(pattern: re.Pattern[str]) -> re.Pattern[str]:
 # Most specific first, as the parser tries them: a span one form took is not read again by the next.
 _FORMS = [(form, _loosened(pattern)) for form, pattern in _DATE_PATTERNS]
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# A form is tried only on a line with what it needs: a month's name (the costliest forms to try), a year and a
+# separator, '年'.
+_NAMED = {"rfc", "mdy", "my"}
+_MONTH_NAME = re.compile(r"(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+_NUMERIC = {"iso", "ymd", "ym"}
+_YEAR_SEPARATOR = re.compile(r"(?:19|20)\d\d\s*[./\-]")
 _URLISH = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s)\]>]*|\]\([^)\s]*", re.I)  # a URL or a link target holds no date
 _MONTH_NAMES = list(calendar.month_name)
 
@@ -122,7 +128,15 @@ def _written_dates(doc: LintDocument) -> Iterator[WrittenDate]:
             continue
         text = fold(_URLISH.sub(lambda m: " " * len(m[0]), masked) if ("://" in masked or "](" in masked) else masked)
         taken: list[tuple[int, int]] = []
+        named = _MONTH_NAME.search(text.lower()) is not None
+        numeric = _YEAR_SEPARATOR.search(text) is not None
         for form, pattern in _FORMS:
+            if (
+                (form in _NAMED and not named)
+                or (form in _NUMERIC and not numeric)
+                or (form == "cjk" and "年" not in text)
+            ):
+                continue
             for m in pattern.finditer(text):
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue

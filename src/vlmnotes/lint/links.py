@@ -61,8 +61,11 @@ def non_canonical_arxiv_url(doc: LintDocument) -> Iterator[Finding]:
     """
     cursor: dict[tuple[int, str], int] = {}  # where to look for the next copy of a URL on its line
     for link in links_of(doc):
+        url = link.url
+        if link.image or ("arxiv" not in url and "arxiv" not in url.lower()) or _CANONICAL_URL.fullmatch(url):
+            continue  # no arXiv link, or one as it should be (the common case, checked first)
         # The parser's reading of an arXiv URL: the id (None when it cannot exist: VN102) and the version.
-        m = ARXIV_URL.match(link.url.strip()) if not link.image else None
+        m = ARXIV_URL.match(link.url.strip())
         arxiv = arxiv_id_from_url(m[0]) if m else None
         if m is None or arxiv is None:
             continue
@@ -90,6 +93,9 @@ def non_canonical_arxiv_url(doc: LintDocument) -> Iterator[Finding]:
             end_column=col + len(link.url),
             fix=fix,
         )
+
+
+_CANONICAL_URL = re.compile(r"https://arxiv\.org/abs/(?:\d{4}\.\d{4,5}|[a-z\-]+/\d{7})(?:v\d+)?/?")
 
 
 def _target_at(raw: str, link: Link, start: int) -> tuple[int, int]:
@@ -257,11 +263,14 @@ def empty_link_text(doc: LintDocument) -> Iterator[Finding]:
     Bad:  代码见 [](https://github.com/salesforce/LAVIS)
     Good: 代码见 [LAVIS](https://github.com/salesforce/LAVIS)
     """
+    candidates = [(n, masked) for n, _raw, masked in doc.prose_lines() if "]" in masked and _EMPTY_TEXT.search(masked)]
+    if not candidates:
+        return
     empty: dict[int, int] = {}  # line → links markdown-it read with no text there
     for link in links_of(doc):
         if not link.image and not link.text.strip():
             empty[link.line] = empty.get(link.line, 0) + 1
-    for number, _raw, masked in doc.prose_lines():
+    for number, masked in candidates:
         if number not in empty:
             continue
         for m in list(_EMPTY_TEXT.finditer(masked))[: empty[number]]:
