@@ -73,3 +73,17 @@ def test_a_list_met_twice_is_written_as_pyyaml_writes_it() -> None:
 
     assert dump_record(data) == pure(data)
     assert "&id001" in dump_record(data)
+
+
+@pytest.mark.parametrize(
+    "value", [None, "CLIP", "对比学习", ["b", "a"], {"llm": ["Qwen"], "a": None}, 2021, 1.5, True, []]
+)
+def test_value_hashes_are_the_ones_earlier_builds_stored(value: Any) -> None:
+    # The build state keeps these hashes to tell hand edits: a different hash would pin every field.
+    import hashlib
+    import json
+
+    from vlmnotes.store import value_hash
+
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    assert value_hash(value) == hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
