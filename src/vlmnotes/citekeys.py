@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -251,6 +251,17 @@ def remember(kb: Path, keys: dict[str, str]) -> None:
         atomic_write(kb / GIVEN_FILE, _GIVEN_HEADER + "".join(lines))
 
 
+def clashes(records: Iterable[Record]) -> Iterator[tuple[str, str, str]]:
+    """(key, id of the first record holding it, id of another) for each stored `citekey` held twice,
+    compared as biber compares keys, ignoring case."""
+    holders: dict[str, str] = {}
+    for r in records:
+        if r.get("citekey"):
+            other = holders.setdefault(str(r["citekey"]).lower(), str(r["id"]))
+            if other != r["id"]:
+                yield str(r["citekey"]), other, str(r["id"])
+
+
 class Stored(NamedTuple):
     """What storing keys did: the keys in use for the export (id → key), and one line per problem."""
 
@@ -271,15 +282,11 @@ def assign_and_store(
 
     keys = {str(r["id"]): r["citekey"] for r in wanted if r.get("citekey")}
     warnings: list[str] = []
-    holders: dict[str, str] = {}
-    for r in everything:
-        if r.get("citekey"):
-            other = holders.setdefault(str(r["citekey"]).lower(), str(r["id"]))
-            if other != r["id"] and (r["id"] in keys or other in keys):
-                warnings.append(
-                    f"citation key '{r['citekey']}' is given to both '{other}' and '{r['id']}'; "
-                    "change one in its record file"
-                )
+    for key, other, paper_id in clashes(everything):
+        if paper_id in keys or other in keys:
+            warnings.append(
+                f"citation key '{key}' is given to both '{other}' and '{paper_id}'; change one in its record file"
+            )
     missing = [r for r in wanted if not r.get("citekey")]
     if not missing:
         given = {(k, i) for k, i in given_before(kb)}

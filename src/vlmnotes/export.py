@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from vlmnotes.citekeys import INITIALS
+from vlmnotes.citekeys import INITIALS, clashes
 from vlmnotes.formats import json_safe, one_line, paper_link, web_link
 from vlmnotes.vocab import Vocabulary, load_vocabulary
 
@@ -108,16 +108,9 @@ def check_unique_keys(records: list[Record], kb: Path) -> None:
     from vlmnotes.store import Store
 
     store = Store(kb)
-    holders: dict[str, str] = {}
-    for r in records:
-        if not r.get("citekey"):
-            continue
-        other = holders.setdefault(str(r["citekey"]).lower(), str(r["id"]))
-        if other != r["id"]:
-            first, second = (store.display(store.path_of(i)) for i in (other, str(r["id"])))
-            raise RecordError(
-                f"citation key '{r['citekey']}' is given to both {first} and {second}; change one of them"
-            )
+    for key, other, paper_id in clashes(records):
+        first, second = (store.display(store.path_of(i)) for i in (other, paper_id))
+        raise RecordError(f"citation key '{key}' is given to both {first} and {second}; change one of them")
 
 
 def _title(record: Record) -> str | None:
