@@ -141,6 +141,17 @@ def test_seeds_one_fix_leaves_nothing_fixable_and_a_second_changes_nothing(seeds
 THREE_BOLD = "# T\n\n- **A:**x **B:**y **C:**z\n"
 
 
+def test_each_broken_bold_run_on_a_line_is_its_own_finding(here: Path, cli: Run) -> None:
+    write_notes(here / "notes", {"b.md": THREE_BOLD})
+
+    result = cli("lint", "notes", "--format", "concise")
+
+    message = "VN501 [*] bold is not closed: '**' after punctuation needs a space after it"
+    assert result.stdout.splitlines() == [f"notes/b.md:3:{column}: {message}" for column in (7, 15, 23)]
+    assert result.stderr == "3 findings in 1 file, 3 fixable with --fix\n"
+    assert result.exit_code == 1
+
+
 def test_one_fix_fixes_every_broken_bold_run_on_a_line(here: Path, cli: Run) -> None:
     write_notes(here / "notes", {"b.md": THREE_BOLD})
 
@@ -284,10 +295,11 @@ def test_a_file_name_with_a_line_break_stays_on_its_line(here: Path, cli: Run) -
     concise = cli("lint", "notes", "--format", "concise")
     fixed = cli("lint", "notes", "--fix", "--format", "concise")
 
-    assert (
-        concise.stdout
-        == "notes/a\\nb.md:3:7: VN501 [*] bold is not closed: '**' after punctuation needs a space after it\n"
-    )
+    assert [line.split(" VN501 ")[0] for line in concise.stdout.splitlines()] == [
+        "notes/a\\nb.md:3:7:",
+        "notes/a\\nb.md:3:15:",
+        "notes/a\\nb.md:3:23:",
+    ]
     assert fixed.stderr.splitlines()[0] == "notes/a\\nb.md: fixed 3 (VN501 ×3)"
 
 

@@ -354,9 +354,8 @@ def cjk_emphasis_unclosed(doc: LintDocument) -> Iterator[Finding]:
         seen.add(run.line)
         if "**" not in doc.masked(run.line):
             continue  # `$x^{**}$`: the asterisks are math (or code), which renderers typeset as such
-        raw = doc.line(run.line)
-        m = _CLOSE_AFTER_PUNCT.search(raw)
-        if m:
+        broken = list(_CLOSE_AFTER_PUNCT.finditer(doc.line(run.line)))
+        for m in broken:  # one finding per bold run, each with its own fix
             at = m.end(1)
             yield Finding(
                 "VN501",
@@ -366,7 +365,7 @@ def cjk_emphasis_unclosed(doc: LintDocument) -> Iterator[Finding]:
                 end_column=at + 1,
                 fix=Fix((Edit(run.line, at, at, " "),)),
             )
-        else:
+        if not broken:
             yield Finding("VN501", "'**' shows as literal asterisks here; check the bold markers", run.line,
                           doc.column_of(run.line, "**"))  # fmt: skip
 
