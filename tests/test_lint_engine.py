@@ -264,10 +264,12 @@ def test_a_finding_message_is_always_one_line() -> None:
     assert Finding("VN301", "field 'a\nb' is empty", 1).message == "field 'a\\nb' is empty"
 
 
-# A link whose target decodes to a line break and an escape character (VN105 quotes it), an HTML tag over two
-# lines (VN502 quotes it whole), and a raw escape character in the text before a finding.
+# Reference links whose targets decode to a line break and an escape character (VN105 quotes them decoded, as
+# the definition is on another line), an HTML tag over two lines (VN502 quotes it whole), and a raw escape
+# character in the text before a finding.
 CONTROL_MD = (
-    "# C\n\nSee [it](missing%0Anote.md) and [that](x%1B.md).\n\nThe answer is <ref\nid=1> here.\n\x1b[31m <box>\n"
+    "# C\n\nSee [it][m] and [that][x].\n\nThe answer is <ref\nid=1> here.\n\x1b[31m <box>\n\n"
+    "[m]: missing%0Anote.md\n[x]: x%1B.md\n"
 )
 
 
@@ -287,6 +289,20 @@ def test_messages_are_one_line_in_every_format(here: Path, cli: Run) -> None:
     full = cli("lint", "notes").stdout
     assert "\x1b" not in full
     assert len(full.splitlines()) == 3 * 4  # a message, its source line, its caret
+
+
+def test_a_missing_link_target_is_quoted_and_marked_as_written(here: Path, cli: Run) -> None:
+    # markdown-it percent-encodes the target (图片 → %E5%9B%BE%E7%89%87) and takes off `<…>`: the finding quotes
+    # and marks what the note says, where it says it.
+    write_notes(here / "notes", {"n.md": "# T\n\n见 ![x](图片/a.png) 和 [y](a%20b.md) 以及 [z](<c d.md>)\n"})
+
+    findings = findings_of(cli, "notes", "--select", "VN105")
+
+    assert [(f["message"], f["column"], f["end_column"]) for f in findings] == [
+        ("link target '图片/a.png' does not exist", 8, 16),
+        ("link target 'a%20b.md' does not exist", 24, 32),
+        ("link target 'c d.md' does not exist", 42, 48),
+    ]
 
 
 def test_a_file_name_with_a_line_break_stays_on_its_line(here: Path, cli: Run) -> None:

@@ -205,8 +205,26 @@ def broken_relative_link(doc: LintDocument) -> Iterator[Finding]:
         target = unquote(url.split("#")[0].split("?")[0])
         if not target or (base / target).exists():
             continue
-        col = doc.column_of(link.line, url)
-        yield Finding("VN105", f"link target '{target}' does not exist", link.line, col, end_column=col + len(url))
+        at, written = _written_target(doc.line(link.line), url)
+        col = at + 1 if at >= 0 else doc.column_of(link.line, url)
+        yield Finding("VN105", f"link target '{written}' does not exist", link.line, col, end_column=col + len(written))
+
+
+# A link's target as written after `](`: `<…>` or a run without spaces (balanced parentheses allowed).
+_WRITTEN_TARGET = re.compile(r"\]\(\s*(<[^<>\n]*>|(?:[^\s()]|\([^\s()]*\))+)")
+
+
+def _written_target(raw: str, url: str) -> tuple[int, str]:
+    """Where `url` (as markdown-it gives it: percent-encoded, `<>` taken off) is written on its line, and how.
+
+    Returns (0-based column, text as written); (-1, the decoded URL) when the line does not hold it (a reference
+    link, whose target is on its definition's line)."""
+    wanted = unquote(url)
+    for m in _WRITTEN_TARGET.finditer(raw):
+        written = m[1][1:-1] if m[1].startswith("<") else m[1]
+        if written == url or unquote(written) == wanted:
+            return m.start(1) + (m[1] != written), written
+    return -1, unquote(url.split("#")[0].split("?")[0])
 
 
 # A link's `(…)` closed, or opened and closed, with full-width parentheses: `[text](url）`, `[text]（url）`. A target
