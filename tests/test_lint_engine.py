@@ -305,6 +305,17 @@ def test_a_missing_link_target_is_quoted_and_marked_as_written(here: Path, cli: 
     ]
 
 
+def test_a_tag_over_two_lines_is_marked_where_it_starts_and_fixed_into_one_code_span(here: Path, cli: Run) -> None:
+    write_notes(here / "notes", {"t.md": "# T\n\nThe answer is <ref\nid=1> here.\n"})
+
+    found = findings_of(cli, "notes")
+    fixed = cli("lint", "notes", "--fix", "--format", "concise")
+
+    assert [(f["code"], f["line"], f["column"], f["end_column"]) for f in found] == [("VN502", 3, 15, 19)]
+    assert fixed.exit_code == 0
+    assert (here / "notes" / "t.md").read_text("utf-8") == "# T\n\nThe answer is `<ref\nid=1>` here.\n"
+
+
 def test_a_file_name_with_a_line_break_stays_on_its_line(here: Path, cli: Run) -> None:
     write_notes(here / "notes", {"a\nb.md": THREE_BOLD})
 

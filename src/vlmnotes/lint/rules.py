@@ -399,6 +399,9 @@ def bare_special_token(doc: LintDocument) -> Iterator[Finding]:
         if not m or m[1].lower() in _HTML_TAGS:
             continue
         raw = doc.line(run.line)
+        if "\n" in run.text:  # `<ref\nid=1>`: the tag runs on to the next lines; a code span may too
+            yield from _tag_over_lines(doc, run.line, run.text)
+            continue
         at = raw.find(run.text)
         if at >= 0 and not doc.masked(run.line)[at : at + len(run.text)].strip():
             continue  # `$a<b>c$`: math, which renderers typeset
@@ -411,6 +414,25 @@ def bare_special_token(doc: LintDocument) -> Iterator[Finding]:
             end_column=(at + len(run.text) + 1) if at >= 0 else 2,
             fix=fix,
         )
+
+
+def _tag_over_lines(doc: LintDocument, line: int, text: str) -> Iterator[Finding]:
+    """VN502 for a tag written over several lines: marked from its `<` to the end of its first line, fixed by a
+    backtick before the `<` and one after the `>` on its last line."""
+    parts = text.split("\n")
+    first, last = doc.line(line).rstrip(), doc.line(line + len(parts) - 1)
+    at, end = len(first) - len(parts[0]), last.find(parts[-1])
+    if not first.endswith(parts[0]) or end < 0:
+        return  # not where the run says (a container's prefix in between): nothing to mark or fix safely
+    end += len(parts[-1])
+    yield Finding(
+        "VN502",
+        f"'{text}' is read as an HTML tag and vanishes; write it as `{text}`",
+        line,
+        at + 1,
+        end_column=len(first) + 1,
+        fix=Fix((Edit(line, at, at, "`"), Edit(line + len(parts) - 1, end, end, "`"))),
+    )
 
 
 def _indent(raw: str) -> int:
