@@ -97,7 +97,7 @@ def bracket(p: dict[str, object]) -> str:
     return (
         f"- [[{p['name']}](https://arxiv.org/pdf/{p['arxiv']}.pdf)] {str(p['title']).split(': ', 1)[1]}. "
         f"[[code](https://github.com/example/{str(p['name']).lower()})]\n"
-        f"  - Insights: {p['connector']} on top of {p['encoder']}, {LOSSES_EN[hash(p['name']) % 4]} loss\n\n"
+        f"  - Insights: {p['connector']} on top of {p['encoder']}, {LOSSES_EN[int(str(p['name'])[4:]) % 4]} loss\n\n"
     )
 
 
@@ -109,24 +109,35 @@ def essay(p: dict[str, object], n: int) -> str:
     )
 
 
-def write_corpus(n: int, folder: Path, seed: int = 7, per_file: int = PER_FILE) -> list[Path]:
-    """Write n papers into folder, `per_file` a file, cycling through the five styles; return the files."""
+def corpus(
+    n: int, seed: int = 7, per_file: int = PER_FILE
+) -> list[tuple[str, str, list[tuple[dict[str, object], str]]]]:
+    """The files of an n-paper corpus as (file name, heading, [(paper, the entry the notes write for it)]), the
+    files cycling through the five styles; `write_corpus` writes them, `papis_compare.py` reuses the papers."""
     rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
     files = []
     for start in range(0, n, per_file):
         style = (start // per_file) % 5
         papers = [paper(i, rng) for i in range(start, min(n, start + per_file))]
         name = ["inbox", "checklist", "cards", "bracket", "essays"][style]
-        parts = [f"# Notes {start}\n\n" if style in (0, 1, 3) else ""]
-        for k, p in enumerate(papers, 1):
-            parts.append(
-                [dated_bullet(p), checklist(p), card(p, k), bracket(p), essay(p, k)][style]  # type: ignore[list-item]
-            )
-        path = folder / f"{name}-{start // per_file:04d}.md"
-        path.write_text("".join(parts), "utf-8")
-        files.append(path)
+        heading = f"# Notes {start}\n\n" if style in (0, 1, 3) else ""
+        entries = [
+            (p, [dated_bullet(p), checklist(p), card(p, k), bracket(p), essay(p, k)][style])
+            for k, p in enumerate(papers, 1)
+        ]
+        files.append((f"{name}-{start // per_file:04d}.md", heading, entries))
     return files
+
+
+def write_corpus(n: int, folder: Path, seed: int = 7, per_file: int = PER_FILE) -> list[Path]:
+    """Write n papers into folder, `per_file` a file, cycling through the five styles; return the files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, heading, entries in corpus(n, seed, per_file):
+        path = folder / name
+        path.write_text(heading + "".join(text for _, text in entries), "utf-8")
+        written.append(path)
+    return written
 
 
 if __name__ == "__main__":
