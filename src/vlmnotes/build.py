@@ -18,9 +18,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import sqlite3
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -182,7 +185,6 @@ def collect(config: Config, asked: list[NoteFile], con: sqlite3.Connection, *, p
     """Candidates of the notes asked for (re-parsing those that changed since the parse cache was written),
     plus those of the notes built from before that are still on disk (unless prune), in note-path order."""
     from vlmnotes.catalogue import load_catalogue
-    from vlmnotes.parse import parse_file
     from vlmnotes.vocab import load_vocabulary
 
     vocab = load_vocabulary(config.vocab_file)
@@ -220,17 +222,24 @@ def collect(config: Config, asked: list[NoteFile], con: sqlite3.Connection, *, p
             continue
         todo[key] = NoteFile(path, name, st.st_mtime_ns, st.st_size)
     out.considered = len(todo)
-    for key in sorted(todo):
+    order = sorted(todo)
+    ready: dict[bytes, list[Any]] = {}  # notes whose cached candidates still hold
+    for key in order:
         note = todo[key]
         _, mtime, size, cached = known.get(key, ("", 0, 0, None))
-        cands = None
         if cached is not None and (mtime, size) == (note.mtime_ns, note.size):
-            cands = _decode(cached)
+            decoded = _decode(cached)
+            if decoded is not None:
+                ready[key] = decoded
+    parsed = _parse_notes([todo[k] for k in order if k not in ready], vocab, catalogue)
+    for key in order:
+        note = todo[key]
+        _, mtime, size, cached = known.get(key, ("", 0, 0, None))
+        cands = ready.pop(key, None)
         if cands is None:
-            try:
-                cands = parse_file(note.path, note.name, vocab, catalogue, warnings=out.warnings)
-            except (NoteReadError, RecursionError) as exc:
-                message = str(exc) if isinstance(exc, NoteReadError) else f"{note.name}: nested too deeply to read"
+            cands, text, warnings, message = next(parsed)
+            out.warnings += warnings
+            if cands is None:
                 old = _decode(cached) if cached is not None else None
                 if old is None:
                     out.skipped.append(message)
@@ -240,10 +249,71 @@ def collect(config: Config, asked: list[NoteFile], con: sqlite3.Connection, *, p
                 out.candidates += old
                 continue
             out.reparsed += 1
-            out.parsed[key] = candidates_to_json(cands)
+            out.parsed[key] = text
         out.notes[key] = (note.name, note.mtime_ns, note.size)
         out.candidates += cands
     return out
+
+
+# A note parsed: its candidates and their JSON (None and "" when it could not be read), the warnings of its
+# reading, and the message saying why it could not be read.
+_Parsed = tuple[list[Any] | None, str, list[str], str]
+
+# Below this many notes to parse, starting worker processes costs more than it saves.
+_POOL_MIN_NOTES = 4
+_WORKER: tuple[Any, Any] = (None, None)  # (vocabulary, catalogue) of a worker process
+
+
+def _parse_notes(notes: list[NoteFile], vocab: Any, catalogue: Any) -> Iterator[_Parsed]:
+    """Each note parsed, in the order given: in worker processes on every core when there are many (a cold
+    build spends most of its time here), else in this process."""
+    global _WORKER
+    import vlmnotes.parse  # noqa: F401  (loaded once here, not in each worker)
+
+    _WORKER = (vocab, catalogue)
+    workers = min(len(notes), _cores())
+    if len(notes) < _POOL_MIN_NOTES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(_parse_note, notes)
+        return
+    # Forked workers share the loaded parser, vocabulary and catalogue with this process instead of pickling
+    # them; results come back in the order the notes were given, so the build's output does not depend on it.
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, context, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+        yield from pool.map(_parse_note, notes)
+
+
+def _parse_note(note: NoteFile) -> _Parsed:
+    from vlmnotes.parse import parse_file
+
+    vocab, catalogue = _WORKER
+    warnings: list[str] = []
+    try:
+        cands = parse_file(note.path, note.name, vocab, catalogue, warnings=warnings)
+    except (NoteReadError, RecursionError) as exc:
+        message = str(exc) if isinstance(exc, NoteReadError) else f"{note.name}: nested too deeply to read"
+        return None, "", warnings, message
+    return cands, candidates_to_json(cands), warnings, ""
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _watch_parent(parent: int) -> None:
+    """In a worker: end when the build that started it is gone (killed), instead of waiting for work forever
+    while holding a copy of its kb/.lock."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _decode(text: str) -> list[Any] | None:
