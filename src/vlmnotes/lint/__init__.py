@@ -6,15 +6,19 @@ import difflib
 import gc
 import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vlmnotes.errors import NoteReadError, UsageError
 from vlmnotes.kb import read_toml
 from vlmnotes.lint import rules as _rules  # noqa: F401  (registers the rules)
 from vlmnotes.lint.document import LintDocument
 from vlmnotes.lint.registry import RULES, SEVERITIES, Edit, Finding, Selection, Severity
+
+if TYPE_CHECKING:
+    from vlmnotes.vocab import Vocabulary
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 
@@ -53,17 +57,23 @@ def lint_files(paths: list[Path], extensions: tuple[str, ...] = DEFAULT_EXTENSIO
 
 def _load(path: Path) -> LintDocument:
     from vlmnotes.parse import read_note_text
-    from vlmnotes.vocab import load_vocabulary
 
     shown = _display(path)
     note = read_note_text(path, shown)
-    vocab_file = next(
-        (p / "vlmnotes-vocab.yaml" for p in path.resolve().parents if (p / "vlmnotes-vocab.yaml").is_file()), None
-    )
-    doc = LintDocument(shown, note.text, load_vocabulary(vocab_file))
+    doc = LintDocument(shown, note.text, _vocabulary_near(path))
     doc.note = note
     doc.arxiv = _fetched_near(path)
     return doc
+
+
+def _vocabulary_near(path: Path) -> Vocabulary:
+    """The vocabulary, with the nearest vlmnotes-vocab.yaml at or above the note."""
+    from vlmnotes.vocab import load_vocabulary
+
+    vocab_file = next(
+        (p / "vlmnotes-vocab.yaml" for p in path.resolve().parents if (p / "vlmnotes-vocab.yaml").is_file()), None
+    )
+    return load_vocabulary(vocab_file)
 
 
 def _fetched_near(path: Path) -> dict[str, Any]:
@@ -134,20 +144,19 @@ def run(paths: list[Path], selection: Selection, *, fix: bool = False, unsafe: b
 def _run(paths: list[Path], selection: Selection, *, fix: bool, unsafe: bool, diff: bool,
          extensions: tuple[str, ...]) -> LintResult:  # fmt: skip
     result = LintResult()
-    docs: list[LintDocument] = []
-    seen: set[str] = set()
+    unique: dict[str, Path] = {}
     for path in lint_files(paths, extensions):
-        if _display(path) in seen:  # a file named twice (`lint notes notes/a.md`) is linted once
-            continue
-        seen.add(_display(path))
-        try:
-            docs.append(_load(path))
-        except NoteReadError as exc:
-            result.errors.append(str(exc))
-        except RecursionError:
-            result.errors.append(f"{_display(path)}: nested too deeply to lint")
+        unique.setdefault(_display(path), path)  # a file named twice (`lint notes notes/a.md`) is linted once
+    docs: list[LintDocument] = []
+    per_file: dict[str, list[Finding]] = {}
+    # Fixing needs every document whole in this process; otherwise large runs are linted by a pool of workers.
+    for doc, found, error in _lint_each(list(unique.values()), selection, parallel=not (fix or diff)):
+        if error:
+            result.errors.append(error)
+        elif doc is not None:
+            docs.append(doc)
+            per_file[doc.path] = found
     result.files = len(docs)
-    per_file = {doc.path: check(doc, selection) for doc in docs}
     # Fix rounds lint again only the files that changed; the suppression comments of the others must then be as
     # their own rules left them before the cross-file rules and VN001 look at them again.
     used = {doc.path: [s.used for s in doc.suppressions] for doc in docs} if fix or diff else {}
@@ -169,6 +178,58 @@ def _run(paths: list[Path], selection: Selection, *, fix: bool, unsafe: bool, di
     flagged = {f.path for f in findings}
     result.sources = {doc.path: doc.lines for doc in final if doc.path in flagged}
     return result
+
+
+PARALLEL_BYTES = 128 * 1024  # below this much text, starting worker processes costs more than it saves
+
+
+def _lint_each(paths: list[Path], selection: Selection, *, parallel: bool) -> Iterator[_Linted]:
+    """Each file read and checked by its own rules, in the order of paths: (document, findings, None), or
+    (None, [], the error) for a file that cannot be read. With parallel, a run of more than PARALLEL_BYTES goes
+    to a process a core; the documents come back without their tokens (see LintDocument.__getstate__)."""
+    workers = min(_cores(), len(paths))
+    if not parallel or workers < 2 or sum(_size(p) for p in paths) < PARALLEL_BYTES:
+        yield from (_lint_one(path, selection) for path in paths)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    from vlmnotes.catalogue import load_catalogue
+
+    # Read once here what every file needs: workers forked from this process start with it.
+    _vocabulary_near(paths[0])
+    load_catalogue()
+    try:
+        pool = ProcessPoolExecutor(workers, initializer=gc.disable)
+    except (OSError, NotImplementedError):  # no process pools here (no /dev/shm): one process does it all
+        yield from (_lint_one(path, selection) for path in paths)
+        return
+    with pool:
+        yield from pool.map(_lint_one, paths, [selection] * len(paths))
+
+
+_Linted = tuple[LintDocument | None, list[Finding], str | None]
+
+
+def _lint_one(path: Path, selection: Selection) -> _Linted:
+    try:
+        doc = _load(path)
+    except NoteReadError as exc:
+        return None, [], str(exc)
+    except RecursionError:
+        return None, [], f"{_display(path)}: nested too deeply to lint"
+    return doc, check(doc, selection), None
+
+
+def _cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _whole(docs: list[LintDocument], per_file: dict[str, list[Finding]], selection: Selection,

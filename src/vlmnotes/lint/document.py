@@ -170,6 +170,22 @@ class LintDocument:
         return extract(self.doc, self.vocab, light=True)
 
     @cached_property
+    def papers(self) -> dict[str, int]:
+        """arXiv id → line of the first entry of that paper in this file (passing mentions left out), in the order
+        of the lines: what VN106 compares across files."""
+        out: dict[str, int] = {}
+        for entry in sorted(self.entries, key=lambda e: e.line):
+            if entry.arxiv_id and not entry.passing:
+                out.setdefault(entry.arxiv_id, entry.line)
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What lint's parent process needs of a file a worker process has checked: the cross-file rules' inputs
+        (papers, suppressions with what they were used for) and the lines the findings point into. Not the text,
+        tokens, block tree, entries or vocabulary: sending them costs more than reading the file again."""
+        return {"path": self.path, "lines": self.lines, "papers": self.papers, "suppressions": self.suppressions}
+
+    @cached_property
     def code_lines(self) -> set[int]:
         """1-based lines inside code fences, indented code, HTML blocks and front matter."""
         out: set[int] = set()
@@ -182,17 +198,30 @@ class LintDocument:
         """The raw text of a 1-based line ('' past the end)."""
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 
-    def runs(self) -> Iterator[TextRun]:
-        """Inline text, inline HTML and code spans, each with the line it sits on."""
+    def runs(self, kind: str = "") -> Iterator[TextRun]:
+        """Inline text, inline HTML and code spans (only those of `kind` when given: text, html_inline or
+        code_inline), each with the line it sits on; found once a note."""
+        key = f"runs:{kind}"
+        if key not in self.shared:
+            self.shared[key] = list(self._find_runs(kind))
+        found: list[TextRun] = self.shared[key]
+        return iter(found)
+
+    def _find_runs(self, kind: str) -> Iterator[TextRun]:
+        kinds = (kind,) if kind else ("text", "html_inline", "code_inline")
         for tok in self.tokens:
             if tok.type != "inline" or not tok.map or tok.meta.get("plain"):
                 continue  # a paragraph read as plain text has no markup to check (VN504 says so)
+            if kind == "html_inline" and "<" not in tok.content:
+                continue  # inline HTML starts at a '<' the note writes
             line = tok.map[0] + 1
             for child in tok.children or []:
                 if child.type in ("softbreak", "hardbreak"):
                     line += 1
-                elif child.type in ("text", "html_inline", "code_inline"):
+                elif child.type in kinds:
                     yield TextRun(line, child.content, child.type)
+                    line += child.content.count("\n")
+                elif child.type in ("text", "html_inline", "code_inline"):
                     line += child.content.count("\n")
 
     @cached_property
@@ -228,9 +257,15 @@ class LintDocument:
     def prose_lines(self) -> Iterator[tuple[int, str, str]]:
         """(line, raw line, the line with its code spans, HTML comments and math blanked out) for every line
         outside code blocks: offsets in the masked line are those of the raw line, so a fix can edit it directly."""
-        for number, (raw, masked) in enumerate(zip(self.lines, self.masked_lines, strict=True), 1):
-            if masked is not None:
-                yield number, raw, masked
+        return iter(self._prose)
+
+    @cached_property
+    def _prose(self) -> list[tuple[int, str, str]]:
+        return [
+            (number, raw, masked)
+            for number, (raw, masked) in enumerate(zip(self.lines, self.masked_lines, strict=True), 1)
+            if masked is not None
+        ]
 
     def masked(self, number: int) -> str:
         """The masked text of a 1-based line ('' in code or past the end): see masked_lines."""
@@ -258,8 +293,8 @@ class LintDocument:
         for tok in self.tokens:
             if tok.type == "html_block" and tok.map and "<!--" in tok.content:
                 comment_lines.update(range(tok.map[0] + 1, tok.map[1] + 1))
-        for run in self.runs():
-            if run.kind == "html_inline" and run.text.startswith("<!--"):
+        for run in self.runs("html_inline"):
+            if run.text.startswith("<!--"):
                 comment_lines.add(run.line)
         out = []
         for i, raw in enumerate(self.lines, 1):

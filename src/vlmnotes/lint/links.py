@@ -21,12 +21,16 @@ def replacing(code: str, message: str, line: int, start: int, end: int, text: st
 
 
 def links_of(doc: LintDocument) -> Iterator[Link]:
-    """Every link and image of the document, in its blocks and table cells."""
-    for block in doc.doc.blocks:
-        for sub in block.walk():
-            yield from sub.inline.links
-            for cell in sub.cells:
-                yield from cell.links
+    """Every link and image of the document, in its blocks and table cells (found once a note)."""
+    if "links" not in doc.shared:
+        found: list[Link] = []
+        for block in doc.doc.blocks:
+            for sub in block.walk():
+                found += sub.inline.links
+                for cell in sub.cells:
+                    found += cell.links
+        doc.shared["links"] = found
+    return iter(doc.shared["links"])
 
 
 @rule("VN102", "malformed-arxiv-id", "error")
@@ -312,8 +316,9 @@ _GLUE = "，。）；：！？、】」』》" + _OPENERS
 # Not a link target: `](url`, `<url`, `[url`, and `]（url` (VN107's).
 _GLUED_URL = re.compile(rf"(?<![(<\[])(?<!\]（)(https?://{_URL_CHARS}+)([{_GLUE}])")
 # A URL ends where its characters do: the pattern above is tried only on a run of them that ends in a glued
-# full-width mark (tried from every `http` in a run that does not, it took the square of the run's length).
-_URL_RUN = re.compile(rf"{_URL_CHARS}+(?=[{_GLUE}])")
+# full-width mark (tried from every `http` in a run that does not, it took the square of the run's length). A run
+# is tried from its first character only: from one inside it, it would fail just as the whole run did.
+_URL_RUN = re.compile(rf"(?<!{_URL_CHARS}){_URL_CHARS}+(?=[{_GLUE}])")
 
 
 @rule("VN601", "fullwidth-punct-in-url", fixable=True)
@@ -327,6 +332,8 @@ def fullwidth_punct_in_url(doc: LintDocument) -> Iterator[Finding]:
     Good: 见 <https://arxiv.org/abs/2301.12597>（BLIP-2）
     """
     for number, _raw, masked in doc.prose_lines():
+        if "://" not in masked:
+            continue  # no URL, nothing glued to one
         for run in _URL_RUN.finditer(masked):
             m = _GLUED_URL.search(masked, run.start(), run.end() + 1)
             if m is None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from difflib import get_close_matches
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -25,6 +27,7 @@ from vlmnotes.parse.names import base_name
 
 if TYPE_CHECKING:
     from vlmnotes.catalogue import Catalogue
+    from vlmnotes.vocab import Vocabulary
 
 
 def _label(entry_name: str | None, title: str | None, where: str) -> str:
@@ -157,9 +160,8 @@ def duplicate_across_files(docs: list[LintDocument]) -> Iterator[Finding]:
     finding a file, at its first entry of the paper (the others in the file are VN106 warnings of their own)."""
     places: dict[str, dict[str, int]] = defaultdict(dict)  # arXiv id → file → first line
     for doc in docs:
-        for entry in sorted(doc.entries, key=lambda e: e.line):
-            if entry.arxiv_id and not entry.passing:
-                places[entry.arxiv_id].setdefault(doc.path, entry.line)
+        for arxiv, line in doc.papers.items():
+            places[arxiv].setdefault(doc.path, line)
     for arxiv, where in places.items():
         if len(where) < 2:
             continue
@@ -256,17 +258,53 @@ def unknown_org(doc: LintDocument) -> Iterator[Finding]:
     Bad:  ### 1. BLIP … then - **BLIP** and - **Salesfroce**
     Good: ### 1. BLIP … then - **BLIP** and - **Salesforce**
     """
-    known = {n: n for n in doc.vocab.org_names()}
-    known.update({a: n for n, aliases in doc.vocab.orgs for a in aliases})
     for entry in doc.entries:
         for org in entry.orgs:
             if doc.vocab.org(org):
                 continue
-            close = get_close_matches(org, list(known), n=1, cutoff=0.6)
-            hint = f" (did you mean '{known[close[0]]}'?)" if close else ""
+            close = _closest_org(doc.vocab, org)
+            hint = f" (did you mean '{close}'?)" if close else ""
             line = entry.org_lines.get(org, entry.line)
             col = doc.column_of(line, org)
             yield Finding("VN305", f"organisation '{org}' is not in the vocabulary{hint}", line, col)
+
+
+@lru_cache(maxsize=4096)
+def _closest_org(vocab: Vocabulary, org: str) -> str | None:
+    """The organisation whose name or alias is most like `org`, as difflib.get_close_matches(org, every
+    name and alias, n=1, cutoff=0.6) finds it, or None. Worked out once for each name: notes repeat their labs."""
+    known = _org_spellings(vocab)
+    matcher = SequenceMatcher()
+    matcher.set_seq2(org)
+    best: tuple[float, str] | None = None
+    for size, names in known.by_length.items():
+        # get_close_matches' first test (real_quick_ratio) is this bound on lengths alone: skip a whole length.
+        if size + len(org) and 2.0 * min(size, len(org)) / (size + len(org)) < _CUTOFF:
+            continue
+        for name in names:
+            matcher.set_seq1(name)
+            if matcher.quick_ratio() >= _CUTOFF and (score := matcher.ratio()) >= _CUTOFF:
+                best = max(best, (score, name)) if best else (score, name)
+    return known.canonical[best[1]] if best else None
+
+
+_CUTOFF = 0.6
+
+
+@dataclass(frozen=True)
+class _OrgSpellings:
+    canonical: dict[str, str]  # a name or alias → the canonical name
+    by_length: dict[int, list[str]]  # the names and aliases by their length
+
+
+@lru_cache(maxsize=8)
+def _org_spellings(vocab: Vocabulary) -> _OrgSpellings:
+    canonical = {n: n for n in vocab.org_names()}
+    canonical.update({a: n for n, aliases in vocab.orgs for a in aliases})
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for name in canonical:
+        by_length[len(name)].append(name)
+    return _OrgSpellings(canonical, dict(by_length))
 
 
 @rule("VN306", "venue-alias", fixable=True)
@@ -348,8 +386,8 @@ def cjk_emphasis_unclosed(doc: LintDocument) -> Iterator[Finding]:
     Good: - **现有问题:** 传统的模型只能识别固定标签
     """
     seen: set[int] = set()
-    for run in doc.runs():
-        if run.kind != "text" or "**" not in run.text or run.line in seen:
+    for run in doc.runs("text"):
+        if "**" not in run.text or run.line in seen:
             continue
         seen.add(run.line)
         if "**" not in doc.masked(run.line):
@@ -392,8 +430,8 @@ def bare_special_token(doc: LintDocument) -> Iterator[Finding]:
     Bad:  boxes are written as <box>(x1,y1),(x2,y2)</box>
     Good: boxes are written as `<box>`(x1,y1),(x2,y2)`</box>`
     """
-    for run in doc.runs():
-        if run.kind != "html_inline" or run.text.startswith("<!--"):
+    for run in doc.runs("html_inline"):
+        if run.text.startswith("<!--"):
             continue
         m = _TAG.match(run.text)
         if not m or m[1].lower() in _HTML_TAGS:
@@ -440,6 +478,9 @@ def _indent(raw: str) -> int:
     return len(expanded) - len(expanded.lstrip(" "))
 
 
+_LIST_CLOSE = ("bullet_list_close", "ordered_list_close")
+
+
 @rule("VN503", "broken-list-indent")
 def broken_list_indent(doc: LintDocument) -> Iterator[Finding]:
     """An item indented as if nested that the list does not nest (too few spaces under `1.` or `-`).
@@ -451,11 +492,14 @@ def broken_list_indent(doc: LintDocument) -> Iterator[Finding]:
     previous: tuple[int, int] | None = None  # (depth, indent)
     last_at_depth: dict[int, int] = {}
     for tok in doc.tokens:
-        if tok.type in ("bullet_list_open", "ordered_list_open"):
+        kind = tok.type
+        if kind == "inline" or (kind.endswith("_close") and kind not in _LIST_CLOSE):
+            continue  # most tokens: nothing below looks at them
+        if kind in ("bullet_list_open", "ordered_list_open"):
             depth += 1
-        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+        elif kind in _LIST_CLOSE:
             depth -= 1
-        elif (tok.level == 0 and tok.type.endswith("_open")) or tok.type in ("fence", "code_block", "html_block", "hr"):
+        elif (tok.level == 0 and kind.endswith("_open")) or kind in ("fence", "code_block", "html_block", "hr"):
             previous = None  # a paragraph or heading between two lists: the second starts afresh
             last_at_depth.clear()
         elif tok.type == "list_item_open" and tok.map:
