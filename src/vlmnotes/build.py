@@ -533,50 +533,52 @@ def reconcile(store: Store, gen: Generated, rows: dict[str, RecordRow], report: 
         if not old.untouched(name):
             old.read(name)
     plan = Plan()
-    for i, members in enumerate(grouped.groups):
-        name = gen.names[i]
-        if name in old.broken:
-            continue  # never overwrite a file the user broke: its edits would be lost
-        entry = gen.cached[i]
-        row = rows.get(name)
-        if (
-            entry is not None
-            and entry[1] == gen.rels_hash[i]
-            and old.untouched(name)
-            and row
-            and row.generated == entry[2]
-        ):
-            # The notes say what they said when this file was written, and nobody touched the file.
-            plan.groups[grouped.group_ids[i]] = entry
-            continue
-        paper = gen.papers.get(i) or _built(members, grouped.fetched, grouped.searched[i])
-        base_key = paper_key(paper)
-        paper.id = gen.ids[i]
-        paper.relations = gen.relations[i]
-        generated = _quick_hash(paper.to_dict())
-        plan.groups[grouped.group_ids[i]] = (base_key, gen.rels_hash[i], generated)
-        # A file untouched since the last build wrote it holds no new hand edit; it needs reading only when
-        # it has pinned or carried fields (a citation key), whose values must be kept.
-        keep = row is not None and (row.pinned or _has_carried(row))
-        previous = old.read(name) if not old.untouched(name) or keep else None
-        paper = _apply_hand_edits(paper, previous, row.field_hashes() if row is not None else None)
-        if row is None and previous is not None and set(paper.pinned) - set(previous.pinned):
-            fields = ", ".join(sorted(set(paper.pinned) - set(previous.pinned)))
-            report.warnings.append(
-                f"{store.display(store.papers_dir / name)}: {fields} differ from the notes and no build state says who"
-                " wrote them: kept as hand edits (pinned); remove them from `pinned` to take the notes' values"
-            )
-        data = stored_form(paper.to_dict())
-        text = dump_record(data)
-        plan.rows[name] = _row_of(paper, data, text, generated)
-        shown = store.display(store.papers_dir / name)
-        if old.text(name) != text:
-            plan.writes[name] = text
-            plan.records[name] = paper
-            (report.changed if name in old.files and name not in old.broken else report.created).append(shown)
-        else:
-            stamp = old.files[name]
-            plan.rows[name] = plan.rows[name]._replace(mtime_ns=stamp[0], size=stamp[1])
+    # The record texts are rendered in batches, in worker processes when there are many (a cold build).
+    renderer = _Renderer(sum(1 for entry in gen.cached if entry is None))
+    batch: list[tuple[str, Paper, _Job]] = []
+    try:
+        for i, members in enumerate(grouped.groups):
+            name = gen.names[i]
+            if name in old.broken:
+                continue  # never overwrite a file the user broke: its edits would be lost
+            entry = gen.cached[i]
+            row = rows.get(name)
+            if (
+                entry is not None
+                and entry[1] == gen.rels_hash[i]
+                and old.untouched(name)
+                and row
+                and row.generated == entry[2]
+            ):
+                # The notes say what they said when this file was written, and nobody touched the file.
+                plan.groups[grouped.group_ids[i]] = entry
+                continue
+            paper = gen.papers.get(i) or _built(members, grouped.fetched, grouped.searched[i])
+            base_key = paper_key(paper)
+            paper.id = gen.ids[i]
+            paper.relations = gen.relations[i]
+            generated = _quick_hash(paper.to_dict())
+            plan.groups[grouped.group_ids[i]] = (base_key, gen.rels_hash[i], generated)
+            # A file untouched since the last build wrote it holds no new hand edit; it needs reading only when
+            # it has pinned or carried fields (a citation key), whose values must be kept.
+            keep = row is not None and (row.pinned or _has_carried(row))
+            previous = old.read(name) if not old.untouched(name) or keep else None
+            paper = _apply_hand_edits(paper, previous, row.field_hashes() if row is not None else None)
+            if row is None and previous is not None and set(paper.pinned) - set(previous.pinned):
+                fields = ", ".join(sorted(set(paper.pinned) - set(previous.pinned)))
+                report.warnings.append(
+                    f"{store.display(store.papers_dir / name)}: {fields} differ from the notes and no build state"
+                    " says who wrote them: kept as hand edits (pinned); remove them from `pinned` to take the notes'"
+                    " values"
+                )
+            data = stored_form(paper.to_dict())
+            batch.append((name, paper, (data, paper.id, bool(paper.pinned), generated)))
+            if len(batch) == _RENDER_BATCH:
+                _place(store, old, plan, report, batch, renderer)
+                batch = []
+        _place(store, old, plan, report, batch, renderer)
+    finally:
+        renderer.close()
     generated_names = set(gen.names)
     ids: dict[str, str] = {}
     for name in sorted(old.files):
@@ -608,6 +610,64 @@ def reconcile(store: Store, gen: Generated, rows: dict[str, RecordRow], report: 
     for items in (report.created, report.changed, report.deleted, report.kept):
         items.sort()
     return plan
+
+
+def _place(
+    store: Store,
+    old: _OldRecords,
+    plan: Plan,
+    report: BuildReport,
+    batch: list[tuple[str, Paper, _Job]],
+    renderer: _Renderer,
+) -> None:
+    """Render a batch of records and plan each one: written when its text differs from the file's."""
+    for (name, paper, _), (text, row) in zip(batch, renderer.render([job for _, _, job in batch]), strict=True):
+        plan.rows[name] = row
+        shown = store.display(store.papers_dir / name)
+        if old.text(name) != text:
+            plan.writes[name] = text
+            plan.records[name] = paper
+            (report.changed if name in old.files and name not in old.broken else report.created).append(shown)
+        else:
+            stamp = old.files[name]
+            plan.rows[name] = row._replace(mtime_ns=stamp[0], size=stamp[1])
+
+
+# What rendering a record takes: its stored form, id, whether it has pinned fields, and its generated hash.
+_Job = tuple[dict[str, Any], str, bool, str]
+_RENDER_BATCH = 2048  # records rendered at a time: the stored forms of a batch are held until it is placed
+_POOL_MIN_RECORDS = 1000  # below this many records to merge, worker processes cost more than they save
+
+
+class _Renderer:
+    """Renders records (their YAML text and state row) in this process, or in worker processes when there
+    are at least _POOL_MIN_RECORDS of them; results come back in the order given."""
+
+    def __init__(self, expected: int) -> None:
+        self.pool: Any = None
+        workers = _cores()
+        if expected >= _POOL_MIN_RECORDS and workers >= 2 and "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(workers, context, initializer=_watch_parent, initargs=(os.getpid(),))
+
+    def render(self, jobs: list[_Job]) -> list[tuple[str, RecordRow]]:
+        if self.pool is None or len(jobs) < 64:
+            return [_render(job) for job in jobs]
+        return list(self.pool.map(_render, jobs, chunksize=64))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _render(job: _Job) -> tuple[str, RecordRow]:
+    """A record's file text and the state row it will have (stamps filled in once it is written)."""
+    data, paper_id, pinned, generated = job
+    text = dump_record(data)
+    fields = {k: value_hash(data.get(k)) for k in Paper.model_fields if k not in UNPINNABLE}
+    return text, RecordRow(paper_id, 0, 0, value_hash(text), generated, json.dumps(fields, sort_keys=True), pinned)
 
 
 def _apply_hand_edits(paper: Paper, old: Paper | None, remembered: dict[str, str] | None) -> Paper:
@@ -642,14 +702,6 @@ def _has_carried(row: RecordRow) -> bool:
     """Whether the build last wrote a carried field (a citation key) into the file: it must be read to keep it."""
     hashes = row.field_hashes()
     return any(hashes.get(name, _NO_VALUE) != _NO_VALUE for name in CARRIED)
-
-
-def _row_of(paper: Paper, data: dict[str, Any], text: str, generated: str) -> RecordRow:
-    """The state row of a record about to be written, from its stored form (stamps filled in once it is)."""
-    fields = {k: value_hash(data.get(k)) for k in Paper.model_fields if k not in UNPINNABLE}
-    return RecordRow(
-        paper.id, 0, 0, value_hash(text), generated, json.dumps(fields, sort_keys=True), bool(paper.pinned)
-    )
 
 
 # --- 5. write -----------------------------------------------------------------------------------------------
