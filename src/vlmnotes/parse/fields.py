@@ -415,6 +415,11 @@ _RELATION_PATTERNS: list[tuple[str, re.Pattern[str], bool]] = [
 ]
 
 
+# A word every match of one of the patterns above holds (ignoring case: a superset of what each one takes).
+# Most sentences hold none, and are passed over without trying eleven patterns on them.
+_RELATION_HINT = re.compile(r"是|基础上|improve|similar|buil|很像|相似|类似|基于|利用了|沿用|继承|from|使用", re.I)
+
+
 @dataclass(frozen=True)
 class RelationClaim:
     """A relation found in a sentence: the subject (None = the entry itself), type, target and evidence."""
@@ -432,11 +437,15 @@ def find_relations(text: str) -> list[RelationClaim]:
     Examples: 'BLIP-2 是 BLIP 的改进版本', 'FILIP 和 ColPali 是不是很像', 'ViT-g/14 from EVA-CLIP'.
     """
     out: list[RelationClaim] = []
+    if not _RELATION_HINT.search(fold(text)):
+        return out
     for sentence in re.split(r"(?<=[。！？!?；;])|\n", text):
         sentence = sentence.strip()
         if not sentence:
             continue
         folded = fold(sentence)  # same length: matched on folded text, quoted as written
+        if not _RELATION_HINT.search(folded):
+            continue
         for kind, pat, has_subject in _RELATION_PATTERNS:
             for m in pat.finditer(folded):
                 subject, target = (m[1], m[2]) if has_subject else (None, m[1])
