@@ -100,3 +100,14 @@ def test_the_parse_cache_holds_candidates_as_plain_json_and_gives_them_back_equa
 def test_a_damaged_parse_cache_entry_is_a_value_error(text: str) -> None:
     with pytest.raises(ValueError):
         candidates_from_json(text)
+
+
+def test_a_build_waits_for_a_command_holding_the_lock_through_filelock(project: Path, run: Run) -> None:
+    from filelock import FileLock
+
+    assert run("build").exit_code == 0
+    with FileLock(str(project / "kb" / ".lock")):  # as an earlier vlmnotes, or this one when flock was busy
+        result = run("build", env={"VLMNOTES_LOCK_TIMEOUT": "0.2"})
+    assert result.exit_code == 1
+    assert "is still writing it; the build waited 0 s" in result.stderr
+    assert run("build").exit_code == 0  # and the lock is free once it is released

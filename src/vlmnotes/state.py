@@ -157,6 +157,13 @@ def kb_lock(kb: Path, what: str = "build", wait: float | None = None) -> Iterato
     Waits up to `wait` seconds (default lock_timeout()) for another vlmnotes command; raises VlmnotesError
     when it is still running then, or when kb/ cannot be written. The OS releases the lock when a process
     dies, so a killed build never leaves a stale lock behind."""
+    fd = _lock_at_once(kb / LOCK_FILE)
+    if fd is not None:
+        try:
+            yield
+        finally:
+            _unlock(fd)
+        return
     from filelock import FileLock, Timeout
 
     seconds = lock_timeout() if wait is None else min(wait, lock_timeout())
@@ -175,6 +182,38 @@ def kb_lock(kb: Path, what: str = "build", wait: float | None = None) -> Iterato
         yield
     finally:
         lock.release()
+
+
+def _lock_at_once(path: Path) -> int | None:
+    """The lock file's descriptor, locked, when flock takes it at once; None otherwise (held by another command,
+    no flock on this system or file system, cannot be opened), and filelock is asked instead.
+
+    filelock locks with the same flock where there is one, so the two exclude each other; this saves the tens
+    of milliseconds importing filelock costs, which is a fifth of a build with nothing to do."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _unlock(fd: int) -> None:
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 # --- rows ------------------------------------------------------------------------------------------------------
