@@ -19,9 +19,9 @@ is reported with its stderr and marked failed instead of timed; run.py then exit
 
 from __future__ import annotations
 
-import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,9 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from generate import write_corpus
-
+HERE = Path(__file__).parent
 VLMNOTES = [sys.executable, "-m", "vlmnotes"]
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 # The README's kinds of query, each with the exit code it must end with (1: nothing matched).
@@ -140,12 +138,19 @@ def search_hits(cmd: list[str], out: Path) -> int | None:
 
 
 def count_json(path: Path) -> int | None:
-    """The length of the JSON array in path (None when it is not one)."""
-    try:
-        data = json.loads(path.read_bytes())
-    except ValueError:
-        return None
-    return len(data) if isinstance(data, list) else None
+    """The length of the JSON array in path (None when it is not one), read in a process of its own."""
+    code = "import json, sys; d = json.load(open(sys.argv[1], 'rb')); print(len(d) if isinstance(d, list) else '')"
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=False)
+    return int(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+def write_corpus(n: int, folder: Path) -> list[Path]:
+    """generate.py's corpus of n papers in folder, written by a process of its own; its files in the order written.
+
+    run.py keeps its own memory small because Linux counts it in every child's peak RSS: a child starts as a copy
+    of run.py (fork or vfork), and exec keeps the copy's high-water mark."""
+    subprocess.run([sys.executable, str(HERE / "generate.py"), str(n), str(folder)], check=True, capture_output=True)
+    return sorted(folder.glob("*.md"), key=lambda path: path.stem.rsplit("-", 1)[1])
 
 
 def bench(n: int, root: Path, lint: bool) -> Results:
@@ -355,7 +360,8 @@ def main(args: list[str]) -> int:
     if any(t.papers in sizes for t in TARGETS):
         print(summary(all_results))
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\nload average at the end: {load}")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
+    print(f"\nload average at the end: {load}; run.py's own peak RSS {own:.0f} MiB (no child's can be shown below it)")
     failed = [f"{r.papers}: {k}" for r in all_results for k, f in r.figures.items() if f.failed]
     if failed:
         print(f"FAILED: {'; '.join(failed)}", file=sys.stderr)
