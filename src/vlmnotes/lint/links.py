@@ -171,6 +171,8 @@ def link_target_space(doc: LintDocument) -> Iterator[Finding]:
     """
     parsed = {(link.line, link.url) for link in links_of(doc) if link.text != link.url}  # not bare URLs
     for number, _raw, masked in doc.prose_lines():
+        if "](" not in masked:
+            continue  # no link target starts on this line
         for start, end in _unparsed_link_targets(masked):
             target = masked[start:end].strip()
             if target.startswith(("'", '"')) or re.fullmatch(r"\S+\s+([\"'(]).*[\"')]", target):
