@@ -2,10 +2,13 @@
 
 This is the only module that prints or exits. Library errors (VlmnotesError) become one line on
 stderr, `error: <message>`, with exit code 1, or 2 for usage errors.
+
+Annotations stay text until typer reads them, which it does for the command being run only (see _app_for).
 """
 
+from __future__ import annotations
+
 import os
-import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
     from typer._click import Command as ClickCommand
     from typer._click import Context as ClickContext
 
-    from vlmnotes.index import Hit, Results
+    from vlmnotes.index import Hit, Results, Texts
     from vlmnotes.kb import Config
     from vlmnotes.query import Filters, Term
 
@@ -38,9 +41,7 @@ class _Group(typer.core.TyperGroup):
     """The vlmnotes command: a global option given after the command (`vlmnotes list --notes x`) is a usage error
     that says where it goes, instead of click's 'No such option'."""
 
-    def resolve_command(
-        self, ctx: "ClickContext", args: list[str]
-    ) -> "tuple[str | None, ClickCommand | None, list[str]]":
+    def resolve_command(self, ctx: ClickContext, args: list[str]) -> tuple[str | None, ClickCommand | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
         if name is not None and command is not None:
             hint = _misplaced(name, command, rest)
@@ -49,7 +50,7 @@ class _Group(typer.core.TyperGroup):
         return name, command, rest
 
 
-def _misplaced(name: str, command: "ClickCommand", args: list[str]) -> str | None:
+def _misplaced(name: str, command: ClickCommand, args: list[str]) -> str | None:
     """What to say of the first global option in a command's arguments that the command has no option of its own
     by that name (None when there is none): that it goes before the command, and the command line that does so."""
     own = {opt for param in command.params for opt in getattr(param, "opts", [])}
@@ -66,6 +67,8 @@ def _misplaced(name: str, command: "ClickCommand", args: list[str]) -> str | Non
         else:
             rest = args[:i] + args[i + 1 :]
         moved = [option, value] if takes is not None else [option]
+        import shlex
+
         fixed = shlex.join(["vlmnotes", *moved, name, *rest])
         return f"{option} is an option of vlmnotes itself: put it before the command: {fixed}"
     return None
@@ -102,14 +105,14 @@ class _State:
 state = _State()
 
 
-def _out() -> "Console":
+def _out() -> Console:
     from rich.console import Console
 
     # No markup or emoji codes: a note's `[/]` or `:smile:` that reaches rich as a str is printed as written.
     return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
-def _err() -> "Console":
+def _err() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
@@ -136,7 +139,7 @@ def _guard(fn: Callable[[], T]) -> T:
         raise _fail(str(exc), exc.exit_code) from None
 
 
-def _config() -> "Config":
+def _config() -> Config:
     from vlmnotes.kb import DEFAULT_EXTENSIONS, Config, find_notes_dir
 
     notes = state.notes
@@ -325,7 +328,7 @@ def _fresh_kb() -> Path:
 
 
 def _emit(
-    records: list[dict[str, object]], fmt: OutFormat, pager: bool, terms: "list[Term] | None" = None,
+    records: list[dict[str, object]], fmt: OutFormat, pager: bool, terms: list[Term] | None = None,
     hints: list[str] | None = None,
 ) -> None:  # fmt: skip
     """Records in the format asked for: on a terminal a table as wide as it is (for a search, with the sentence
@@ -359,8 +362,8 @@ def _emit(
 
 
 def _search(
-    query: str | None, filters: "Filters", limit: int | None, sort: SortKey | None, snippets: bool = False
-) -> "Results":
+    query: str | None, filters: Filters, limit: int | None, sort: SortKey | None, snippets: bool = False
+) -> Results:
     """The papers a query and filters select, best first or in `sort` order, at most `limit` of them (with the
     index's snippets); a record file that could not be read is named on stderr and makes the command end with
     exit code 1."""
@@ -378,19 +381,55 @@ def _search(
     return results
 
 
-def _run_search(query: str | None, filters: "Filters", limit: int | None, sort: SortKey | None) -> "list[Hit]":
+def _search_json(
+    query: str | None, filters: Filters, limit: int | None, sort: SortKey | None,
+    arrange: Callable[[list[dict[str, object]]], list[dict[str, object]]] | None = None,
+) -> Texts:  # fmt: skip
+    """`_search` for `--format json`: the records' JSON texts, read from the index as they are written out."""
+    from vlmnotes.index import search_json
+
+    kb = _fresh_kb()
+    results = _guard(
+        lambda: search_json(kb, query, limit=limit, sort=sort.value if sort else None, filters=filters, arrange=arrange)
+    )
+    for line in results.errors:
+        _say(f"error: {line}")
+    state.broken = bool(results.errors)
+    return results
+
+
+def _write_json(results: Texts, output: Path | None = None) -> None:
+    """The JSON array of the records, written a record at a time (see _write for `output`)."""
+    from vlmnotes.formats import json_array
+
+    pieces = json_array(results.texts)
+    if output is None or str(output) == "-":
+        _guard(lambda: sys.stdout.writelines(pieces))
+    else:
+        _write(_guard(lambda: "".join(pieces)), output)
+
+
+def _run_search(query: str | None, filters: Filters, limit: int | None, sort: SortKey | None) -> list[Hit]:
     return list(_search(query, filters, limit, sort).hits)
 
 
-def _listed(results: "Results", query: str | None, filters: "Filters | None" = None) -> None:
-    """How a listing ends, on stderr: how many papers a --limit left out, or that none matched (exit code 1)."""
-    if results.total > len(results.hits):
-        _say(f"{len(results.hits)} of {count(results.total, 'paper')} (--limit to see more)")
+def _quoted(text: str) -> str:
+    """Text as a shell reads it back (shlex is imported only for the message that needs it)."""
+    import shlex
+
+    return shlex.quote(text)
+
+
+def _listed(shown_count: int, total: int, query: str | None, filters: Filters | None = None) -> None:
+    """How a listing of `shown_count` papers of `total` ends, on stderr: how many papers a --limit left out, or
+    that none matched (exit code 1)."""
+    if total > shown_count:
+        _say(f"{shown_count} of {count(total, 'paper')} (--limit to see more)")
     from vlmnotes.query import Filters, shown
 
     given = (filters or Filters())._asdict().items()
-    options = [f"--{k} {shlex.quote(shown(str(v)))}" for k, v in given if v is not None]
-    if not results.hits and (query or options):
+    options = [f"--{k} {_quoted(shown(str(v)))}" for k, v in given if v is not None]
+    if not shown_count and (query or options):
         asked = [f"'{shown(query)}'"] if query else []
         _say(f"no papers match {' '.join(asked + options)}")
         raise typer.Exit(1)
@@ -426,11 +465,11 @@ Exit codes: 0 results, 1 nothing matched, 2 a malformed query or option.
 class _QueryCommand(typer.core.TyperCommand):
     """A command whose query may start with a minus (`vlmnotes list -status:read`)."""
 
-    def parse_args(self, ctx: "ClickContext", args: list[str]) -> list[str]:
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
         return super().parse_args(ctx, _dashed_query(ctx, self.get_params(ctx), args))
 
 
-def _dashed_query(ctx: "ClickContext", params: Sequence[object], args: list[str]) -> list[str]:
+def _dashed_query(ctx: ClickContext, params: Sequence[object], args: list[str]) -> list[str]:
     """The arguments with a query that starts with one minus moved behind `--`, where no option can take it
     (a word such as `-x`, `--x` or `-fjson` that may be an option stays one); a usage error when the query
     is more than one argument."""
@@ -458,11 +497,13 @@ def _dashed_query(ctx: "ClickContext", params: Sequence[object], args: list[str]
     if not dashed:
         return args
     if len(words) > 1:
+        import shlex
+
         raise _fail(f"give the query as one argument: vlmnotes {ctx.info_name} {shlex.quote(' '.join(words))}", 2)
     return [*rest, "--", *words]
 
 
-def _takes_attached(option: typer.core.TyperOption | None, value: str, ctx: "ClickContext") -> bool:
+def _takes_attached(option: typer.core.TyperOption | None, value: str, ctx: ClickContext) -> bool:
     """True when `value` is a value `option` takes (`json` for `-f`, so that `-fjson` stays `-f json`)."""
     if option is None:
         return False
@@ -491,14 +532,23 @@ def search(
 
     Examples: vlmnotes search CLIP · vlmnotes search 'llm:Qwen year:>=2023' · vlmnotes search 双流 -f json
     """
-    from vlmnotes.query import Filters
-    from vlmnotes.snippets import query_terms
+    from vlmnotes.query import Filters, parse_query
 
-    terms = _guard(lambda: query_terms(query))  # an empty or malformed query is a usage error before any work
-    table = fmt is OutFormat.table and sys.stdout.isatty()  # snippets only show in the terminal table
-    results = _search(query, Filters(), limit, sort, snippets=table)
-    _emit([h.record for h in results.hits], fmt, pager, terms, [h.snippet for h in results.hits])
-    _listed(results, query)
+    _guard(lambda: parse_query(query))  # an empty or malformed query is a usage error before any work
+    if fmt is OutFormat.json:
+        texts = _search_json(query, Filters(), limit, sort)
+        _write_json(texts)
+        _listed(texts.shown, texts.total, query)
+    else:
+        table = fmt is OutFormat.table and sys.stdout.isatty()  # snippets only show in the terminal table
+        terms = None
+        if table:
+            from vlmnotes.snippets import query_terms
+
+            terms = query_terms(query)
+        results = _search(query, Filters(), limit, sort, snippets=table)
+        _emit([h.record for h in results.hits], fmt, pager, terms, [h.snippet for h in results.hits])
+        _listed(len(results.hits), results.total, query)
     if state.broken:
         raise typer.Exit(1)
 
@@ -527,9 +577,14 @@ def list_papers(
     from vlmnotes.query import Filters
 
     filters = Filters(org=org, year=year, since=since, until=until, llm=llm, encoder=encoder, tag=tag)
-    results = _search(query, filters, limit, sort)
-    _emit([h.record for h in results.hits], fmt, pager)
-    _listed(results, query, filters)
+    if fmt is OutFormat.json:
+        texts = _search_json(query, filters, limit, sort)
+        _write_json(texts)
+        _listed(texts.shown, texts.total, query, filters)
+    else:
+        results = _search(query, filters, limit, sort)
+        _emit([h.record for h in results.hits], fmt, pager)
+        _listed(len(results.hits), results.total, query, filters)
     if state.broken:
         raise typer.Exit(1)
 
@@ -603,16 +658,22 @@ def timeline(
 
     Examples: vlmnotes timeline --since 2021 · vlmnotes timeline 'llm:Qwen' -f html --lanes family -o qwen.html
     """
-    from vlmnotes import formats, render
+    from vlmnotes import render
     from vlmnotes import timeline as tl_mod
     from vlmnotes.query import Filters
 
     filters = Filters(since=since, until=until)
+    if fmt is TimelineFormat.json:
+        texts = _search_json(query, filters, None, SortKey.date, partial(tl_mod.in_timeline_order, by=by.value))
+        _write_json(texts, output)
+        _listed(texts.shown, texts.total, query, filters)  # nothing matched: says so, exit 1
+        if state.broken:
+            raise typer.Exit(1)
+        return
     results = _search(query, filters, None, SortKey.date)
     hits = results.hits
     tl = tl_mod.build_timeline([h.record for h in hits], by.value)
     writers = {
-        TimelineFormat.json: lambda: formats.records_json(tl.records()),
         TimelineFormat.md: lambda: tl_mod.timeline_md(tl),
         TimelineFormat.mermaid: lambda: tl_mod.timeline_mermaid(tl),
         TimelineFormat.svg: lambda: tl_mod.timeline_svg(tl, lanes.value),
@@ -624,7 +685,7 @@ def timeline(
         _write(render.timeline_plain(tl), output)
     else:
         _out().print(render.timeline_tree(tl))
-    _listed(results, query, filters)  # nothing matched: says so, exit 1
+    _listed(len(hits), results.total, query, filters)  # nothing matched: says so, exit 1
     if state.broken:
         raise typer.Exit(1)
 
@@ -788,7 +849,7 @@ def stats(
         out = _out()
         out.print(count(len(hits), "paper"), style="bold")
         out.print(render.stats_view(counts, width=out.width))
-    _listed(results, query)
+    _listed(len(hits), results.total, query)
     if not hits or state.broken:
         raise typer.Exit(1)
 
@@ -999,7 +1060,7 @@ def enrich(
 
 
 def _resolve(
-    config: "Config", kb: Path, names: list[str], everything: bool, refresh: bool, offline: bool, dry_run: bool,
+    config: Config, kb: Path, names: list[str], everything: bool, refresh: bool, offline: bool, dry_run: bool,
     delay: float,
 ) -> None:  # fmt: skip
     """`enrich --resolve`: a line a paper on stdout, the build when a link was added, a summary on stderr."""
@@ -1030,7 +1091,7 @@ def _resolve(
     _say(report.summary())
 
 
-def _progress_bar(label: str) -> "tuple[Callable[[int, int], None] | None, Progress | None]":
+def _progress_bar(label: str) -> tuple[Callable[[int, int], None] | None, Progress | None]:
     """A rich progress bar on a terminal (and a callback that advances it); nothing when piped."""
     if not sys.stderr.isatty():
         return None, None
@@ -1081,6 +1142,14 @@ def export(
     from vlmnotes import formats
     from vlmnotes.query import Filters
 
+    if fmt is ExportFormat.json:
+        texts = _search_json(query, Filters(), None, SortKey.date)
+        if not texts.shown:
+            raise _fail(f"nothing matched '{query}'; `vlmnotes list` shows every paper", 1)
+        _write_json(texts, output)
+        if state.broken:
+            raise typer.Exit(1)
+        return
     hits = _run_search(query, Filters(), None, SortKey.date)
     records = [h.record for h in hits]
     if not records:
@@ -1110,7 +1179,6 @@ def export(
         ExportFormat.ris: lambda: ex.to_ris(records, keys, vocab=vocab),
         ExportFormat.csv: lambda: formats.records_csv(records),
         ExportFormat.yaml: lambda: formats.records_yaml(records),
-        ExportFormat.json: lambda: formats.records_json(records),
     }
     _write(writers[fmt](), output)
     missing = ex.incomplete(records) if fmt in (ExportFormat.bibtex, ExportFormat.csl_json, ExportFormat.ris) else None
@@ -1159,10 +1227,44 @@ def schema() -> None:
     sys.stdout.write(paper_json_schema_text())
 
 
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command the arguments name, when they name one: typer makes every command's options
+    from its signature at each start, a tenth of what a search costs. Anything else (no command, a misspelt one,
+    help for vlmnotes itself) gets the whole app."""
+    from copy import copy
+
+    from typer.main import get_command_name
+
+    name = _command_name(args)
+    commands = [
+        c for c in app.registered_commands if name == (c.name or get_command_name(getattr(c.callback, "__name__", "")))
+    ]
+    if name is None or not commands:
+        return app
+    one = copy(app)
+    one.registered_commands = commands
+    return one
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The first argument after vlmnotes's own options (None when there is none, or an option comes first that
+    the whole app answers: --help, --version, or one it does not know)."""
+    i = 0
+    while i < len(args):
+        option, eq, _ = args[i].partition("=")
+        if option in GLOBAL_OPTIONS and option != "--version":
+            i += 1 if eq else 2
+        elif option.startswith("-"):
+            return None
+        else:
+            return args[i]
+    return None
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        _app_for(sys.argv[1:])()
     except KeyboardInterrupt:
         _err().print("interrupted", markup=False)
         sys.exit(130)

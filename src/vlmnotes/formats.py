@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from typing import Any
+
+
+def _pattern(text: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """A regular expression compiled when it is first used: these classes of non-ASCII characters take a
+    millisecond each to compile, which a search (that needs none of them) would pay at its start."""
+    return cache(lambda: re.compile(text, flags))
+
 
 # --- note text and links, the same way in every output ----------------------------------------------------------
 
@@ -16,26 +25,29 @@ from typing import Any
 # sequence, BEL ends one, CR moves back over what was written), DEL, the C1 controls (U+009B is a one-character
 # CSI), the bidirectional embeddings, overrides and isolates that make a terminal or an editor show text in
 # another order than it is stored, and what XML forbids or UTF-8 cannot write (U+FFFE, U+FFFF, lone surrogates).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
+_UNSAFE = _pattern("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
 # Whatever some reader takes for the end of a line (str.splitlines does for all of them), and tab.
-_BREAK = re.compile("[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_BREAK = _pattern("[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 # A web address, with nothing in it a terminal or a page would act on.
-_WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+", re.IGNORECASE)
+_WEB_LINK = _pattern(r"https?://[^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+", re.IGNORECASE)
 
 
 def clean(value: object) -> str:
     """Note text ('' for None) without the characters no output should carry; tab and newline kept."""
-    return _UNSAFE.sub("", "" if value is None else str(value))
+    text = "" if value is None else str(value)
+    if text.isascii() and text.isprintable():  # the common case, without the pattern
+        return text
+    return _UNSAFE().sub("", text)
 
 
 def one_line(value: object) -> str:
     """Note text for a cell or a line: `clean`, with every tab and line break a space."""
-    return clean(_BREAK.sub(" ", "" if value is None else str(value)))
+    return clean(_BREAK().sub(" ", "" if value is None else str(value)))
 
 
 def web_link(url: str | None) -> str | None:
     """The URL if an output may carry it as a link: http(s) only, never javascript:, data:, vbscript: or the like."""
-    return url if url and _WEB_LINK.fullmatch(url) else None
+    return url if url and _WEB_LINK().fullmatch(url) else None
 
 
 def paper_link(record: dict[str, Any]) -> str | None:
@@ -46,16 +58,16 @@ def paper_link(record: dict[str, Any]) -> str | None:
 
 # Backslash-escaped (CommonMark escapes any ASCII punctuation), these can start no link, image, autolink, raw
 # HTML, emphasis or code span and end no table cell; `\` first, so an escape in the note stays text.
-_MD_INLINE = re.compile(r"([\\`*_\[\]<|])")
+_MD_INLINE = _pattern(r"([\\`*_\[\]<|])")
 # At the start of a line item these would make a heading, a list or a quote of the text.
-_MD_BLOCK = re.compile(r"(#{1,6}|[-+>]|\d{1,9}[.)])(?=\s|$)")
-_MD_URL = re.compile(r"([\\()|])")
+_MD_BLOCK = _pattern(r"(#{1,6}|[-+>]|\d{1,9}[.)])(?=\s|$)")
+_MD_URL = _pattern(r"([\\()|])")
 
 
 def md_text(value: object) -> str:
     """Note text for a Markdown table cell or list item: on one line, shown as written, never markup."""
-    text = _MD_INLINE.sub(r"\\\1", one_line(value))
-    block = _MD_BLOCK.match(text)
+    text = _MD_INLINE().sub(r"\\\1", one_line(value))
+    block = _MD_BLOCK().match(text)
     if block:
         at = block.end() - 1 if text[0].isdigit() else 0
         text = text[:at] + "\\" + text[at:]
@@ -67,17 +79,19 @@ def md_link(text: str, url: str | None) -> str:
     url = web_link(url)
     if not (url and text):
         return text
-    return f"[{text}](" + _MD_URL.sub(r"\\\1", url) + ")"
+    return f"[{text}](" + _MD_URL().sub(r"\\\1", url) + ")"
 
 
 # JSON escapes C0 controls itself; these it writes as they are, and a terminal acts on them or hides them.
-_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
+_JSON_INVISIBLE = _pattern("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
 
 
 def json_safe(text: str) -> str:
     """JSON text (from json.dumps) with the characters `_JSON_INVISIBLE` names written as \\u escapes: the
     same data, nothing a terminal acts on (outside strings json.dumps writes only ASCII)."""
-    return _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+    if text.isascii() and "\x7f" not in text:  # the common case, without the pattern
+        return text
+    return _JSON_INVISIBLE().sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
@@ -139,12 +153,27 @@ def records_md(records: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def record_json(record: dict[str, Any]) -> str:
+    """One record as every `--format json` writes it: on one line (the C encoder, which an indented dump cannot
+    use), Chinese as it is, `json_safe`. The index keeps this text of every record, so that a listing writes it
+    as it is."""
+    return json_safe(json.dumps(record, ensure_ascii=False))
+
+
+def json_array(texts: Iterable[str]) -> Iterator[str]:
+    """The pieces of a JSON array of records, a record a line (jq- and grep-friendly), from their `record_json`
+    texts, written as they come."""
+    sep = "[\n"
+    for text in texts:
+        yield sep
+        yield text
+        sep = ",\n"
+    yield "[]\n" if sep == "[\n" else "\n]\n"
+
+
 def records_json(records: list[dict[str, Any]]) -> str:
-    """A JSON array of records keyed as in the schema, a record a line (jq- and grep-friendly; and the C
-    encoder, which an indented dump cannot use, keeps search fast)."""
-    if not records:
-        return "[]\n"
-    return json_safe("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]\n")
+    """A JSON array of records keyed as in the schema (json_array)."""
+    return "".join(json_array(record_json(r) for r in records))
 
 
 def records_yaml(records: list[dict[str, Any]]) -> str:

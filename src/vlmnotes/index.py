@@ -28,13 +28,15 @@ import re
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
+from vlmnotes.errors import VlmnotesError
+from vlmnotes.formats import record_json
 from vlmnotes.query import TEXT_FIELDS, And, Compare, Filters, Node, Not, Or, QueryError, Term, combine, shown
 
-_SCHEMA_VERSION = "6"
+_SCHEMA_VERSION = "7"
 # FTS columns in order, with their BM25 weights: names and titles well above components and
 # organisations, those above the notes' own text.
 COLUMNS: list[tuple[str, float]] = [
@@ -185,7 +187,7 @@ def use_vocabulary(con: sqlite3.Connection, user_file: Path | None, signature: s
     con.execute("DELETE FROM vocab")
     con.executemany("INSERT INTO vocab VALUES (?, ?, ?)", _vocab_rows(user_file))
     if row is not None:
-        for table in ("papers", "broken", "names", "fts"):
+        for table in _ROW_TABLES:
             con.execute(f"DELETE FROM {table}")
         con.execute("DELETE FROM meta WHERE key IN ('count', 'kb')")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('index_vocab_file', ?)", (str(user_file) if user_file else "",))
@@ -198,14 +200,22 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connect(path)
 
 
-_INDEX_TABLES = ("papers", "broken", "names", "fts", "vocab")
+# The tables that hold the records, emptied when every record is to be indexed again.
+_ROW_TABLES = ("paper_rows", "paper_json", "broken", "names", "fts")
+# Every table and view of the index, this version's and those of the versions before it ("papers" was a table).
+_INDEX_TABLES = ("papers", *_ROW_TABLES, "vocab")
 
 
 def _drop(con: sqlite3.Connection) -> None:
     """Drop the index's tables (made by another version of vlmnotes), keeping the build's state beside them."""
     with con:
-        for table in _INDEX_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        found = con.execute(
+            f"SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name IN"
+            f" ({','.join('?' * len(_INDEX_TABLES))})",
+            _INDEX_TABLES,
+        ).fetchall()
+        for kind, table in found:
+            con.execute(f"DROP {kind.upper()} IF EXISTS {table}")
         con.execute("DELETE FROM meta WHERE key IN ('schema', 'count', 'kb', 'index_vocab')")
 
 
@@ -220,14 +230,19 @@ def prepare(con: sqlite3.Connection) -> None:
 
 
 def _create(con: sqlite3.Connection) -> None:
+    """The index's tables: a paper's columns (paper_rows: small, so that a scan or a sort over every paper reads
+    little), its record as the JSON output writes it (paper_json: a listing streams these, never decoding one),
+    the view `papers` of both, the exact names, the full text and the vocabulary's aliases."""
     cols = ", ".join(_COLNAMES)
     con.executescript(
         f"""
         CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
-        CREATE TABLE IF NOT EXISTS papers(
+        CREATE TABLE IF NOT EXISTS paper_rows(
             rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, file TEXT UNIQUE, mtime_ns INTEGER, size INTEGER,
-            name TEXT, name_keys TEXT, year INTEGER, date TEXT, status TEXT, arxiv_id TEXT, citations INTEGER,
-            record TEXT);
+            name TEXT, name_keys TEXT, year INTEGER, date TEXT, status TEXT, arxiv_id TEXT, citations INTEGER);
+        CREATE TABLE IF NOT EXISTS paper_json(rowid INTEGER PRIMARY KEY, json TEXT);
+        CREATE VIEW IF NOT EXISTS papers AS
+            SELECT p.*, j.json AS record FROM paper_rows p JOIN paper_json j ON j.rowid = p.rowid;
         CREATE TABLE IF NOT EXISTS broken(file TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, message TEXT);
         CREATE TABLE IF NOT EXISTS names(key TEXT, paper INTEGER);
         CREATE INDEX IF NOT EXISTS names_key ON names(key);
@@ -368,7 +383,8 @@ class Index:
         status = IndexStatus()
         signature = _kb_signature(self.kb)  # before the scan: a change made during it is seen next time
         known = {
-            row[0]: (row[1], row[2], row[3]) for row in con.execute("SELECT file, mtime_ns, size, rowid FROM papers")
+            row[0]: (row[1], row[2], row[3])
+            for row in con.execute("SELECT file, mtime_ns, size, rowid FROM paper_rows")
         }
         broken = {row[0]: (row[1], row[2]) for row in con.execute("SELECT file, mtime_ns, size FROM broken")}
         seen: set[str] = set()
@@ -418,7 +434,8 @@ class Index:
 
 
 def _delete(con: sqlite3.Connection, rowid: int) -> None:
-    con.execute("DELETE FROM papers WHERE rowid = ?", (rowid,))
+    con.execute("DELETE FROM paper_rows WHERE rowid = ?", (rowid,))
+    con.execute("DELETE FROM paper_json WHERE rowid = ?", (rowid,))
     con.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))
     con.execute("DELETE FROM names WHERE paper = ?", (rowid,))
 
@@ -431,19 +448,20 @@ def _insert(
     record: dict[str, Any],
     aliases: tuple[dict[str, list[str]], dict[str, list[str]]],
 ) -> None:
-    for (rowid,) in con.execute("SELECT rowid FROM papers WHERE id = ?", (record["id"],)).fetchall():
+    for (rowid,) in con.execute("SELECT rowid FROM paper_rows WHERE id = ?", (record["id"],)).fetchall():
         _delete(con, rowid)  # the same id from another file name: the newer file wins
     names = [record.get("name") or "", *record.get("aliases", [])]
     keys = "|" + "|".join(name_key(n) for n in names) + "|"
     row = (
         record["id"], name, mtime, size, record.get("name"), keys, record.get("year"), record.get("date"),
-        record.get("status"), record.get("arxiv_id"), record.get("citations"), json.dumps(record, ensure_ascii=False),
+        record.get("status"), record.get("arxiv_id"), record.get("citations"),
     )  # fmt: skip
     cur = con.execute(
-        "INSERT INTO papers(id, file, mtime_ns, size, name, name_keys, year, date, status, arxiv_id, citations,"
-        " record) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO paper_rows(id, file, mtime_ns, size, name, name_keys, year, date, status, arxiv_id, citations)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         row,
     )
+    con.execute("INSERT INTO paper_json(rowid, json) VALUES (?, ?)", (cur.lastrowid, record_json(record)))
     placeholders = ",".join("?" * (len(_COLNAMES) + 1))
     con.execute(
         f"INSERT INTO fts(rowid, {', '.join(_COLNAMES)}) VALUES ({placeholders})",
@@ -582,6 +600,20 @@ def _positive_terms(node: Node) -> list[Term]:
     return []
 
 
+def _is_text(node: Node) -> bool:
+    """A free-text or field term the full text decides (`name:` the names table decides)."""
+    return isinstance(node, Term) and node.field != "name"
+
+
+def _needs_term(node: Node) -> bool:
+    """Whether every paper the query matches matches one of its text terms outside a NOT."""
+    if isinstance(node, And):
+        return any(_needs_term(p) for p in node.parts)
+    if isinstance(node, Or):
+        return all(_needs_term(p) for p in node.parts)
+    return _is_text(node)
+
+
 class Results(NamedTuple):
     """Search results, best first, the record files that could not be read, and how many papers match in all
     (more than the hits when a limit cut them)."""
@@ -598,11 +630,25 @@ class Hit(NamedTuple):
     snippet: str = ""
 
 
+class Texts(NamedTuple):
+    """Search results as `--format json` writes them: each record's JSON text (formats.record_json) in order,
+    read from the index while they are written out; how many there are, how many papers match in all, and the
+    record files that could not be read."""
+
+    texts: Iterator[str]
+    shown: int
+    total: int
+    errors: list[str]
+
+
+# Orders: ties (same date and name, same score) go by rowid, the order the papers were indexed in.
 _SORTS = {
-    "date": "COALESCE(p.date, '9999'), p.name",
-    "name": "LOWER(COALESCE(p.name, p.id))",
-    "citations": "COALESCE(p.citations, -1) DESC, p.name",
+    "date": "COALESCE(p.date, '9999'), p.name, p.rowid",
+    "name": "LOWER(COALESCE(p.name, p.id)), p.rowid",
+    "citations": "COALESCE(p.citations, -1) DESC, p.name, p.rowid",
 }
+_WEIGHTS = ", ".join(str(w) for _, w in COLUMNS)
+_CHUNK = 900  # rowids a statement, under SQLite's limit on parameters
 
 
 def search(
@@ -618,44 +664,65 @@ def search(
 
     An index that turns out to be damaged while it is read is rebuilt from the YAML, and asked again.
     """
-    try:
-        return _search(kb, query, limit=limit, sort=sort, filters=filters, snippets=snippets)
-    except sqlite3.OperationalError as exc:
-        raise QueryError(f"query: the index cannot run this query ({exc}); simplify it") from exc
-    except sqlite3.DatabaseError:  # damaged pages ("database disk image is malformed")
-        Index(kb).refresh(force=True)
-        return _search(kb, query, limit=limit, sort=sort, filters=filters, snippets=snippets)
+    return _answer(kb, lambda index: _search(index, query, limit, sort, filters, snippets))
 
 
-def _search(
+def search_json(
     kb: Path,
     query: str | None,
     *,
     limit: int | None = None,
     sort: str | None = None,
     filters: Filters | None = None,
-    snippets: bool = True,
-) -> Results:
-    """Search a current index: rank first, then read the records (and snippets) of the rows kept only.
+    arrange: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+) -> Texts:
+    """The records `search` gives, as the JSON text the index keeps of each, never decoded: a listing of every
+    paper streams from the index in the order asked. `arrange` puts them in another order, given each paper's
+    rowid, id, name, year and date in search order (timeline.build_timeline's, for `timeline --format json`).
+    The index stays open, in one snapshot, until the last text is read."""
+    return _answer(kb, lambda index: _search_json(index, query, limit, sort, filters, arrange))
 
-    A common word may match half the papers, and only the first `limit` are shown.
-    """
-    node = combine(query, filters)
-    terms = _positive_terms(node) if node is not None else []
-    # A query of one free-text or field term needs no second pass over the index: the ranking join is it
-    # (`name:` is the exception: the names table decides what it matches).
-    single = isinstance(node, Term) and node.field != "name"
+
+R = TypeVar("R")
+
+
+def _answer(kb: Path, ask: Callable[[Index], R]) -> R:
+    """Ask the index; rebuild a damaged one from the records and ask again. A query the index cannot run
+    is a QueryError."""
     index = Index(kb)
-    con = index.open()
     try:
-        synonyms = _synonyms(con, node)
-        params: list[Any] = []
-        where = "1" if node is None or single else _sql(node, params, synonyms)
-        rank_match = " OR ".join(f"({_term_match(t, synonyms)})" for t in terms)
-        rowids, total = _ranked(con, rank_match, where, params, terms, single, limit, sort)
-        records = _fetch(con, "SELECT rowid, record FROM papers WHERE rowid IN ({})", rowids)
+        return ask(index)
+    except sqlite3.OperationalError as exc:
+        index.close()
+        raise QueryError(f"query: the index cannot run this query ({exc}); simplify it") from exc
+    except sqlite3.DatabaseError:  # damaged pages ("database disk image is malformed")
+        index.close()
+        _rebuild(kb)
+        return ask(Index(kb))
+    except BaseException:
+        index.close()
+        raise
+
+
+def _rebuild(kb: Path) -> None:
+    index = Index(kb)
+    try:
+        index.refresh(force=True)
+    finally:
+        index.close()
+
+
+def _search(
+    index: Index, query: str | None, limit: int | None, sort: str | None, filters: Filters | None, snippets: bool
+) -> Results:
+    """Rank first, then read the records (and snippets) of the rows kept only: a common word may match half
+    the papers, and only the first `limit` are shown."""
+    try:
+        con = index.open()
+        rowids, total, rank_match = _select(con, query, filters, limit, sort)
+        records = _fetch(con, "SELECT rowid, json FROM paper_json WHERE rowid IN ({})", rowids)
         snips: dict[int, str] = {}
-        if snippets and terms and rowids:
+        if snippets and rank_match and rowids:
             snips = _fetch(
                 con,
                 "SELECT rowid, snippet(fts, -1, char(2), char(3), '…', 64) FROM fts"
@@ -670,72 +737,178 @@ def _search(
     return Results(hits, errors, total - (len(rowids) - len(hits)))
 
 
-def _ranked(
-    con: sqlite3.Connection,
-    rank_match: str,
-    where: str,
-    params: list[Any],
-    terms: list[Term],
-    single: bool,
+def _search_json(
+    index: Index,
+    query: str | None,
     limit: int | None,
     sort: str | None,
-) -> tuple[list[int], int]:
-    """The rowids of the matching papers in order (the papers named by a free-text term first, then by rank),
-    and how many match in all: counted only when `limit` cut them."""
-    weights = ", ".join(str(w) for _, w in COLUMNS)
+    filters: Filters | None,
+    arrange: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None,
+) -> Texts:
+    """The selection, in one snapshot of the index, and the first texts read (so that a damaged index is found
+    while it can still be rebuilt and asked again); the rest is read as it is written out."""
+    con = index.open()
+    con.execute("BEGIN")  # the records read later are those of the papers selected now
+    rowids, total, _ = _select(con, query, filters, limit, sort)
+    if arrange is not None:
+        heads = _fetch(con, "SELECT rowid, id, name, year, date FROM paper_rows WHERE rowid IN ({})", rowids, row=True)
+        keys = ("rowid", "id", "name", "year", "date")
+        rowids = [h["rowid"] for h in arrange([dict(zip(keys, heads[r], strict=True)) for r in rowids])]
+    chunks = _json_chunks(con, rowids)
+    first = next(chunks, [])
+    return Texts(_stream(index, first, chunks), len(rowids), total, index.errors())
+
+
+def _json_chunks(con: sqlite3.Connection, rowids: list[int]) -> Iterator[list[str]]:
+    for start in range(0, len(rowids), _CHUNK):
+        chunk = rowids[start : start + _CHUNK]
+        texts = dict(
+            con.execute(f"SELECT rowid, json FROM paper_json WHERE rowid IN ({','.join('?' * len(chunk))})", chunk)
+        )
+        yield [texts[r] for r in chunk]
+
+
+def _stream(index: Index, first: list[str], chunks: Iterator[list[str]]) -> Iterator[str]:
+    """The texts, the first chunk read already; the index is closed after the last (or when the reader stops)."""
+    try:
+        yield from first
+        for chunk in chunks:
+            yield from chunk
+    except sqlite3.DatabaseError as exc:  # damaged while the listing was written: rebuilt for the next command
+        index.close()
+        _rebuild(index.kb)
+        raise VlmnotesError(
+            f"the search index was damaged while it was read ({exc}); it has been rebuilt: run the command again"
+        ) from exc
+    finally:
+        index.close()
+
+
+def _select(
+    con: sqlite3.Connection, query: str | None, filters: Filters | None, limit: int | None, sort: str | None
+) -> tuple[list[int], int, str]:
+    """The rowids of the papers a query and filters select, in order; how many match in all (more than the
+    rowids when `limit` cut them); and the FTS5 expression of the query's positive terms ORed, whose bm25 ranks
+    them ("" when there are none)."""
+    node = combine(query, filters)
+    terms = _positive_terms(node) if node is not None else []
+    synonyms = _synonyms(con, node)
+    rank_match = " OR ".join(f"({_term_match(t, synonyms)})" for t in terms)
+    if node is None or not terms:
+        params: list[Any] = []
+        where = "1" if node is None else _sql(node, params, synonyms)
+        found = f"FROM paper_rows p WHERE {where}"
+        return (*_ordered(con, found, params, _SORTS[sort or "date"], [], limit), rank_match)
     exact = [name_key(t.text) for t in terms if not t.field]
-    if single and not sort and limit:
-        # The common case, one word: papers so named first, then the best-ranked matches, and no join.
-        named = [] if not exact else [
-            r for (r,) in con.execute(
-                "SELECT p.rowid FROM names n JOIN papers p ON p.rowid = n.paper WHERE n.key = ?"
-                " ORDER BY COALESCE(p.date, '9999'), p.rowid", (exact[0],)
-            )
-        ]  # fmt: skip
-        ranked = con.execute(
-            f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {weights}), rowid LIMIT ?",
-            (rank_match, limit + len(named)),
-        )
-        rowids = list(dict.fromkeys([*named, *(r for (r,) in ranked)]))[:limit]
-        if len(rowids) < limit:
-            return rowids, len(rowids)
-        (total,) = con.execute(
-            "SELECT count(*) FROM (SELECT rowid FROM fts WHERE fts MATCH ?"
-            " UNION SELECT paper FROM names WHERE key = ?)",
-            (rank_match, exact[0] if exact else None),
-        ).fetchone()
-        return rowids, total
-    if terms:
-        exact_sql = " OR ".join("?" for _ in exact)
-        boost = f"p.rowid IN (SELECT paper FROM names WHERE key IN ({exact_sql}))" if exact else "0 = 1"
-        order = _SORTS[sort] if sort else f"({boost}) DESC, r.score, COALESCE(p.date, '9999')"
-        join = "JOIN" if single else "LEFT JOIN"
+    if _is_text(node) and not sort and limit:
+        return (*_best(con, rank_match, exact[0] if exact else None, limit), rank_match)
+    # Best first: the papers the query's free-text term names (one term only: with several, the boost has always
+    # been left out, and results stay as they were), then by rank (a paper no term matched first), then by date.
+    exact = exact if len(exact) == 1 else []
+    boost = "(p.rowid IN (SELECT paper FROM names WHERE key = ?)) DESC, " if exact else ""
+    order = _SORTS[sort] if sort else f"{boost}r.score, COALESCE(p.date, '9999'), p.rowid"
+    plan = _plan(node, synonyms, rank_match)
+    params = []
+    if plan is None:  # a paper may match without any term (`year:2023 OR clip`): the papers drive, unranked ones first
+        where = _sql(node, params, synonyms)
         found = (
-            f"FROM papers p {join} (SELECT rowid, bm25(fts, {weights}) AS score FROM fts"
-            f" WHERE fts MATCH ?) r ON r.rowid = p.rowid WHERE {where}"
+            f"FROM paper_rows p LEFT JOIN (SELECT rowid, bm25(fts, {_WEIGHTS}) AS score FROM fts WHERE fts MATCH ?) r"
+            f" ON r.rowid = p.rowid WHERE {where}"
         )
-        found_args = [rank_match, *params]
-        sql, args = f"SELECT p.rowid {found} ORDER BY {order}", found_args + ([] if sort else list(exact))
-    else:
-        found, found_args = f"FROM papers p WHERE {where}", params
-        sql, args = f"SELECT p.rowid {found} ORDER BY {_SORTS[sort or 'date']}", list(params)
-    if limit:
-        sql += " LIMIT ?"
-        args.append(limit)
-    rowids = [r for (r,) in con.execute(sql, args)]
-    if not limit or len(rowids) < limit:
+        return (*_ordered(con, found, [rank_match, *params], order, [] if sort else exact, limit), rank_match)
+    drive, rest = plan
+    where = "1" if rest is None else _sql(rest, params, synonyms)
+    found = (
+        f"FROM (SELECT rowid, bm25(fts, {_WEIGHTS}) AS score FROM fts WHERE fts MATCH ?) r"
+        f" JOIN paper_rows p ON p.rowid = r.rowid WHERE {where}"
+    )
+    counted = (
+        "FROM fts WHERE fts MATCH ?"
+        if rest is None
+        else (f"FROM (SELECT rowid FROM fts WHERE fts MATCH ?) r JOIN paper_rows p ON p.rowid = r.rowid WHERE {where}")
+    )
+    return (*_ordered(con, found, [drive, *params], order, [] if sort else exact, limit, counted), rank_match)
+
+
+def _plan(node: Node, synonyms: Synonyms, rank_match: str) -> tuple[str, Node | None] | None:
+    """How to find the papers of a query with terms in one ranked pass over the full text: the FTS5 expression
+    that drives it, and what is left for SQL to check of each paper it finds (None: nothing). None when a paper
+    may match without any of the terms (`year:2023 OR clip`, a `name:` alone).
+
+    Terms side by side (with years, statuses, NOTs beside them) drive as one AND expression: its bm25 is the one
+    the terms ORed give the papers that hold them all (FTS5 scores a paper by the phrases in it, whatever joins
+    them). Terms ORed are the ranking expression itself. Any other query is driven by the ranking expression and
+    checked whole."""
+    parts = node.parts if isinstance(node, And) else (node,)
+    texts = [p for p in parts if _is_text(p)]
+    rest = [p for p in parts if not _is_text(p)]
+    if texts and not any(_positive_terms(p) for p in rest):
+        drive = " AND ".join(f"({_term_match(t, synonyms)})" for t in texts if isinstance(t, Term))
+        return drive, (None if not rest else rest[0] if len(rest) == 1 else And(tuple(rest)))
+    if isinstance(node, Or) and all(_is_text(p) for p in node.parts):
+        return rank_match, None
+    if _needs_term(node):
+        return rank_match, node
+    return None
+
+
+def _best(con: sqlite3.Connection, match: str, exact: str | None, limit: int) -> tuple[list[int], int]:
+    """One free-text or field term, best first: the papers so named (by date), then the best-ranked matches (a
+    bounded sort); and how many match in all, counted without ranking."""
+    named = [] if exact is None else [
+        r for (r,) in con.execute(
+            "SELECT p.rowid FROM names n JOIN paper_rows p ON p.rowid = n.paper WHERE n.key = ?"
+            " ORDER BY COALESCE(p.date, '9999'), p.rowid", (exact,)
+        )
+    ]  # fmt: skip
+    ranked = con.execute(
+        f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {_WEIGHTS}), rowid LIMIT ?",
+        (match, limit + len(named)),
+    )
+    rowids = list(dict.fromkeys([*named, *(r for (r,) in ranked)]))[:limit]
+    if len(rowids) < limit:
         return rowids, len(rowids)
-    (total,) = con.execute(f"SELECT count(*) {found}", found_args).fetchone()
+    (total,) = con.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,)).fetchone()
+    if named:  # and those named that the text does not match
+        matched = _fetch(con, "SELECT rowid, 1 FROM fts WHERE fts MATCH ? AND rowid IN ({})", named, [match])
+        total += sum(r not in matched for r in named)
     return rowids, total
 
 
-def _fetch(con: sqlite3.Connection, sql: str, rowids: list[int], before: list[Any] | None = None) -> dict[int, Any]:
-    """rowid → value for a query over a list of rowids (in chunks, under SQLite's parameter limit)."""
+def _ordered(
+    con: sqlite3.Connection,
+    found: str,
+    args: list[Any],
+    order: str,
+    order_args: list[Any],
+    limit: int | None,
+    counted: str | None = None,
+) -> tuple[list[int], int]:
+    """The rowids `SELECT p.rowid {found}` gives in `order` (the first `limit`: a bounded sort), and how many it
+    gives in all: counted (with `counted`, a FROM clause of the same rows that ranks nothing) only when `limit`
+    cut them."""
+    sql, all_args = f"SELECT p.rowid {found} ORDER BY {order}", [*args, *order_args]
+    if limit:
+        sql += " LIMIT ?"
+        all_args.append(limit)
+    rowids = [r for (r,) in con.execute(sql, all_args)]
+    if not limit or len(rowids) < limit:
+        return rowids, len(rowids)
+    (total,) = con.execute(f"SELECT count(*) {counted or found}", args).fetchone()
+    return rowids, total
+
+
+def _fetch(
+    con: sqlite3.Connection, sql: str, rowids: list[int], before: list[Any] | None = None, *, row: bool = False
+) -> dict[int, Any]:
+    """rowid → value (with `row`, the whole row) for a query over a list of rowids (in chunks, under SQLite's
+    parameter limit)."""
     out: dict[int, Any] = {}
-    for start in range(0, len(rowids), 900):
-        chunk = rowids[start : start + 900]
+    for start in range(0, len(rowids), _CHUNK):
+        chunk = rowids[start : start + _CHUNK]
         query = sql.format(",".join("?" * len(chunk)))
-        out.update(con.execute(query, [*(before or []), *chunk]).fetchall())
+        rows = con.execute(query, [*(before or []), *chunk])
+        out.update(((r[0], r) for r in rows) if row else rows)
     return out
 
 
@@ -784,7 +957,7 @@ def lookup(kb: Path, query: str) -> dict[str, Any]:
             raise NotFoundError(
                 f"'{query}' starts the names of {len(started)} papers: {shown_names}; give more of the name"
             )
-        names = [n for (n,) in con.execute("SELECT DISTINCT name FROM papers WHERE name IS NOT NULL")]
+        names = [n for (n,) in con.execute("SELECT DISTINCT name FROM paper_rows WHERE name IS NOT NULL")]
         broken = [f for (f,) in con.execute("SELECT file FROM broken ORDER BY file")]
     except QueryError:
         names, broken = [], []
@@ -810,7 +983,7 @@ def _started(con: sqlite3.Connection, key: str) -> tuple[tuple[str] | None, list
     or the first of a family whose names all start with its name (`mplug` gives mPLUG-Owl, not mPLUG-Owl2;
     `BLI` gives BLIP). Else None and the names of the papers it starts, shortest first."""
     rows = con.execute(
-        "SELECT n.paper, n.key, COALESCE(p.name, p.id) FROM names n JOIN papers p ON p.rowid = n.paper"
+        "SELECT n.paper, n.key, COALESCE(p.name, p.id) FROM names n JOIN paper_rows p ON p.rowid = n.paper"
         " WHERE n.key >= ? AND n.key < ? ORDER BY length(n.key), COALESCE(p.date, '9999'), p.rowid",
         (key, key[:-1] + chr(ord(key[-1]) + 1)),
     )
@@ -844,7 +1017,7 @@ def apply_build(
     _kb_signature(kb, settle=True)  # let the folder's time settle after the build's writes (see _SETTLE_NS)
     aliases = _vocab_aliases(_user_vocab(con)) if written else ({}, {})
     for name in removed + [n for n, _ in written]:
-        for (rowid,) in con.execute("SELECT rowid FROM papers WHERE file = ?", (name,)).fetchall():
+        for (rowid,) in con.execute("SELECT rowid FROM paper_rows WHERE file = ?", (name,)).fetchall():
             _delete(con, rowid)
         con.execute("DELETE FROM broken WHERE file = ?", (name,))
     for name, record in written:

@@ -113,12 +113,16 @@ def shown(query: str) -> str:
 
 # Characters no query can mean: control characters other than whitespace (FTS5 reads NUL as the end of a
 # string), and lone surrogates, which is how Python hands over bytes that are not UTF-8 (SQLite refuses them).
-_UNREADABLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+# (Compiled when a query has a character that does not print: most have none, and the class costs a search a
+# millisecond to compile.)
+_UNREADABLE = "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]"
 
 
 def _check_text(text: str, where: str) -> None:
     """QueryError naming the first character of `text` no query can mean, if there is one."""
-    m = _UNREADABLE.search(text)
+    if text.isprintable():  # no control character nor surrogate: nothing to look for
+        return
+    m = re.search(_UNREADABLE, text)
     if m is None:
         return
     code = ord(m[0])

@@ -62,6 +62,12 @@ def build_timeline(records: list[Record], by: str = "year") -> Timeline:
     return Timeline(ordered, undated)
 
 
+def in_timeline_order(records: list[Record], by: str = "year") -> list[Record]:
+    """Records in the order a timeline lists them (`--format json`): the dated ones by period, in date order,
+    then the undated ones. Reads the date, year, name and id of each record only."""
+    return build_timeline(records, by).records()
+
+
 label = label_of
 
 
