@@ -170,6 +170,8 @@ _VENUE = re.compile(
     r"(?P<v>[A-Za-z][A-Za-z\- ]{1,24}?)\s*[:：\-]?\s*"
     r"(?:(?P<y>(?:19|20)\d{2})|['’](?P<yy>\d{2})|(?<=-)(?P<hy>\d{2})(?![\w.]))(?!\d)"
 )
+# The year _VENUE ends in, alone: a text without one has no venue, found in one pass (_VENUE tries every letter).
+_VENUE_YEAR = re.compile(r"(?:(?:19|20)\d{2}|['’]\d{2}|(?<=-)\d{2}(?![\w.]))(?!\d)")
 # Where a paper was sent, not where it appeared: 'Under review at ICLR 2025', 'ICLR 2025 (rejected)', '在投'.
 _CUE = (
     r"(?:\b(?:under\s+(?:review|submission)|in\s+submission|submitted|submissions?|rejected|withdrawn"
@@ -207,6 +209,8 @@ def find_venue(text: str, vocab: Vocabulary) -> tuple[str, int] | None:
     'EMNLP 2023 Findings' → 'Findings of EMNLP 2023'); a venue the paper was only submitted to or rejected by
     ('Under review at ICLR 2025', 'ICLR 2025 (rejected)', 'ICLR 2025 在投') is none."""
     folded = fold(text)
+    if not _VENUE_YEAR.search(folded):
+        return None
     for m in _VENUE.finditer(folded):
         words = m["v"].strip(" -").split()
         year = m["y"] or f"20{m['yy'] or m['hy']}"

@@ -187,7 +187,7 @@ def _card_field(ctx: Context, cand: Candidate, item: Block, named: bool) -> bool
     if not text or not _bold_led(item):
         return False
     bare = text.strip("*").strip()
-    if (found := find_date(bare)) is not None and found.start == 0 and len(bare) <= 12:
+    if len(bare) <= 12 and (found := find_date(bare)) is not None and found.start == 0:
         cand.set_date(found.iso, EXPLICIT)  # '- **2024.09**'
         return False
     if cand.name and bare == cand.name:
@@ -226,7 +226,7 @@ def _card_field(ctx: Context, cand: Candidate, item: Block, named: bool) -> bool
         # A known organisation, or a plain capitalised word after the card's name ('Salesfroce').
         for part in _org_parts(text):
             _add_card_org(cand, ctx.vocab.org(part) or part, item.line)
-    elif (venue := find_venue(text, ctx.vocab)) and len(text) <= 24:
+    elif len(text) <= 24 and (venue := find_venue(text, ctx.vocab)):
         cand.venue = venue[0]
         cand.set_date(str(venue[1]), DERIVED)
     elif is_name_like(text) and not after_name and not not_a_name(text, ctx.vocab, ctx.known):
