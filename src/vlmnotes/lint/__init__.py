@@ -198,8 +198,14 @@ def _lint_each(paths: list[Path], selection: Selection, *, parallel: bool) -> It
     # Read once here what every file needs: workers forked from this process start with it.
     _vocabulary_near(paths[0])
     load_catalogue()
+    import multiprocessing
+
+    # Forked, so that workers start with what was read above (Python 3.14 on Linux defaults to forkserver);
+    # where there is no fork (Windows, or macOS's default spawn) workers read it again, which is only slower.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
     try:
-        pool = ProcessPoolExecutor(workers, initializer=gc.disable)
+        pool = ProcessPoolExecutor(workers, context, initializer=gc.disable)
     except (OSError, NotImplementedError):  # no process pools here (no /dev/shm): one process does it all
         yield from (_lint_one(path, selection) for path in paths)
         return
