@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from enum import Enum
 from functools import partial
@@ -404,9 +404,24 @@ def _write_json(results: Texts, output: Path | None = None) -> None:
 
     pieces = json_array(results.texts)
     if output is None or str(output) == "-":
-        _guard(lambda: sys.stdout.writelines(pieces))
+        _guard(lambda: _write_utf8(pieces))
     else:
-        _write(_guard(lambda: "".join(pieces)), output)
+        _write(_guard(lambda: b"".join(pieces)), output)
+
+
+def _write_utf8(pieces: Iterable[bytes]) -> None:
+    """UTF-8 text to stdout as it comes: as it is when stdout writes UTF-8 and leaves line ends alone (as it
+    does unless PYTHONIOENCODING or the locale say otherwise, or on Windows), else through stdout's encoding."""
+    import codecs
+
+    out = sys.stdout
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None and os.linesep == "\n" and codecs.lookup(out.encoding or "ascii").name == "utf-8":
+        out.flush()
+        buffer.writelines(pieces)
+        buffer.flush()
+    else:
+        out.writelines(p.decode("utf-8") for p in pieces)
 
 
 def _run_search(query: str | None, filters: Filters, limit: int | None, sort: SortKey | None) -> list[Hit]:
@@ -658,7 +673,6 @@ def timeline(
 
     Examples: vlmnotes timeline --since 2021 · vlmnotes timeline 'llm:Qwen' -f html --lanes family -o qwen.html
     """
-    from vlmnotes import render
     from vlmnotes import timeline as tl_mod
     from vlmnotes.query import Filters
 
@@ -670,6 +684,8 @@ def timeline(
         if state.broken:
             raise typer.Exit(1)
         return
+    from vlmnotes import render
+
     results = _search(query, filters, None, SortKey.date)
     hits = results.hits
     tl = tl_mod.build_timeline([h.record for h in hits], by.value)
@@ -756,15 +772,20 @@ def graph(
         raise typer.Exit(1)
 
 
-def _write(text: str, output: Path | None) -> None:
-    """Write to stdout (no --output, or `-o -`), else to the file: a regular file is replaced atomically (a
-    symlink's target, the link kept); a device or FIFO is written to as it is, never replaced by a file."""
+def _write(text: str | bytes, output: Path | None) -> None:
+    """Write text (or UTF-8 bytes) to stdout (no --output, or `-o -`), else to the file: a regular file is replaced
+    atomically (a symlink's target, the link kept); a device or FIFO is written to as it is, never replaced."""
     import stat
 
     if output is None or str(output) == "-":
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            _write_utf8([text])
+        else:
+            sys.stdout.write(text)
         return
-    from vlmnotes.store import atomic_write
+    from vlmnotes.store import atomic_write_bytes
+
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
 
     try:
         mode = output.stat().st_mode
@@ -774,10 +795,10 @@ def _write(text: str, output: Path | None) -> None:
         raise _fail(f"{output}: is a folder; give --output the name of a file", 2)
     try:
         if mode is not None and not stat.S_ISREG(mode):
-            with output.open("w", encoding="utf-8") as fh:
-                fh.write(text)
+            with output.open("wb") as fh:
+                fh.write(data)
         else:
-            atomic_write(output.resolve() if output.is_symlink() else output, text)
+            atomic_write_bytes(output.resolve() if output.is_symlink() else output, data)
     except OSError as exc:
         raise _fail(f"{output}: cannot write ({exc.strerror or exc})", 1) from None
     _err().print(f"wrote {output}", markup=False)
@@ -1138,8 +1159,6 @@ def export(
 
     Example: vlmnotes export 'year:>=2023' --format bibtex -o refs.bib
     """
-    from vlmnotes import export as ex
-    from vlmnotes import formats
     from vlmnotes.query import Filters
 
     if fmt is ExportFormat.json:
@@ -1150,6 +1169,9 @@ def export(
         if state.broken:
             raise typer.Exit(1)
         return
+    from vlmnotes import export as ex
+    from vlmnotes import formats
+
     hits = _run_search(query, Filters(), None, SortKey.date)
     records = [h.record for h in hits]
     if not records:

@@ -160,20 +160,20 @@ def record_json(record: dict[str, Any]) -> str:
     return json_safe(json.dumps(record, ensure_ascii=False))
 
 
-def json_array(texts: Iterable[str]) -> Iterator[str]:
+def json_array(texts: Iterable[bytes]) -> Iterator[bytes]:
     """The pieces of a JSON array of records, a record a line (jq- and grep-friendly), from their `record_json`
-    texts, written as they come."""
-    sep = "[\n"
+    texts in UTF-8, written as they come."""
+    sep = b"[\n"
     for text in texts:
         yield sep
         yield text
-        sep = ",\n"
-    yield "[]\n" if sep == "[\n" else "\n]\n"
+        sep = b",\n"
+    yield b"[]\n" if sep == b"[\n" else b"\n]\n"
 
 
 def records_json(records: list[dict[str, Any]]) -> str:
     """A JSON array of records keyed as in the schema (json_array)."""
-    return "".join(json_array(record_json(r) for r in records))
+    return b"".join(json_array(record_json(r).encode("utf-8") for r in records)).decode("utf-8")
 
 
 def records_yaml(records: list[dict[str, Any]]) -> str:

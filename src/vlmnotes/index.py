@@ -36,7 +36,7 @@ from vlmnotes.errors import VlmnotesError
 from vlmnotes.formats import record_json
 from vlmnotes.query import TEXT_FIELDS, And, Compare, Filters, Node, Not, Or, QueryError, Term, combine, shown
 
-_SCHEMA_VERSION = "7"
+_SCHEMA_VERSION = "8"
 # FTS columns in order, with their BM25 weights: names and titles well above components and
 # organisations, those above the notes' own text.
 COLUMNS: list[tuple[str, float]] = [
@@ -230,9 +230,10 @@ def prepare(con: sqlite3.Connection) -> None:
 
 
 def _create(con: sqlite3.Connection) -> None:
-    """The index's tables: a paper's columns (paper_rows: small, so that a scan or a sort over every paper reads
-    little), its record as the JSON output writes it (paper_json: a listing streams these, never decoding one),
-    the view `papers` of both, the exact names, the full text and the vocabulary's aliases."""
+    """The index's tables: a paper's columns (paper_rows: small, so that a scan over every paper reads little;
+    paper_rows_date keeps them in date order, which a listing reads instead of sorting), its record as the JSON
+    output writes it (paper_json: a listing streams these, never decoding one), the view `papers` of both, the
+    exact names, the full text and the vocabulary's aliases."""
     cols = ", ".join(_COLNAMES)
     con.executescript(
         f"""
@@ -240,6 +241,7 @@ def _create(con: sqlite3.Connection) -> None:
         CREATE TABLE IF NOT EXISTS paper_rows(
             rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, file TEXT UNIQUE, mtime_ns INTEGER, size INTEGER,
             name TEXT, name_keys TEXT, year INTEGER, date TEXT, status TEXT, arxiv_id TEXT, citations INTEGER);
+        CREATE INDEX IF NOT EXISTS paper_rows_date ON paper_rows(COALESCE(date, '9999'), name);
         CREATE TABLE IF NOT EXISTS paper_json(rowid INTEGER PRIMARY KEY, json TEXT);
         CREATE VIEW IF NOT EXISTS papers AS
             SELECT p.*, j.json AS record FROM paper_rows p JOIN paper_json j ON j.rowid = p.rowid;
@@ -631,11 +633,11 @@ class Hit(NamedTuple):
 
 
 class Texts(NamedTuple):
-    """Search results as `--format json` writes them: each record's JSON text (formats.record_json) in order,
-    read from the index while they are written out; how many there are, how many papers match in all, and the
-    record files that could not be read."""
+    """Search results as `--format json` writes them: each record's JSON text (formats.record_json) in UTF-8, in
+    order, read from the index while they are written out (bytes: a listing neither decodes nor encodes them);
+    how many there are, how many papers match in all, and the record files that could not be read."""
 
-    texts: Iterator[str]
+    texts: Iterator[bytes]
     shown: int
     total: int
     errors: list[str]
@@ -759,16 +761,19 @@ def _search_json(
     return Texts(_stream(index, first, chunks), len(rowids), total, index.errors())
 
 
-def _json_chunks(con: sqlite3.Connection, rowids: list[int]) -> Iterator[list[str]]:
+def _json_chunks(con: sqlite3.Connection, rowids: list[int]) -> Iterator[list[bytes]]:
     for start in range(0, len(rowids), _CHUNK):
         chunk = rowids[start : start + _CHUNK]
         texts = dict(
-            con.execute(f"SELECT rowid, json FROM paper_json WHERE rowid IN ({','.join('?' * len(chunk))})", chunk)
+            con.execute(
+                f"SELECT rowid, CAST(json AS BLOB) FROM paper_json WHERE rowid IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
         )
         yield [texts[r] for r in chunk]
 
 
-def _stream(index: Index, first: list[str], chunks: Iterator[list[str]]) -> Iterator[str]:
+def _stream(index: Index, first: list[bytes], chunks: Iterator[list[bytes]]) -> Iterator[bytes]:
     """The texts, the first chunk read already; the index is closed after the last (or when the reader stops)."""
     try:
         yield from first
