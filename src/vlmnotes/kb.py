@@ -287,7 +287,7 @@ def unchanged(config: Config, listed: NoteList, *, prune: bool = False) -> Build
     Reads stamps only, never a note or a record: a build with nothing to do loads no parser and no YAML."""
     import sqlite3
 
-    from vlmnotes.state import LEGACY_CACHE, LEGACY_FILES, LEGACY_STATE, STATE_SCHEMA, connect, db_path
+    from vlmnotes.state import LEGACY_CACHE, LEGACY_FILES, LEGACY_STATE, connect, db_path
 
     kb = config.kb
     path = db_path(kb)
@@ -306,11 +306,31 @@ def unchanged(config: Config, listed: NoteList, *, prune: bool = False) -> Build
             known = {
                 bytes(k): (name, m, s) for k, name, m, s in con.execute("SELECT path, name, mtime_ns, size FROM notes")
             }
+            if _changed(config, listed, meta, pending, known, prune):
+                return None  # before reading a row a record: the usual answer once a note is edited
             written = {f: (m, s) for f, m, s in con.execute("SELECT file, mtime_ns, size FROM records")}
         finally:
             con.close()
     except sqlite3.Error:
         return None
+    if _record_stamps(kb / "papers") != written:
+        return None
+    last = json.loads(meta["report"])
+    return BuildReport(papers=last["papers"], warnings=[*listed.warnings, *last["warnings"]], notes=len(known))
+
+
+def _changed(
+    config: Config,
+    listed: NoteList,
+    meta: dict[str, str],
+    pending: int,
+    known: dict[bytes, tuple[str, int, int]],
+    prune: bool,
+) -> bool:
+    """Whether anything but the record files changed since the last build (see unchanged)."""
+    from vlmnotes.state import STATE_SCHEMA
+
+    kb = config.kb
     if (
         pending
         or "report" not in meta
@@ -319,30 +339,25 @@ def unchanged(config: Config, listed: NoteList, *, prune: bool = False) -> Build
         or meta.get("index_vocab") != meta.get("vocab")
         or meta.get("inputs") != build_inputs(kb)
     ):
-        return None
+        return True
     asked = set()
     for note in listed.notes:
         key = note_key(kb, note.path)
         name, mtime, size = known.get(key, ("", None, None))
         if (mtime, size) != (note.mtime_ns, note.size) or (name != note.name and not name.endswith("/" + note.name)):
-            return None
+            return True
         asked.add(key)
     others = [key for key in known if key not in asked]
     if others and prune:
-        return None
+        return True
     for key in others:
         try:
             st = key_path(kb, key).stat()
         except OSError:
-            return None
+            return True
         if not stat.S_ISREG(st.st_mode) or (st.st_mtime_ns, st.st_size) != known[key][1:]:
-            return None
-    if _record_stamps(kb / "papers") != written:
-        return None
-    last = json.loads(meta["report"])
-    return BuildReport(
-        papers=last["papers"], warnings=[*listed.warnings, *last["warnings"]], notes=len(asked) + len(others)
-    )
+            return True
+    return False
 
 
 def _record_stamps(papers: Path) -> dict[str, tuple[int, int]] | None:
