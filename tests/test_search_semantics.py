@@ -328,3 +328,15 @@ def test_an_index_from_the_version_before_is_rebuilt(own: Path) -> None:
 )
 def test_full_width_query_syntax_reads_as_ascii(query: str, same_as: str) -> None:
     assert parse_query(query) == parse_query(same_as)
+
+
+# --- the papers a query names come first -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["BLIP OR ALIGN", "ALIGN OR BLIP"])
+def test_each_paper_a_query_names_comes_before_papers_that_only_mention_it(vl: Run, query: str) -> None:
+    # BLIP-2's text says BLIP more often than ALIGN's says ALIGN, but only ALIGN is named so.
+    found = search(vl, query)
+
+    assert set(found[:2]) == {"BLIP", "ALIGN"}
+    assert set(found[2:]) == {"BLIP-2", "ALBEF"}

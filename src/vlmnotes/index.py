@@ -807,10 +807,11 @@ def _select(
     exact = [name_key(t.text) for t in terms if not t.field]
     if _is_text(node) and not sort and limit:
         return (*_best(con, rank_match, exact[0] if exact else None, limit), rank_match)
-    # Best first: the papers the query's free-text term names (one term only: with several, the boost has always
-    # been left out, and results stay as they were), then by rank (a paper no term matched first), then by date.
-    exact = exact if len(exact) == 1 else []
-    boost = "(p.rowid IN (SELECT paper FROM names WHERE key = ?)) DESC, " if exact else ""
+    # Best first: the papers a free-text term of the query names (`search CLIP ALIGN`: CLIP and ALIGN), then by
+    # rank (a paper no term matched first), then by date.
+    exact = list(dict.fromkeys(exact))
+    keys = ", ".join("?" * len(exact))
+    boost = f"(p.rowid IN (SELECT paper FROM names WHERE key IN ({keys}))) DESC, " if exact else ""
     order = _SORTS[sort] if sort else f"{boost}r.score, COALESCE(p.date, '9999'), p.rowid"
     plan = _plan(node, synonyms, rank_match)
     params = []
