@@ -1,5 +1,5 @@
 """Run the command line as `python -m vlmnotes`."""
 
-from vlmnotes.cli import main
+from vlmnotes.entry import main
 
 main()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from enum import Enum
 from functools import partial
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from vlmnotes import __version__
+from vlmnotes.entry import listed, resolve_config, say, write_utf8
 from vlmnotes.errors import UsageError, VlmnotesError
 from vlmnotes.formats import count
 
@@ -119,11 +120,8 @@ def _err() -> Console:
 
 
 def _say(message: str) -> None:
-    """One plain line on stderr (no rich: messages must not cost start-up time); a name or note text quoted in
-    it reaches the terminal without control characters."""
-    from vlmnotes.formats import clean
-
-    sys.stderr.write(clean(message) + "\n")
+    """One plain line on stderr (no rich: messages must not cost start-up time)."""
+    say(message)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -140,23 +138,7 @@ def _guard(fn: Callable[[], T]) -> T:
 
 
 def _config() -> Config:
-    from vlmnotes.kb import DEFAULT_EXTENSIONS, Config, find_notes_dir
-
-    notes = state.notes
-    if not notes:
-        env = os.environ.get("VLMNOTES_NOTES")
-        if env:
-            notes = tuple(Path(p) for p in env.split(os.pathsep) if p)
-        else:
-            found = find_notes_dir(Path.cwd())
-            if found is None:
-                raise UsageError("no notes/ folder here or above; pass --notes PATH or set VLMNOTES_NOTES")
-            notes = (found,)
-    kb = state.kb or (Path(os.environ["VLMNOTES_KB"]) if os.environ.get("VLMNOTES_KB") else None)
-    if kb is None:
-        first = notes[0]
-        kb = (first if first.is_dir() else first.parent).resolve().parent / "kb"
-    return Config(notes=notes, kb=kb, extensions=state.extensions or DEFAULT_EXTENSIONS)
+    return resolve_config(state.notes, state.kb, state.extensions)
 
 
 @contextmanager
@@ -404,49 +386,22 @@ def _write_json(results: Texts, output: Path | None = None) -> None:
 
     pieces = json_array(results.texts)
     if output is None or str(output) == "-":
-        _guard(lambda: _write_utf8(pieces))
+        _guard(lambda: write_utf8(pieces))
     else:
         _write(_guard(lambda: b"".join(pieces)), output)
-
-
-def _write_utf8(pieces: Iterable[bytes]) -> None:
-    """UTF-8 text to stdout as it comes: as it is when stdout writes UTF-8 and leaves line ends alone (as it
-    does unless PYTHONIOENCODING or the locale say otherwise, or on Windows), else through stdout's encoding."""
-    import codecs
-
-    out = sys.stdout
-    buffer = getattr(out, "buffer", None)
-    if buffer is not None and os.linesep == "\n" and codecs.lookup(out.encoding or "ascii").name == "utf-8":
-        out.flush()
-        buffer.writelines(pieces)
-        buffer.flush()
-    else:
-        out.writelines(p.decode("utf-8") for p in pieces)
 
 
 def _run_search(query: str | None, filters: Filters, limit: int | None, sort: SortKey | None) -> list[Hit]:
     return list(_search(query, filters, limit, sort).hits)
 
 
-def _quoted(text: str) -> str:
-    """Text as a shell reads it back (shlex is imported only for the message that needs it)."""
-    import shlex
-
-    return shlex.quote(text)
-
-
 def _listed(shown_count: int, total: int, query: str | None, filters: Filters | None = None) -> None:
-    """How a listing of `shown_count` papers of `total` ends, on stderr: how many papers a --limit left out, or
-    that none matched (exit code 1)."""
-    if total > shown_count:
-        _say(f"{shown_count} of {count(total, 'paper')} (--limit to see more)")
-    from vlmnotes.query import Filters, shown
-
-    given = (filters or Filters())._asdict().items()
-    options = [f"--{k} {_quoted(shown(str(v)))}" for k, v in given if v is not None]
-    if not shown_count and (query or options):
-        asked = [f"'{shown(query)}'"] if query else []
-        _say(f"no papers match {' '.join(asked + options)}")
+    """How a listing of `shown_count` papers of `total` ends, on stderr (entry.listed); exit code 1 when none
+    matched."""
+    messages, matched = listed(shown_count, total, query, filters)
+    for message in messages:
+        _say(message)
+    if not matched:
         raise typer.Exit(1)
 
 
@@ -779,7 +734,7 @@ def _write(text: str | bytes, output: Path | None) -> None:
 
     if output is None or str(output) == "-":
         if isinstance(text, bytes):
-            _write_utf8([text])
+            write_utf8([text])
         else:
             sys.stdout.write(text)
         return

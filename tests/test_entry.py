@@ -1,0 +1,137 @@
+"""The `vlmnotes` entry point answers `search`/`list --format json` on a current index without typer, and every
+such answer is the one the full command line gives: same bytes on stdout and stderr, same exit code. Anything
+it does not answer itself goes to the full command line before a byte is written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write_notes
+
+NOTES_MD = """\
+# 读过的论文
+
+- Fri, 26 Feb 2021 [Learning Transferable Visual Models From Natural Language Supervision](https://arxiv.org/abs/2103.00020)
+  - CLIP (OpenAI)：图文对比学习，zero-shot 分类
+- Mon, 30 Jan 2023 [BLIP-2: Bootstrapping Language-Image Pre-training with Frozen Image Encoders and Large Language Models](https://arxiv.org/abs/2301.12597)
+  - BLIP-2 (Salesforce)：Q-Former 连接冻结的 ViT 和 LLM
+- Thu, 17 Aug 2023 [Qwen-VL: A Versatile Vision-Language Model for Understanding, Localization, Text Reading, and Beyond](https://arxiv.org/abs/2308.12966)
+  - Qwen-VL (Alibaba)，LLM 是 Qwen-7B，对比学习之外还有定位
+"""
+
+ENTRY = "import sys; from vlmnotes.entry import main; sys.argv[0] = 'vlmnotes'; main()"
+FULL = "import sys; from vlmnotes.cli import main; sys.argv[0] = 'vlmnotes'; main()"
+# Whether the entry point answered by itself: typer is never imported then.
+ALONE = (
+    "import sys; from vlmnotes.entry import answer_json; code = answer_json(sys.argv[1:]);"
+    " sys.stderr.write(f'typer imported: {\"typer\" in sys.modules}, code {code}\\n')"
+)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("entry")
+    write_notes(root / "notes", {"reading.md": NOTES_MD})
+    run(root, FULL, "build")
+    return root
+
+
+def run(cwd: Path, code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("VLMNOTES_")}
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, env={**environ, **(env or {})}, check=False
+    )
+
+
+def same_answer(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    fast, full = run(cwd, ENTRY, *args, env=env), run(cwd, FULL, *args, env=env)
+    assert (fast.stdout, fast.stderr, fast.returncode) == (full.stdout, full.stderr, full.returncode)
+    return fast
+
+
+def answered_alone(cwd: Path, *args: str) -> bool:
+    said = run(cwd, ALONE, *args).stderr.decode()
+    return "typer imported: False" in said and "code None" not in said
+
+
+ANSWERED = [
+    ("search", "CLIP", "--format", "json"),
+    ("search", "对比学习", "-f", "json"),
+    ("search", "--format", "json", "llm:Qwen", "--limit", "1"),
+    ("search", "CLIP OR BLIP-2", "--format", "json", "--limit", "05"),
+    ("search", "zzyzx", "--format", "json"),  # nothing matches: exit 1 and a line on stderr
+    ("search", "year:>=2023", "--format", "json"),
+    ("list", "--format", "json"),
+    ("list", "year:2021", "--format", "json"),
+    ("list", "--format", "json", "--limit", "2"),  # stderr says how many were left out
+    ("--notes", "notes", "--kb", "kb", "search", "BLIP", "--format", "json"),
+    ("-n", "notes", "list", "Qwen", "--format", "json"),
+]
+
+
+@pytest.mark.parametrize("args", ANSWERED, ids=" ".join)
+def test_the_entry_point_answers_plain_json_searches_as_the_full_command_line(project: Path, args: tuple[str]) -> None:
+    answer = same_answer(project, *args)
+
+    assert answered_alone(project, *args)
+    assert answer.stdout.startswith(b"[")
+
+
+HANDED_OVER = [
+    ("search", "CLIP"),  # a table
+    ("search", "CLIP", "--format", "json", "--sort", "name"),
+    ("search", "--format=json", "CLIP"),
+    ("search", "name:", "--format", "json"),  # a malformed query: the full command line's message, exit 2
+    ("search", "", "--format", "json"),
+    ("search", "--format", "json", "--", "-CLIP"),
+    ("search", "CLIP", "--format", "json", "--limit", "0"),
+    ("search", "CLIP", "--format", "json", "--limit", "x"),
+    ("search", "CLIP", "--format", "json", "--format", "json"),
+    ("search", "CLIP", "BLIP", "--format", "json"),
+    ("search", "--format", "json"),
+    ("list", "--format", "json", "--notes", "notes"),  # a global option after the command
+    ("--ext", "md", "list", "--format", "json"),
+    ("--version",),
+    ("search", "--help"),
+]
+
+
+@pytest.mark.parametrize("args", HANDED_OVER, ids=" ".join)
+def test_anything_else_is_answered_by_the_full_command_line(project: Path, args: tuple[str]) -> None:
+    same_answer(project, *args)
+
+    assert not answered_alone(project, *args)
+
+
+def test_the_places_come_from_the_environment_as_in_the_full_command_line(project: Path, tmp_path: Path) -> None:
+    env = {"VLMNOTES_NOTES": str(project / "notes"), "VLMNOTES_KB": str(project / "kb")}
+
+    answer = same_answer(tmp_path, "search", "CLIP", "--format", "json", env=env)
+
+    assert b"2103.00020" in answer.stdout
+
+
+def test_no_notes_folder_is_the_full_command_lines_error(tmp_path: Path) -> None:
+    answer = same_answer(tmp_path, "search", "CLIP", "--format", "json")
+
+    assert answer.returncode == 2
+    assert b"no notes/ folder" in answer.stderr
+
+
+def test_a_changed_note_is_built_first_by_the_full_command_line(tmp_path: Path) -> None:
+    write_notes(tmp_path / "notes", {"reading.md": NOTES_MD})
+    run(tmp_path, FULL, "build")
+    note = tmp_path / "notes" / "reading.md"
+    note.write_text(NOTES_MD.replace("Qwen-VL (Alibaba)", "Qwen-VL (阿里巴巴, Alibaba) Zyzzyva"), "utf-8")
+
+    assert not answered_alone(tmp_path, "search", "Zyzzyva", "--format", "json")
+    answer = run(tmp_path, ENTRY, "search", "Zyzzyva", "--format", "json")
+
+    assert answer.returncode == 0
+    assert b"2308.12966" in answer.stdout
+    assert answered_alone(tmp_path, "search", "Zyzzyva", "--format", "json")  # built now: current again
