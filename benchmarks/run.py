@@ -161,12 +161,17 @@ def measure(
             print(f"FAILED: {shown}: {message}, expected {codes}\n{sample.err[-800:]}", file=sys.stderr, flush=True)
             return Figure(failed=message)
         samples.append(sample)
+    return of_runs(samples)
+
+
+def of_runs(runs: list[Sample] | list[Figure]) -> Figure:
+    """Median wall and CPU seconds, the largest peak RSS and tree memory, of several runs."""
     return Figure(
-        wall=statistics.median(s.wall for s in samples),
-        cpu=statistics.median(s.cpu for s in samples),
-        rss=max(s.rss for s in samples),
-        runs=len(samples),
-        tree=max((s.tree for s in samples if s.tree is not None), default=None),
+        wall=statistics.median(r.wall for r in runs),
+        cpu=statistics.median(r.cpu for r in runs),
+        rss=max(r.rss for r in runs),
+        runs=len(runs),
+        tree=max((r.tree for r in runs if r.tree is not None), default=None),
     )
 
 
@@ -244,13 +249,7 @@ def combine(figures: list[Figure]) -> Figure:
     for f in figures:
         if f.failed:
             return f
-    return Figure(
-        wall=statistics.median(f.wall for f in figures),
-        cpu=statistics.median(f.cpu for f in figures),
-        rss=max(f.rss for f in figures),
-        runs=len(figures),
-        tree=max((f.tree for f in figures if f.tree is not None), default=None),
-    )
+    return of_runs(figures)
 
 
 def peak(f: Figure) -> str:
