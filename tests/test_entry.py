@@ -1,6 +1,6 @@
-"""The `vlmnotes` entry point answers `search`/`list --format json` on a current index without typer, and every
-such answer is the one the full command line gives: same bytes on stdout and stderr, same exit code. Anything
-it does not answer itself goes to the full command line before a byte is written."""
+"""The `vlmnotes` entry point answers `search`/`list`/`timeline --format json` on a current index without
+typer, and every such answer is the one the full command line gives: same bytes on stdout and stderr, same exit
+code. Anything it does not answer itself goes to the full command line before a byte is written."""
 
 from __future__ import annotations
 
@@ -71,6 +71,10 @@ ANSWERED = [
     ("list", "--format", "json", "--limit", "2"),  # stderr says how many were left out
     ("--notes", "notes", "--kb", "kb", "search", "BLIP", "--format", "json"),
     ("-n", "notes", "list", "Qwen", "--format", "json"),
+    ("timeline", "--format", "json"),
+    ("timeline", "--since", "2022", "--format", "json", "--by", "month"),
+    ("timeline", "对比学习", "-f", "json", "--until", "2022"),
+    ("timeline", "--since", "2030", "--format", "json"),  # nothing in those years: exit 1
 ]
 
 
@@ -96,6 +100,10 @@ HANDED_OVER = [
     ("search", "--format", "json"),
     ("list", "--format", "json", "--notes", "notes"),  # a global option after the command
     ("--ext", "md", "list", "--format", "json"),
+    ("timeline", "--format", "json", "--since", "-1"),
+    ("timeline", "--format", "json", "--by", "week"),
+    ("timeline", "--format", "json", "--limit", "2"),
+    ("timeline", "--format", "json", "-o", "-"),
     ("--version",),
     ("search", "--help"),
 ]

@@ -1,12 +1,13 @@
-"""The `vlmnotes` command's entry point, and the one answer it gives without the command-line framework.
+"""The `vlmnotes` command's entry point, and the answers it gives without the command-line framework.
 
-`vlmnotes search QUERY --format json` and `vlmnotes list [QUERY] --format json` on a current index are what
-scripts and editors call most, and typer with click costs about 50 ms to import and 10 ms to dispatch: more
-than the search itself at 10,000 papers. `main` answers those two in their plain spellings here, from the same
-functions the full command line calls, and hands everything else to `vlmnotes.cli.main` untouched: any other
-command or option, an option written `--x=y` or bundled, a query starting with `-`, a malformed query, an
-index that is not current (the full command line rebuilds it first), or a record file that cannot be read. A
-command is handed over before anything is written, so its output and exit code are the full command line's.
+`vlmnotes search QUERY --format json`, `list [QUERY] --format json` and `timeline [QUERY] --format json` on a
+current index are what scripts and editors call most, and typer with click costs about 50 ms to import and
+10 ms to dispatch: more than the search itself at 10,000 papers. `main` answers those three in their plain
+spellings here, from the same functions the full command line calls, and hands everything else to
+`vlmnotes.cli.main` untouched: any other command or option, an option written `--x=y` or bundled, a query
+starting with `-`, a malformed query, an index that is not current (the full command line rebuilds it first),
+or a record file that cannot be read. A command is handed over before anything is written, so its output and
+exit code are the full command line's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from vlmnotes.kb import Config
@@ -34,26 +35,32 @@ def main() -> None:
 
 
 def answer_json(args: list[str]) -> int | None:
-    """Answer `search`/`list` with `--format json` as the full command line would: the exit code, or None
-    (nothing written) when the full command line must answer."""
+    """Answer `search`, `list` and `timeline` with `--format json` as the full command line would: the exit
+    code, or None (nothing written) when the full command line must answer."""
     asked = _plain_json_request(args)
     if asked is None:
         return None
-    notes, kb, command, query, limit = asked
     from vlmnotes.errors import VlmnotesError
     from vlmnotes.index import search_json
     from vlmnotes.kb import is_current
     from vlmnotes.query import Filters, parse_query
 
+    filters = Filters(since=asked.since, until=asked.until)
+    arrange = None
+    if asked.command == "timeline":
+        from functools import partial
+
+        from vlmnotes.timeline import in_timeline_order
+
+        arrange = partial(in_timeline_order, by=asked.by)
     try:
-        if query is not None:
-            parse_query(query)
-        config = resolve_config(notes, kb, ())
+        if asked.query is not None:
+            parse_query(asked.query)
+        config = resolve_config(asked.notes, asked.kb, ())
         if not is_current(config):
             return None
-        results = search_json(
-            config.kb, query, limit=limit, sort="date" if command == "list" else None, filters=Filters()
-        )
+        sort = None if asked.command == "search" else "date"
+        results = search_json(config.kb, asked.query, limit=asked.limit, sort=sort, filters=filters, arrange=arrange)
     except VlmnotesError:
         return None  # the full command line says what is wrong, as it always does
     if results.errors:
@@ -65,22 +72,36 @@ def answer_json(args: list[str]) -> int | None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
-    messages, matched = listed(results.shown, results.total, query)
+    messages, matched = listed(results.shown, results.total, asked.query, filters)
     for message in messages:
         say(message)
     return 0 if matched else 1
 
 
-# The global options and the command options the fast answer reads; any other goes to the full command line.
+class _Request(NamedTuple):
+    notes: tuple[Path, ...]
+    kb: Path | None
+    command: str
+    query: str | None
+    limit: int | None
+    since: int | None
+    until: int | None
+    by: str
+
+
+# The global options, and each command's options, the fast answer reads (by the name of their parameter); any
+# other goes to the full command line.
 _GLOBAL = {"--notes": "notes", "-n": "notes", "--kb": "kb"}
-_COMMAND = {"--format": "format", "-f": "format", "--limit": "limit"}
+_OPTIONS = {
+    "search": {"--format": "format", "-f": "format", "--limit": "limit"},
+    "list": {"--format": "format", "-f": "format", "--limit": "limit"},
+    "timeline": {"--format": "format", "-f": "format", "--since": "since", "--until": "until", "--by": "by"},
+}
 
 
-def _plain_json_request(
-    args: list[str],
-) -> tuple[tuple[Path, ...], Path | None, str, str | None, int | None] | None:
-    """(notes, kb, command, query, limit) of `[--notes P]... [--kb P] search|list [QUERY] --format json
-    [--limit N]` in any order after the command; None for anything else."""
+def _plain_json_request(args: list[str]) -> _Request | None:
+    """What `[--notes P]... [--kb P] search|list|timeline [QUERY] --format json [its options]` asks, options in
+    any order after the command; None for anything else."""
     notes: list[Path] = []
     kb: Path | None = None
     i = 0
@@ -90,16 +111,16 @@ def _plain_json_request(
         else:
             kb = Path(args[i + 1])
         i += 2
-    if i >= len(args) or args[i] not in ("search", "list"):
+    if i >= len(args) or args[i] not in _OPTIONS:
         return None
-    command, rest = args[i], args[i + 1 :]
+    command, rest, options = args[i], args[i + 1 :], _OPTIONS[args[i]]
     given: dict[str, str] = {}
     positional: list[str] = []
     j = 0
     while j < len(rest):
         word = rest[j]
         if word.startswith("-"):
-            key = _COMMAND.get(word)
+            key = options.get(word)
             if key is None or key in given or j + 1 >= len(rest):
                 return None
             given[key] = rest[j + 1]
@@ -109,15 +130,17 @@ def _plain_json_request(
             j += 1
     if given.get("format") != "json" or len(positional) > 1 or (command == "search" and not positional):
         return None
-    limit: int | None = 20 if command == "search" else None
-    if "limit" in given:
-        if not given["limit"].isascii() or not given["limit"].isdigit() or int(given["limit"]) < 1:
-            return None
-        limit = int(given["limit"])
+    if given.get("by", "year") not in ("year", "month"):
+        return None
+    numbers = {k: given[k] for k in ("limit", "since", "until") if k in given}
+    if not all(v.isascii() and v.isdigit() for v in numbers.values()) or int(numbers.get("limit", 1)) < 1:
+        return None
     query = positional[0] if positional else None
     if query is not None and not query.strip():
         return None
-    return tuple(notes), kb, command, query, limit
+    limit = int(numbers["limit"]) if "limit" in numbers else 20 if command == "search" else None
+    since, until = (int(numbers[k]) if k in numbers else None for k in ("since", "until"))
+    return _Request(tuple(notes), kb, command, query, limit, since, until, given.get("by", "year"))
 
 
 def resolve_config(notes: tuple[Path, ...], kb: Path | None, extensions: tuple[str, ...]) -> Config:
