@@ -1,4 +1,4 @@
-"""The `vlmnotes` entry point answers `search`/`list`/`timeline --format json` on a current index without
+"""The `vlmnotes` entry point answers `search`/`list`/`timeline`/`export --format json` on a current index without
 typer, and every such answer is the one the full command line gives: same bytes on stdout and stderr, same exit
 code. Anything it does not answer itself goes to the full command line before a byte is written."""
 
@@ -75,6 +75,8 @@ ANSWERED = [
     ("timeline", "--since", "2022", "--format", "json", "--by", "month"),
     ("timeline", "对比学习", "-f", "json", "--until", "2022"),
     ("timeline", "--since", "2030", "--format", "json"),  # nothing in those years: exit 1
+    ("export", "--format", "json"),
+    ("export", "BLIP-2", "-f", "json"),
 ]
 
 
@@ -104,6 +106,9 @@ HANDED_OVER = [
     ("timeline", "--format", "json", "--by", "week"),
     ("timeline", "--format", "json", "--limit", "2"),
     ("timeline", "--format", "json", "-o", "-"),
+    ("export", "zzyzx", "--format", "json"),  # nothing to export: the full command line's error, exit 1
+    ("export", "--format", "json", "--strict"),
+    ("export", "--format", "yaml"),
     ("--version",),
     ("search", "--help"),
 ]

@@ -1,8 +1,8 @@
 """The `vlmnotes` command's entry point, and the answers it gives without the command-line framework.
 
-`vlmnotes search QUERY --format json`, `list [QUERY] --format json` and `timeline [QUERY] --format json` on a
-current index are what scripts and editors call most, and typer with click costs about 50 ms to import and
-10 ms to dispatch: more than the search itself at 10,000 papers. `main` answers those three in their plain
+`vlmnotes search QUERY --format json` and `list`, `timeline` and `export [QUERY] --format json` on a current
+index are what scripts and editors call most, and typer with click costs about 50 ms to import and 10 ms to
+dispatch: more than the search itself at 10,000 papers. `main` answers those four in their plain
 spellings here, from the same functions the full command line calls, and hands everything else to
 `vlmnotes.cli.main` untouched: any other command or option, an option written `--x=y` or bundled, a query
 starting with `-`, a malformed query, an index that is not current (the full command line rebuilds it first),
@@ -35,7 +35,7 @@ def main() -> None:
 
 
 def answer_json(args: list[str]) -> int | None:
-    """Answer `search`, `list` and `timeline` with `--format json` as the full command line would: the exit
+    """Answer `search`, `list`, `timeline` and `export` with `--format json` as the full command line would: the exit
     code, or None (nothing written) when the full command line must answer."""
     asked = _plain_json_request(args)
     if asked is None:
@@ -63,8 +63,8 @@ def answer_json(args: list[str]) -> int | None:
         results = search_json(config.kb, asked.query, limit=asked.limit, sort=sort, filters=filters, arrange=arrange)
     except VlmnotesError:
         return None  # the full command line says what is wrong, as it always does
-    if results.errors:
-        return None
+    if results.errors or (asked.command == "export" and not results.shown):
+        return None  # an unreadable record, or an export of nothing: the full command line's error
     from vlmnotes.formats import json_array
 
     try:
@@ -72,6 +72,8 @@ def answer_json(args: list[str]) -> int | None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    if asked.command == "export":
+        return 0
     messages, matched = listed(results.shown, results.total, asked.query, filters)
     for message in messages:
         say(message)
@@ -96,11 +98,12 @@ _OPTIONS = {
     "search": {"--format": "format", "-f": "format", "--limit": "limit"},
     "list": {"--format": "format", "-f": "format", "--limit": "limit"},
     "timeline": {"--format": "format", "-f": "format", "--since": "since", "--until": "until", "--by": "by"},
+    "export": {"--format": "format", "-f": "format"},
 }
 
 
 def _plain_json_request(args: list[str]) -> _Request | None:
-    """What `[--notes P]... [--kb P] search|list|timeline [QUERY] --format json [its options]` asks, options in
+    """What `[--notes P]... [--kb P] search|list|timeline|export [QUERY] --format json [its options]` asks, options in
     any order after the command; None for anything else."""
     notes: list[Path] = []
     kb: Path | None = None
