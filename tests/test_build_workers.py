@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -111,3 +112,19 @@ def test_a_build_waits_for_a_command_holding_the_lock_through_filelock(project: 
     assert result.exit_code == 1
     assert "is still writing it; the build waited 0 s" in result.stderr
     assert run("build").exit_code == 0  # and the lock is free once it is released
+
+
+@pytest.mark.parametrize("key", ["not json", '["clip", null]', "[1, null, [], null, null]", '{"id": "clip"}'])
+def test_a_damaged_merge_cache_row_is_merged_again_into_the_same_records(tmp_path: Path, cli: Run, key: str) -> None:
+    import sqlite3
+
+    notes = tmp_path / "notes"
+    write_notes(notes, {k: v for k, v in NOTES.items() if k != "c-binary.md"})
+    assert _build(cli, notes, tmp_path / "kb")[0] == 0
+    before = record_bytes(tmp_path / "kb")
+    with sqlite3.connect(tmp_path / "kb" / ".vlmnotes.sqlite") as con:
+        con.execute("UPDATE groups SET paper_key = ?", (key,))
+    st = (notes / "e-more.md").stat()
+    os.utime(notes / "e-more.md", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # touched: the build runs again
+    assert _build(cli, notes, tmp_path / "kb")[0] == 0
+    assert record_bytes(tmp_path / "kb") == before
