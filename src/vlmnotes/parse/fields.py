@@ -29,9 +29,6 @@ _URL_ID = re.compile(
 _TEXT_ID = re.compile(rf"(?:arxiv\s*[:.\-]\s*|10\.48550/arxiv\.|arxiv\.org/(?:abs|pdf|html)/){_ID}(?![\d.]\d)", re.I)
 
 
-# The link readers below are cached: an entry's links are looked at by several readers (its kind, its arXiv
-# id, whether it names the entry's paper), six calls a link in a note of bracketed links.
-@functools.lru_cache(maxsize=1 << 16)
 def valid_arxiv_id(arxiv_id: str) -> bool:
     """True for an id that can exist: new style YYMM.NNNN(N) with a real month, or old style arch/YYMMNNN."""
     m = re.fullmatch(r"(\d{2})(\d{2})\.(\d{4,5})", arxiv_id)
@@ -68,6 +65,8 @@ def normalise_arxiv_id(text: str) -> str | None:
     return None
 
 
+# Cached, as link_kind: an entry's links are looked at by several readers (its kind, its arXiv id, whether it
+# names the entry's paper), six calls a link in a note of bracketed links.
 @functools.lru_cache(maxsize=1 << 16)
 def arxiv_id_from_url(url: str) -> str | None:
     """The arXiv id (without version) an URL points at, in any form seen in the wild; None if it cannot exist."""
