@@ -815,7 +815,10 @@ def commit(
                 con.executemany(sql, params)
             use_vocabulary(con, config.vocab_file, collected.vocab)
             apply_build(
-                con, config.kb, [(n, plan.records[n].model_dump(mode="json")) for n in plan.writes], plan.deletes
+                con,
+                config.kb,
+                [(n, stored_form(plan.records[n].model_dump(mode="json"))) for n in plan.writes],
+                plan.deletes,
             )
     except sqlite3.Error as exc:
         raise cannot_write(config.kb, exc) from exc
