@@ -148,3 +148,73 @@ def test_a_changed_note_is_built_first_by_the_full_command_line(tmp_path: Path) 
     assert answer.returncode == 0
     assert b"2308.12966" in answer.stdout
     assert answered_alone(tmp_path, "search", "Zyzzyva", "--format", "json")  # built now: current again
+
+
+# --- build -----------------------------------------------------------------------------------------------------
+
+
+def build_both(tmp_path: Path, *args: str, prepare: str = "") -> tuple[Path, Path]:
+    """Two copies of one project, each built once by the full command line and then changed by `prepare` (a
+    note's new text); `build *args` then run by the entry point in one and the full command line in the other:
+    same output, same exit code, same record files."""
+    roots = []
+    for name in ("fast", "full"):
+        root = tmp_path / name
+        write_notes(root / "notes", {"reading.md": NOTES_MD, "other.md": "# Other\n"})
+        run(root, FULL, "build")
+        if prepare:
+            (root / "notes" / "reading.md").write_text(prepare, encoding="utf-8")
+        roots.append(root)
+    fast, full = run(roots[0], ENTRY, *args), run(roots[1], FULL, *args)
+    assert (fast.stdout, fast.stderr, fast.returncode) == (full.stdout, full.stderr, full.returncode)
+    assert records(roots[0]) == records(roots[1])
+    return roots[0], roots[1]
+
+
+def records(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((root / "kb" / "papers").glob("*.yaml"))}
+
+
+CHANGED_MD = NOTES_MD.replace("Qwen-VL (Alibaba)", "Qwen-VL (阿里巴巴)") + (
+    "- Mon, 17 Apr 2023 [Visual Instruction Tuning](https://arxiv.org/abs/2304.08485)\n"
+    "  - LLaVA，线性投影连接 CLIP ViT-L/14 和 Vicuna\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "prepare"),
+    [
+        (("build",), ""),  # nothing changed
+        (("build",), CHANGED_MD),
+        (("build", "--check"), ""),
+        (("build", "--check"), CHANGED_MD),  # would change: exit 1
+        (("--notes", "notes/reading.md", "build", "--prune"), ""),  # drops other.md's (no) records, says so
+        (("--notes", "notes/reading.md", "build", "--check", "--prune"), CHANGED_MD),
+        (("build",), "\udcff"),  # a note that cannot be read: named, exit 1
+    ],
+    ids=["same", "changed", "check", "check-changed", "prune", "check-prune", "unreadable"],
+)
+def test_the_entry_point_builds_as_the_full_command_line(tmp_path: Path, args: tuple[str], prepare: str) -> None:
+    if prepare == "\udcff":
+        for name in ("fast", "full"):
+            write_notes(tmp_path / name / "notes", {"broken.md": b"\xff\xfe\x00\x00binary\x00"})
+        prepare = ""
+    build_both(tmp_path, *args, prepare=prepare)
+
+
+def test_a_build_without_notes_is_the_full_command_lines_error(tmp_path: Path) -> None:
+    answer = same_answer(tmp_path, "build")
+
+    assert answer.returncode == 2
+
+
+@pytest.mark.parametrize("args", [("build", "--check", "--check"), ("build", "-h"), ("--ext", "md", "build")])
+def test_other_builds_are_run_by_the_full_command_line(tmp_path: Path, args: tuple[str]) -> None:
+    assert (
+        run(
+            tmp_path,
+            "from vlmnotes.entry import answer_build; import sys; assert answer_build(sys.argv[1:]) is None",
+            *args,
+        ).returncode
+        == 0
+    )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from vlmnotes import __version__
-from vlmnotes.entry import listed, resolve_config, say, write_utf8
+from vlmnotes.entry import listed, report_build, resolve_config, say, write_utf8
 from vlmnotes.errors import UsageError, VlmnotesError
 from vlmnotes.formats import count
 
@@ -226,37 +226,9 @@ def build(
     from vlmnotes.kb import build as run_build
 
     report = _guard(lambda: run_build(_config(), check=check, prune=prune))
-    for line in report.warnings:
-        _say(f"warning: {line}")
-    for label, names in (("no longer on disk", report.gone), ("not given (--prune)", report.pruned)):
-        for name in names:
-            _say(f"{'would drop' if check else 'dropped'} the records of {name}: {label}")
-    if check:
-        for label, items in (
-            ("create", report.created),
-            ("change", report.changed),
-            ("delete", report.deleted),
-        ):
-            for item in items:
-                sys.stdout.write(f"would {label} {item}\n")
-        _print_report_problems(report.skipped, report.errors)
-        if report.changes:
-            _say(f"{count(report.changes, 'record file')} out of date; run `vlmnotes build`")
-            raise typer.Exit(1)
-        if report.skipped or report.errors:
-            raise typer.Exit(1)
-        sys.stdout.write(f"knowledge base is current ({count(report.papers, 'paper')})\n")
-        return
-    _print_report_problems(report.skipped, report.errors)
-    summary = (
-        f"{count(report.papers, 'paper')} from {count(report.notes, 'note')} ({report.reparsed} parsed): "
-        f"{len(report.created)} created, {len(report.changed)} changed, {len(report.deleted)} deleted"
-    )
-    if report.kept:
-        summary += f", {len(report.kept)} kept (hand-made or hand-edited, no longer in the notes)"
-    _say(summary)
-    if report.skipped or report.errors:
-        raise typer.Exit(1)
+    code = report_build(report, check=check)
+    if code:
+        raise typer.Exit(code)
 
 
 class ListFormat(str, Enum):

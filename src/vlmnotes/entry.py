@@ -1,9 +1,9 @@
 """The `vlmnotes` command's entry point, and the answers it gives without the command-line framework.
 
-`vlmnotes search QUERY --format json` and `list`, `timeline` and `export [QUERY] --format json` on a current
-index are what scripts and editors call most, and typer with click costs about 50 ms to import and 10 ms to
-dispatch: more than the search itself at 10,000 papers. `main` answers those four in their plain
-spellings here, from the same functions the full command line calls, and hands everything else to
+typer with click costs about 50 ms to import and 10 ms to dispatch: more than a search at 10,000 papers, and
+half of a build with nothing to do. `main` runs `vlmnotes build [--check] [--prune]`, and answers `search
+QUERY --format json` and `list`, `timeline` and `export [QUERY] --format json` on a current index, in their
+plain spellings, from the same functions the full command line calls. Everything else goes to
 `vlmnotes.cli.main` untouched: any other command or option, an option written `--x=y` or bundled, a query
 starting with `-`, a malformed query, an index that is not current (the full command line rebuilds it first),
 or a record file that cannot be read. A command is handed over before anything is written, so its output and
@@ -19,13 +19,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from vlmnotes.kb import Config
+    from vlmnotes.kb import BuildReport, Config
     from vlmnotes.query import Filters
 
 
 def main() -> None:
     """Console-script entry point: the fast answer when it applies, else the full command line."""
-    code = answer_json(sys.argv[1:])
+    try:
+        code = answer_build(sys.argv[1:])
+        if code is None:
+            code = answer_json(sys.argv[1:])
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
     if code is None:
         from vlmnotes.cli import main as full
 
@@ -67,17 +73,89 @@ def answer_json(args: list[str]) -> int | None:
         return None  # an unreadable record, or an export of nothing: the full command line's error
     from vlmnotes.formats import json_array
 
-    try:
-        write_utf8(json_array(results.texts))
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
+    write_utf8(json_array(results.texts))
     if asked.command == "export":
         return 0
     messages, matched = listed(results.shown, results.total, asked.query, filters)
     for message in messages:
         say(message)
     return 0 if matched else 1
+
+
+def answer_build(args: list[str]) -> int | None:
+    """Run `[--notes P]... [--kb P] build [--check] [--prune]` as the full command line would (a build with
+    nothing to do then costs no more than reading the stamps): the exit code, or None for any other command."""
+    request = _global_options(args)
+    if request is None:
+        return None
+    notes, kb, rest = request
+    if not rest or rest[0] != "build" or len(set(rest[1:])) != len(rest[1:]):
+        return None
+    if not set(rest[1:]) <= {"--check", "--prune"}:
+        return None
+    from vlmnotes.errors import VlmnotesError
+    from vlmnotes.kb import build
+
+    try:
+        report = build(resolve_config(notes, kb, ()), check="--check" in rest, prune="--prune" in rest)
+    except VlmnotesError as exc:
+        say(f"error: {exc}")
+        return exc.exit_code
+    return report_build(report, check="--check" in rest)
+
+
+def report_build(report: BuildReport, *, check: bool) -> int:
+    """What `vlmnotes build` says of a build (stdout: with check, what would change; stderr: warnings, dropped
+    notes, unreadable files and the summary), and its exit code: 1 when a note or record could not be read or,
+    with check, when anything would change."""
+    from vlmnotes.formats import count
+
+    for line in report.warnings:
+        say(f"warning: {line}")
+    for label, names in (("no longer on disk", report.gone), ("not given (--prune)", report.pruned)):
+        for name in names:
+            say(f"{'would drop' if check else 'dropped'} the records of {name}: {label}")
+    problems = [*report.skipped, *report.errors]
+    if check:
+        for label, items in (("create", report.created), ("change", report.changed), ("delete", report.deleted)):
+            for item in items:
+                sys.stdout.write(f"would {label} {item}\n")
+        for line in problems:
+            say(f"error: {line}")
+        if report.changes:
+            say(f"{count(report.changes, 'record file')} out of date; run `vlmnotes build`")
+            return 1
+        if problems:
+            return 1
+        sys.stdout.write(f"knowledge base is current ({count(report.papers, 'paper')})\n")
+        return 0
+    for line in problems:
+        say(f"error: {line}")
+    summary = (
+        f"{count(report.papers, 'paper')} from {count(report.notes, 'note')} ({report.reparsed} parsed): "
+        f"{len(report.created)} created, {len(report.changed)} changed, {len(report.deleted)} deleted"
+    )
+    if report.kept:
+        summary += f", {len(report.kept)} kept (hand-made or hand-edited, no longer in the notes)"
+    say(summary)
+    return 1 if problems else 0
+
+
+def _global_options(args: list[str]) -> tuple[tuple[Path, ...], Path | None, list[str]] | None:
+    """The notes and kb given before the command (`--notes P`, `-n P`, `--kb P`), and the arguments from the
+    command on; None when another option comes first."""
+    notes: list[Path] = []
+    kb: Path | None = None
+    i = 0
+    while i + 1 < len(args) and args[i] in _GLOBAL:
+        if _GLOBAL[args[i]] == "notes":
+            notes.append(Path(args[i + 1]))
+        else:
+            kb = Path(args[i + 1])
+        i += 2
+    if i < len(args) and args[i].startswith("-"):
+        return None
+    return tuple(notes), kb, args[i:]
 
 
 class _Request(NamedTuple):
@@ -105,18 +183,11 @@ _OPTIONS = {
 def _plain_json_request(args: list[str]) -> _Request | None:
     """What `[--notes P]... [--kb P] search|list|timeline|export [QUERY] --format json [its options]` asks, options in
     any order after the command; None for anything else."""
-    notes: list[Path] = []
-    kb: Path | None = None
-    i = 0
-    while i + 1 < len(args) and args[i] in _GLOBAL:
-        if _GLOBAL[args[i]] == "notes":
-            notes.append(Path(args[i + 1]))
-        else:
-            kb = Path(args[i + 1])
-        i += 2
-    if i >= len(args) or args[i] not in _OPTIONS:
+    request = _global_options(args)
+    if request is None or not request[2] or request[2][0] not in _OPTIONS:
         return None
-    command, rest, options = args[i], args[i + 1 :], _OPTIONS[args[i]]
+    notes, kb, (command, *rest) = request
+    options = _OPTIONS[command]
     given: dict[str, str] = {}
     positional: list[str] = []
     j = 0
@@ -143,7 +214,7 @@ def _plain_json_request(args: list[str]) -> _Request | None:
         return None
     limit = int(numbers["limit"]) if "limit" in numbers else 20 if command == "search" else None
     since, until = (int(numbers[k]) if k in numbers else None for k in ("since", "until"))
-    return _Request(tuple(notes), kb, command, query, limit, since, until, given.get("by", "year"))
+    return _Request(notes, kb, command, query, limit, since, until, given.get("by", "year"))
 
 
 def resolve_config(notes: tuple[Path, ...], kb: Path | None, extensions: tuple[str, ...]) -> Config:
