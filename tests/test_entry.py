@@ -218,3 +218,26 @@ def test_other_builds_are_run_by_the_full_command_line(tmp_path: Path, args: tup
         ).returncode
         == 0
     )
+
+
+def test_a_reader_that_stops_early_ends_the_listing_quietly_with_exit_1(tmp_path: Path) -> None:
+    many = "".join(
+        f"- Mon, 2 Jan 2023 [Paper number {i} on vision and language](https://arxiv.org/abs/2301.{i:05d})\n"
+        f"  - Model{i} (OpenAI)，{'图文对比学习 ' * 40}\n"
+        for i in range(1, 301)
+    )
+    write_notes(tmp_path / "notes", {"many.md": "# Many\n\n" + many})
+    run(tmp_path, FULL, "build")
+    assert answered_alone(tmp_path, "list", "--format", "json")
+
+    for code in (ENTRY, FULL):
+        reader = subprocess.Popen(
+            [sys.executable, "-c", code, "list", "--format", "json"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert reader.stdout is not None and reader.stderr is not None
+        reader.stdout.read(10)
+        reader.stdout.close()  # `| head -c 10`
+        assert (reader.wait(timeout=60), reader.stderr.read()) == (1, b"")

@@ -32,6 +32,9 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except BrokenPipeError:  # `| head`: the reader has gone; end quietly with exit code 1, as click does
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing is flushed into the closed pipe at exit)
+        sys.exit(1)
     if code is None:
         from vlmnotes.cli import main as full
 
