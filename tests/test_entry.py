@@ -4,6 +4,7 @@ code. Anything it does not answer itself goes to the full command line before a 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -241,3 +242,41 @@ def test_a_reader_that_stops_early_ends_the_listing_quietly_with_exit_1(tmp_path
         reader.stdout.read(10)
         reader.stdout.close()  # `| head -c 10`
         assert (reader.wait(timeout=60), reader.stderr.read()) == (1, b"")
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_stdout_that_cannot_hold_chinese_gets_json_escapes_both_ways(project: Path, encoding: str) -> None:
+    answer = same_answer(project, "search", "对比学习", "--format", "json", env={"PYTHONIOENCODING": encoding})
+
+    assert answer.returncode == 0
+    assert b"\\u5bf9\\u6bd4\\u5b66\\u4e60" in answer.stdout  # 对比学习, escaped
+    assert "对比学习" in json.loads(answer.stdout.decode(encoding))[0]["sources"][0]["text"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize("code", [ENTRY, FULL], ids=["entry", "full"])
+def test_a_full_disk_is_one_line_and_exit_1(project: Path, code: str) -> None:
+    with open("/dev/full", "wb") as full:
+        answer = subprocess.run(
+            [sys.executable, "-c", code, "list", "--format", "json"], cwd=project, stdout=full, stderr=subprocess.PIPE
+        )
+
+    assert (answer.returncode, answer.stderr) == (1, b"error: cannot write the output (No space left on device)\n")
+
+
+def test_a_notes_variable_without_a_path_is_a_usage_error(project: Path) -> None:
+    answer = same_answer(project, "build", env={"VLMNOTES_NOTES": os.pathsep})
+
+    assert answer.returncode == 2
+    assert answer.stderr.startswith(b"error: VLMNOTES_NOTES holds no path")
+
+
+def test_exporting_an_empty_knowledge_base_says_so(tmp_path: Path) -> None:
+    write_notes(tmp_path / "notes", {"empty.md": "# Nothing read yet\n"})
+    run(tmp_path, FULL, "build")
+
+    answer = same_answer(tmp_path, "export", "--format", "json")
+
+    assert (answer.returncode, answer.stdout) == (1, b"")
+    assert b"None" not in answer.stderr
+    assert answer.stderr.startswith(b"error: the knowledge base has no papers to export")

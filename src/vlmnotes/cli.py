@@ -699,6 +699,12 @@ def graph(
         raise typer.Exit(1)
 
 
+def _nothing_to_export(query: str | None) -> str:
+    if query is None:
+        return "the knowledge base has no papers to export; `vlmnotes build` makes them from the notes"
+    return f"nothing matched '{query}'; `vlmnotes list` shows every paper"
+
+
 def _write(text: str | bytes, output: Path | None) -> None:
     """Write text (or UTF-8 bytes) to stdout (no --output, or `-o -`), else to the file: a regular file is replaced
     atomically (a symlink's target, the link kept); a device or FIFO is written to as it is, never replaced."""
@@ -1091,7 +1097,7 @@ def export(
     if fmt is ExportFormat.json:
         texts = _search_json(query, Filters(), None, SortKey.date)
         if not texts.shown:
-            raise _fail(f"nothing matched '{query}'; `vlmnotes list` shows every paper", 1)
+            raise _fail(_nothing_to_export(query), 1)
         _write_json(texts, output)
         if state.broken:
             raise typer.Exit(1)
@@ -1102,7 +1108,7 @@ def export(
     hits = _run_search(query, Filters(), None, SortKey.date)
     records = [h.record for h in hits]
     if not records:
-        raise _fail(f"nothing matched '{query}'; `vlmnotes list` shows every paper", 1)
+        raise _fail(_nothing_to_export(query), 1)
     keys: dict[str, str] = {}
     vocab = None
     if fmt in (ExportFormat.bibtex, ExportFormat.csl_json, ExportFormat.ris):

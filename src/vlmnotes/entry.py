@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from vlmnotes.errors import VlmnotesError
+
 if TYPE_CHECKING:
     from vlmnotes.kb import BuildReport, Config
     from vlmnotes.query import Filters
@@ -29,8 +31,7 @@ def main() -> None:
         code = answer_build(sys.argv[1:])
         if code is None:
             code = answer_json(sys.argv[1:])
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+    except KeyboardInterrupt:  # quietly, as typer ends the full command line
         sys.exit(130)
     except BrokenPipeError:  # `| head`: the reader has gone; end quietly with exit code 1, as click does
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing is flushed into the closed pipe at exit)
@@ -49,7 +50,6 @@ def answer_json(args: list[str]) -> int | None:
     asked = _plain_json_request(args)
     if asked is None:
         return None
-    from vlmnotes.errors import VlmnotesError
     from vlmnotes.index import search_json
     from vlmnotes.kb import is_current
     from vlmnotes.query import Filters, parse_query
@@ -76,7 +76,11 @@ def answer_json(args: list[str]) -> int | None:
         return None  # an unreadable record, or an export of nothing: the full command line's error
     from vlmnotes.formats import json_array
 
-    write_utf8(json_array(results.texts))
+    try:
+        write_utf8(json_array(results.texts))
+    except VlmnotesError as exc:
+        say(f"error: {exc}")
+        return exc.exit_code
     if asked.command == "export":
         return 0
     messages, matched = listed(results.shown, results.total, asked.query, filters)
@@ -96,7 +100,6 @@ def answer_build(args: list[str]) -> int | None:
         return None
     if not set(rest[1:]) <= {"--check", "--prune"}:
         return None
-    from vlmnotes.errors import VlmnotesError
     from vlmnotes.kb import build
 
     try:
@@ -231,6 +234,8 @@ def resolve_config(notes: tuple[Path, ...], kb: Path | None, extensions: tuple[s
         env = os.environ.get("VLMNOTES_NOTES")
         if env:
             notes = tuple(Path(p) for p in env.split(os.pathsep) if p)
+            if not notes:
+                raise UsageError(f"VLMNOTES_NOTES holds no path ('{env}'); set it to a notes folder, or unset it")
         else:
             found = find_notes_dir(Path.cwd())
             if found is None:
@@ -252,18 +257,48 @@ def say(message: str) -> None:
 
 
 def write_utf8(pieces: Iterable[bytes]) -> None:
-    """UTF-8 text to stdout as it comes: as it is when stdout writes UTF-8 and leaves line ends alone (as it
-    does unless PYTHONIOENCODING or the locale say otherwise, or on Windows), else through stdout's encoding."""
+    """JSON text in UTF-8 to stdout as it comes: as it is when stdout writes UTF-8 and leaves line ends alone (as
+    it does unless PYTHONIOENCODING or the locale say otherwise, or on Windows), else through stdout's encoding,
+    a character it cannot hold written as a JSON escape (`\\u00e9`). Raises VlmnotesError when stdout is closed
+    or cannot be written (a full disk); BrokenPipeError when its reader has gone."""
     import codecs
 
     out = sys.stdout
+    if out is None:
+        raise VlmnotesError("standard output is closed; send it to a file or a pipe")
     buffer = getattr(out, "buffer", None)
-    if buffer is not None and os.linesep == "\n" and codecs.lookup(out.encoding or "ascii").name == "utf-8":
-        out.flush()
-        buffer.writelines(pieces)
-        buffer.flush()
-    else:
-        out.writelines(p.decode("utf-8") for p in pieces)
+    encoding = codecs.lookup(out.encoding or "ascii").name
+    try:
+        if buffer is not None and os.linesep == "\n" and encoding == "utf-8":
+            out.flush()
+            buffer.writelines(pieces)
+            buffer.flush()
+        else:
+            codecs.register_error(_JSON_ESCAPE, _json_escape)
+            out.writelines(p.decode("utf-8").encode(encoding, _JSON_ESCAPE).decode(encoding) for p in pieces)
+            out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise VlmnotesError(f"cannot write the output ({exc.strerror or exc})") from exc
+
+
+_JSON_ESCAPE = "vlmnotes-json-escape"
+
+
+def _json_escape(exc: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: the characters an encoding cannot hold as JSON escapes (a pair of them above U+FFFF)."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    escaped = []
+    for char in exc.object[exc.start : exc.end]:
+        n = ord(char)
+        if n > 0xFFFF:
+            n -= 0x10000
+            escaped.append(f"\\u{0xD800 + (n >> 10):04x}\\u{0xDC00 + (n & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{n:04x}")
+    return "".join(escaped), exc.end
 
 
 def listed(shown_count: int, total: int, query: str | None, filters: Filters | None = None) -> tuple[list[str], bool]:
