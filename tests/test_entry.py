@@ -280,3 +280,14 @@ def test_exporting_an_empty_knowledge_base_says_so(tmp_path: Path) -> None:
     assert (answer.returncode, answer.stdout) == (1, b"")
     assert b"None" not in answer.stderr
     assert answer.stderr.startswith(b"error: the knowledge base has no papers to export")
+
+
+@pytest.mark.parametrize("args", [("search", "CLIP", "--format", "json"), ("list",), ("timeline", "--format", "json")])
+def test_a_read_that_builds_past_an_unreadable_note_names_it_and_exits_1(tmp_path: Path, args: tuple[str]) -> None:
+    write_notes(tmp_path / "notes", {"reading.md": NOTES_MD, "bad.md": b"# CLIP \xff\xfe bad\n"})
+
+    answer = same_answer(tmp_path, *args)
+
+    assert answer.returncode == 1
+    assert b"2103.00020" in answer.stdout  # the rest is answered
+    assert answer.stderr.startswith(b"error: bad.md: neither UTF-8 nor GB18030")

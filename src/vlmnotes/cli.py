@@ -264,7 +264,8 @@ READ_WAIT = 5.0
 
 
 def _fresh_kb() -> Path:
-    """The knowledge-base folder, rebuilt first if a note changed since the last build."""
+    """The knowledge-base folder, rebuilt first if a note changed since the last build; a note or record file that
+    build could not read is named on stderr, and the command ends with exit code 1 (state.broken)."""
     from vlmnotes.kb import build as run_build
     from vlmnotes.kb import is_current
 
@@ -278,6 +279,7 @@ def _fresh_kb() -> Path:
             _say(f"warning: {exc}; answering from the records as they are")
             return config.kb
         _print_report_problems(report.skipped, report.errors)
+        state.broken = bool(report.skipped or report.errors)  # named above: the command ends with exit code 1
     return config.kb
 
 
@@ -331,7 +333,7 @@ def _search(
     )
     for line in results.errors:
         _say(f"error: {line}")
-    state.broken = bool(results.errors)
+    state.broken = state.broken or bool(results.errors)
     return results
 
 
@@ -348,7 +350,7 @@ def _search_json(
     )
     for line in results.errors:
         _say(f"error: {line}")
-    state.broken = bool(results.errors)
+    state.broken = state.broken or bool(results.errors)
     return results
 
 
