@@ -188,6 +188,7 @@ def main_options(
     """Global options shared by every command."""
     state.notes = tuple(notes or ())
     state.kb = kb
+    state.broken = False  # each command starts afresh (tests run many in one process)
     state.extensions = tuple(f".{e.strip().lstrip('.').lower()}" for e in (ext or "").split(",") if e.strip(" ."))
     if ext is not None and not state.extensions:
         raise _fail(f"--ext: no file ending in '{ext}'; give endings such as md,markdown,txt", 2)
