@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from vlmnotes import __version__
-from vlmnotes.entry import listed, report_build, resolve_config, say, write_utf8
+from vlmnotes.entry import listed, report_build, report_problems, resolve_config, write_utf8
+from vlmnotes.entry import say as _say  # one plain line on stderr (no rich: no start-up time)
 from vlmnotes.errors import UsageError, VlmnotesError
 from vlmnotes.formats import count
 
@@ -119,11 +120,6 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
-def _say(message: str) -> None:
-    """One plain line on stderr (no rich: messages must not cost start-up time)."""
-    say(message)
-
-
 def _fail(message: str, code: int) -> typer.Exit:
     _say(f"error: {message}")
     return typer.Exit(code)
@@ -192,11 +188,6 @@ def main_options(
     state.extensions = tuple(f".{e.strip().lstrip('.').lower()}" for e in (ext or "").split(",") if e.strip(" ."))
     if ext is not None and not state.extensions:
         raise _fail(f"--ext: no file ending in '{ext}'; give endings such as md,markdown,txt", 2)
-
-
-def _print_report_problems(skipped: list[str], errors: list[str]) -> None:
-    for line in skipped + errors:
-        _say(f"error: {line}")
 
 
 @app.command()
@@ -279,7 +270,7 @@ def _fresh_kb() -> Path:
         except VlmnotesError as exc:  # a read-only kb/, another build holding it: answer from what is there
             _say(f"warning: {exc}; answering from the records as they are")
             return config.kb
-        _print_report_problems(report.skipped, report.errors)
+        report_problems(report.skipped, report.errors)
         state.broken = bool(report.skipped or report.errors)  # named above: the command ends with exit code 1
     return config.kb
 
@@ -1169,7 +1160,7 @@ def add(
     with _writing_notes(True, "add"):
         added = _guard(lambda: add_paper(config, paper, note=note, tag=tag, offline=offline))
     report = _guard(lambda: run_build(config))
-    _print_report_problems(report.skipped, report.errors)
+    report_problems(report.skipped, report.errors)
     _say(f"added to {added.path}:{added.line} ({added.style})")
     sys.stdout.write(added.text if added.text.endswith("\n") else added.text + "\n")
 

@@ -121,22 +121,19 @@ def report_build(report: BuildReport, *, check: bool) -> int:
     for label, names in (("no longer on disk", report.gone), ("not given (--prune)", report.pruned)):
         for name in names:
             say(f"{'would drop' if check else 'dropped'} the records of {name}: {label}")
-    problems = [*report.skipped, *report.errors]
     if check:
         for label, items in (("create", report.created), ("change", report.changed), ("delete", report.deleted)):
             for item in items:
                 sys.stdout.write(f"would {label} {item}\n")
-        for line in problems:
-            say(f"error: {line}")
+        report_problems(report.skipped, report.errors)
         if report.changes:
             say(f"{count(report.changes, 'record file')} out of date; run `vlmnotes build`")
             return 1
-        if problems:
+        if report.skipped or report.errors:
             return 1
         sys.stdout.write(f"knowledge base is current ({count(report.papers, 'paper')})\n")
         return 0
-    for line in problems:
-        say(f"error: {line}")
+    report_problems(report.skipped, report.errors)
     summary = (
         f"{count(report.papers, 'paper')} from {count(report.notes, 'note')} ({report.reparsed} parsed): "
         f"{len(report.created)} created, {len(report.changed)} changed, {len(report.deleted)} deleted"
@@ -144,7 +141,13 @@ def report_build(report: BuildReport, *, check: bool) -> int:
     if report.kept:
         summary += f", {len(report.kept)} kept (hand-made or hand-edited, no longer in the notes)"
     say(summary)
-    return 1 if problems else 0
+    return 1 if report.skipped or report.errors else 0
+
+
+def report_problems(skipped: list[str], errors: list[str]) -> None:
+    """The notes and record files a build could not read, an `error:` line each on stderr."""
+    for line in [*skipped, *errors]:
+        say(f"error: {line}")
 
 
 def _global_options(args: list[str]) -> tuple[tuple[Path, ...], Path | None, list[str]] | None:
